@@ -1,0 +1,282 @@
+//! The lab's local certificate authority: a root made on first start and kept in
+//! the data folder (so a learner who trusts it keeps trusting it), and a fresh
+//! intermediate and server certificate signed under it at every start.
+//!
+//! All keys are ECDSA P-256. Private keys are written readable by the owner only.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+use time::{Duration, OffsetDateTime};
+
+/// File name of the root certificate inside the CA folder; also served at `/ca.pem`.
+pub const ROOT_CERT_FILE: &str = "ca.pem";
+const ROOT_KEY_FILE: &str = "ca-key.pem";
+
+/// What can go wrong while loading or creating the certificate authority.
+#[derive(Debug, thiserror::Error)]
+pub enum CaError {
+    /// The CA folder or one of its files could not be read or written.
+    #[error("cannot write to the data folder {} ({source}): pass --data-dir DIR with a folder you can write to", path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// The stored CA is unreadable (edited or truncated files).
+    #[error("the certificate authority in {} cannot be used ({reason}): move that folder away and safelab makes a new one (learners must then trust the new ca.pem)", path.display())]
+    Corrupt {
+        /// The CA folder.
+        path: PathBuf,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// Certificate generation failed.
+    #[error("could not make a certificate: {0}")]
+    Generate(#[from] rcgen::Error),
+}
+
+/// The root CA: its certificate as served to learners, and the means to sign with it.
+pub struct CertificateAuthority {
+    folder: PathBuf,
+    root_pem: String,
+    root_der: CertificateDer<'static>,
+    root: Issuer<'static, KeyPair>,
+}
+
+impl std::fmt::Debug for CertificateAuthority {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CertificateAuthority")
+            .field("folder", &self.folder)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the HTTPS listener presents: its chain (leaf, then intermediate) and the leaf's key.
+#[derive(Debug)]
+pub struct ServerIdentity {
+    /// Leaf first, then the intermediate; the root is not sent, as on the real web.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The leaf's private key.
+    pub key: PrivateKeyDer<'static>,
+}
+
+impl CertificateAuthority {
+    /// Loads the root from `folder`, or creates it there if there is none yet.
+    pub fn load_or_create(folder: &Path) -> Result<Self, CaError> {
+        let cert_path = folder.join(ROOT_CERT_FILE);
+        let key_path = folder.join(ROOT_KEY_FILE);
+        if cert_path.exists() && key_path.exists() {
+            return Self::load(folder, &cert_path, &key_path);
+        }
+        create_private_folder(folder)?;
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let params = root_params();
+        let cert = params.self_signed(&key)?;
+        write_file(&key_path, key.serialize_pem().as_bytes(), true)?;
+        write_file(&cert_path, cert.pem().as_bytes(), false)?;
+        Ok(Self {
+            folder: folder.to_owned(),
+            root_pem: cert.pem(),
+            root_der: cert.der().clone(),
+            root: Issuer::new(params, key),
+        })
+    }
+
+    fn load(folder: &Path, cert_path: &Path, key_path: &Path) -> Result<Self, CaError> {
+        let corrupt = |reason: String| CaError::Corrupt {
+            path: folder.to_owned(),
+            reason,
+        };
+        let root_pem = read_file(cert_path)?;
+        let key_pem = read_file(key_path)?;
+        let key = KeyPair::from_pem(&key_pem)
+            .map_err(|error| corrupt(format!("{ROOT_KEY_FILE}: {error}")))?;
+        let root_der = CertificateDer::pem_slice_iter(root_pem.as_bytes())
+            .next()
+            .and_then(Result::ok)
+            .ok_or_else(|| corrupt(format!("{ROOT_CERT_FILE} holds no certificate")))?;
+        let root = Issuer::from_ca_cert_der(&root_der, key)
+            .map_err(|error| corrupt(format!("{ROOT_CERT_FILE}: {error}")))?;
+        Ok(Self {
+            folder: folder.to_owned(),
+            root_pem,
+            root_der,
+            root,
+        })
+    }
+
+    /// The root certificate, PEM-encoded: what learners download and trust.
+    pub fn root_pem(&self) -> &str {
+        &self.root_pem
+    }
+
+    /// The root certificate, DER-encoded: the inspector's trust anchor.
+    pub fn root_der(&self) -> &CertificateDer<'static> {
+        &self.root_der
+    }
+
+    /// Where the root certificate is stored on disk.
+    pub fn root_pem_path(&self) -> PathBuf {
+        self.folder.join(ROOT_CERT_FILE)
+    }
+
+    /// Makes a fresh intermediate and a server certificate for `names`
+    /// (host names or IP addresses), chained root → intermediate → leaf.
+    pub fn server_identity(&self, names: &[String]) -> Result<ServerIdentity, CaError> {
+        let intermediate_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let intermediate_params = intermediate_params();
+        let intermediate_cert = intermediate_params.signed_by(&intermediate_key, &self.root)?;
+        let intermediate = Issuer::new(intermediate_params, intermediate_key);
+
+        let leaf_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let leaf_cert = leaf_params(names)?.signed_by(&leaf_key, &intermediate)?;
+
+        Ok(ServerIdentity {
+            chain: vec![leaf_cert.der().clone(), intermediate_cert.der().clone()],
+            key: PrivatePkcs8KeyDer::from(leaf_key.serialize_der()).into(),
+        })
+    }
+}
+
+fn validity(params: &mut CertificateParams, days: i64) {
+    // A day of slack before "now" keeps a laptop with a slightly wrong clock working.
+    let now = OffsetDateTime::now_utc();
+    params.not_before = now - Duration::days(1);
+    params.not_after = now + Duration::days(days);
+}
+
+fn name(common_name: &str) -> DistinguishedName {
+    let mut name = DistinguishedName::new();
+    name.push(DnType::OrganizationName, "safelab");
+    name.push(DnType::CommonName, common_name);
+    name
+}
+
+fn root_params() -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name("safelab local root CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    validity(&mut params, 10 * 365);
+    params
+}
+
+fn intermediate_params() -> CertificateParams {
+    let mut params = CertificateParams::default();
+    params.distinguished_name = name("safelab lab intermediate CA");
+    params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    params.use_authority_key_identifier_extension = true;
+    validity(&mut params, 365);
+    params
+}
+
+fn leaf_params(names: &[String]) -> Result<CertificateParams, CaError> {
+    let mut params = CertificateParams::new(names.to_vec())?;
+    params.distinguished_name = name(names.first().map_or("localhost", String::as_str));
+    params.is_ca = IsCa::ExplicitNoCa;
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    params.use_authority_key_identifier_extension = true;
+    validity(&mut params, 90);
+    Ok(params)
+}
+
+fn io_error(path: &Path) -> impl FnOnce(io::Error) -> CaError + '_ {
+    move |source| CaError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+fn read_file(path: &Path) -> Result<String, CaError> {
+    fs::read_to_string(path).map_err(io_error(path))
+}
+
+fn create_private_folder(folder: &Path) -> Result<(), CaError> {
+    fs::create_dir_all(folder).map_err(io_error(folder))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(folder, fs::Permissions::from_mode(0o700)).map_err(io_error(folder))?;
+    }
+    Ok(())
+}
+
+/// Writes through a temporary file and a rename, so a crash never leaves half a key.
+fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), CaError> {
+    let temporary = path.with_extension("tmp");
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(if private { 0o600 } else { 0o644 });
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    let write = || -> io::Result<()> {
+        use std::io::Write;
+        let mut file = options.open(&temporary)?;
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    };
+    write().map_err(io_error(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn root_is_created_once_and_reused() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let first = CertificateAuthority::load_or_create(folder.path()).expect("created");
+        let second = CertificateAuthority::load_or_create(folder.path()).expect("loaded");
+        assert_eq!(first.root_pem(), second.root_pem());
+        assert_eq!(first.root_der(), second.root_der());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn private_key_is_readable_by_the_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().expect("temp dir");
+        CertificateAuthority::load_or_create(folder.path()).expect("created");
+        let mode = fs::metadata(folder.path().join(ROOT_KEY_FILE))
+            .expect("key written")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_damaged_root_is_reported_not_replaced() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        CertificateAuthority::load_or_create(folder.path()).expect("created");
+        fs::write(folder.path().join(ROOT_KEY_FILE), "not a key").expect("overwrite");
+        let error = CertificateAuthority::load_or_create(folder.path()).expect_err("must fail");
+        assert!(matches!(error, CaError::Corrupt { .. }), "{error}");
+        assert!(error.to_string().contains("move that folder away"));
+    }
+
+    #[test]
+    fn server_identity_presents_leaf_then_intermediate() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("created");
+        let identity = ca
+            .server_identity(&["localhost".into(), "127.0.0.1".into()])
+            .expect("issued");
+        assert_eq!(identity.chain.len(), 2);
+    }
+}

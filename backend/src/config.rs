@@ -1,0 +1,77 @@
+//! Command-line configuration of the `safelab` program.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+use crate::StartError;
+
+/// The port of the app listener when `--port` is not given; the lab's HTTPS
+/// listener takes the next one.
+pub const DEFAULT_PORT: u16 = 7878;
+
+/// How to run safelab: which address, which ports, where to keep its data.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "safelab",
+    version,
+    about = "A local lab for learning web security: lessons beside a live request builder.",
+    after_help = "Open the printed app URL in a browser. Everything listens on loopback only."
+)]
+pub struct Config {
+    /// Address to listen on. Only loopback addresses are accepted: the lab's
+    /// endpoints are insecure on purpose.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: IpAddr,
+
+    /// Port of the app listener; the HTTPS lab listens on the next port.
+    /// 0 picks free ports for every listener.
+    #[arg(long, default_value_t = DEFAULT_PORT)]
+    pub port: u16,
+
+    /// Folder for the certificate authority and progress (default: the
+    /// platform's data folder, e.g. ~/.local/share/safelab).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Open the app in the default browser once it is listening.
+    #[arg(long)]
+    pub open: bool,
+
+    /// Let the request inspector also send to HOST or HOST:PORT (repeatable).
+    /// Without it the inspector talks only to safelab's own listeners.
+    #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
+    pub allow_hosts: Vec<String>,
+}
+
+impl Config {
+    /// A configuration for tests and embedding: loopback, free ports, the given data folder.
+    pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 0,
+            data_dir: Some(data_dir.into()),
+            open: false,
+            allow_hosts: Vec::new(),
+        }
+    }
+
+    /// The data folder: `--data-dir`, or `safelab` in the platform's data folder.
+    pub fn data_dir(&self) -> Result<PathBuf, StartError> {
+        match &self.data_dir {
+            Some(dir) => Ok(dir.clone()),
+            None => dirs::data_dir()
+                .map(|dir| dir.join("safelab"))
+                .ok_or(StartError::NoDataDir),
+        }
+    }
+
+    /// The port of the HTTPS lab listener: the one after `--port`, or 0 with it.
+    pub fn https_port(&self) -> Result<u16, StartError> {
+        match self.port {
+            0 => Ok(0),
+            port => port.checked_add(1).ok_or(StartError::PortTooHigh(port)),
+        }
+    }
+}

@@ -1,0 +1,364 @@
+//! The request inspector: performs a request the learner built with its own
+//! client and returns everything that crossed the wire, including, for HTTPS,
+//! the peer's chain and the verdict of verifying it.
+//!
+//! The browser's `fetch` can neither show a certificate chain nor send a path
+//! with `..` in it, which is why this runs on the backend. For the same reason it
+//! is a proxy, so [`target::TargetPolicy`] confines it to safelab's own
+//! listeners unless the person running safelab allows more with `--allow-host`.
+
+mod certificate;
+mod target;
+mod verify;
+mod wire;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Json, Router, routing::post};
+use rustls::RootCertStore;
+use rustls::pki_types::{CertificateDer, ServerName};
+use safelab_protocol::{Exchange, ExchangeRequest, Timings, TlsInfo};
+use tokio::net::TcpStream;
+use tokio::sync::Semaphore;
+use tokio::time::timeout;
+use tokio_rustls::TlsConnector;
+
+pub use certificate::fingerprint;
+pub use target::{Destination, Target, TargetPolicy};
+
+use crate::AppState;
+use crate::error::{ApiJson, AppError};
+use verify::RecordingVerifier;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
+/// Exchanges in flight at once; more are refused rather than queued.
+const MAX_IN_FLIGHT: usize = 16;
+/// The largest request body the inspector accepts to send.
+pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+
+/// Why an exchange could not be performed.
+#[derive(Debug, thiserror::Error)]
+pub enum InspectorError {
+    /// The URL does not parse or is not http(s).
+    #[error("the URL {url:?} cannot be sent: {reason}")]
+    InvalidUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The method is not an HTTP token.
+    #[error("{0:?} is not an HTTP method: use letters only, like GET or POST")]
+    InvalidMethod(String),
+    /// A header name or value cannot be sent.
+    #[error("the header {name:?} cannot be sent: {reason}")]
+    InvalidHeader {
+        /// The header's name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The target is not one of safelab's listeners nor allowed on the command line.
+    #[error(
+        "the inspector only sends to safelab's own lab listeners, and {target} is not one of them \
+         (an inspector that sends anywhere would be an open proxy: see the SSRF lesson). \
+         To allow it, restart safelab with --allow-host {target}"
+    )]
+    TargetNotAllowed {
+        /// `host:port` of the refused target.
+        target: String,
+    },
+    /// The target is the app's own API.
+    #[error("the inspector sends to the lab, not to safelab's own /api/: pick a /lab/… path")]
+    ApiTarget,
+    /// Too many exchanges are in flight.
+    #[error(
+        "the inspector is busy with {MAX_IN_FLIGHT} exchanges already: wait for one to finish and send again"
+    )]
+    Busy,
+    /// The TCP connection failed.
+    #[error(
+        "could not connect to {target}: {source}. Is the server running and listening on that port?"
+    )]
+    Connect {
+        /// `host:port`.
+        target: String,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// A phase took too long.
+    #[error("no answer while {phase} within {} seconds: the server is too slow or not speaking HTTP", .limit.as_secs())]
+    Timeout {
+        /// What was being done.
+        phase: &'static str,
+        /// The limit that passed.
+        limit: Duration,
+    },
+    /// The TLS handshake failed (before any certificate verdict).
+    #[error("the TLS handshake failed: {0}. Is this port speaking HTTPS?")]
+    Tls(String),
+    /// Reading or writing the connection failed.
+    #[error("the connection failed while {phase}: {source}")]
+    Io {
+        /// What was being done.
+        phase: &'static str,
+        /// The operating system's reason.
+        source: io::Error,
+    },
+    /// The response is not HTTP/1.x.
+    #[error("the response cannot be read: {0}")]
+    MalformedResponse(String),
+}
+
+impl InspectorError {
+    /// Wraps an I/O error met while doing `phase`.
+    pub fn io(phase: &'static str) -> impl FnOnce(io::Error) -> Self {
+        move |source| Self::Io { phase, source }
+    }
+
+    pub(crate) fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::InvalidUrl { .. } => (StatusCode::BAD_REQUEST, "invalid_url"),
+            Self::InvalidMethod(_) => (StatusCode::BAD_REQUEST, "invalid_method"),
+            Self::InvalidHeader { .. } => (StatusCode::BAD_REQUEST, "invalid_header"),
+            Self::TargetNotAllowed { .. } => (StatusCode::FORBIDDEN, "target_not_allowed"),
+            Self::ApiTarget => (StatusCode::FORBIDDEN, "api_not_a_target"),
+            Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "inspector_busy"),
+            Self::Connect { .. } => (StatusCode::BAD_GATEWAY, "connect_failed"),
+            Self::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
+            Self::Tls(_) => (StatusCode::BAD_GATEWAY, "tls_failed"),
+            Self::Io { .. } => (StatusCode::BAD_GATEWAY, "connection_failed"),
+            Self::MalformedResponse(_) => (StatusCode::BAD_GATEWAY, "malformed_response"),
+        }
+    }
+}
+
+/// The inspector: where it may send, what it trusts, how much it does at once.
+#[derive(Debug)]
+pub struct Inspector {
+    policy: TargetPolicy,
+    roots: Arc<RootCertStore>,
+    trust_store: String,
+    in_flight: Semaphore,
+}
+
+impl Inspector {
+    /// An inspector confined by `policy` that trusts only `root` (safelab's CA).
+    pub fn new(policy: TargetPolicy, root: CertificateDer<'static>) -> Self {
+        let mut roots = RootCertStore::empty();
+        // The root was made or loaded by safelab itself moments ago; if rustls
+        // refuses it, every verdict will say "unknown issuer", which is the truth.
+        let _ = roots.add(root);
+        Self {
+            policy,
+            roots: Arc::new(roots),
+            trust_store: "safelab local CA only (the root served at /ca.pem)".to_owned(),
+            in_flight: Semaphore::new(MAX_IN_FLIGHT),
+        }
+    }
+
+    /// Performs one exchange.
+    pub async fn exchange(&self, request: &ExchangeRequest) -> Result<Exchange, InspectorError> {
+        let _permit = self
+            .in_flight
+            .try_acquire()
+            .map_err(|_| InspectorError::Busy)?;
+        let target = Target::parse(&request.url)?;
+        let destination = self.policy.check(&target)?;
+        let bytes = wire::encode_request(
+            request.method.trim(),
+            &target.path_and_query,
+            &target.authority,
+            &request.headers,
+            &request.body,
+        )?;
+        let head_only = request.method.trim().eq_ignore_ascii_case("HEAD");
+        timeout(
+            EXCHANGE_TIMEOUT,
+            self.perform(&target, destination, &bytes, head_only),
+        )
+        .await
+        .map_err(|_| InspectorError::Timeout {
+            phase: "waiting for the whole response",
+            limit: EXCHANGE_TIMEOUT,
+        })?
+    }
+
+    async fn perform(
+        &self,
+        target: &Target,
+        destination: Destination,
+        bytes: &[u8],
+        head_only: bool,
+    ) -> Result<Exchange, InspectorError> {
+        let started = Instant::now();
+        let address = self.resolve(target, destination).await?;
+        let tcp = timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+            .await
+            .map_err(|_| InspectorError::Timeout {
+                phase: "connecting",
+                limit: CONNECT_TIMEOUT,
+            })?
+            .map_err(|source| InspectorError::Connect {
+                target: format!("{}:{}", target.host, target.port),
+                source,
+            })?;
+        let _ = tcp.set_nodelay(true);
+        let connected = started.elapsed();
+
+        let (response, tls, tls_time) = match target.scheme {
+            target::Scheme::Http => {
+                let mut tcp = tcp;
+                (wire::send(&mut tcp, bytes, head_only).await?, None, None)
+            }
+            target::Scheme::Https => {
+                let handshake_started = Instant::now();
+                let (mut stream, verifier) = self.handshake(tcp, &target.host).await?;
+                let tls_time = handshake_started.elapsed();
+                let tls = self.describe_session(&stream, &verifier, &target.host);
+                (
+                    wire::send(&mut stream, bytes, head_only).await?,
+                    Some(tls),
+                    Some(tls_time),
+                )
+            }
+        };
+
+        let millis = |duration: Duration| duration.as_secs_f64() * 1000.0;
+        let body_bytes = response.body.len() as u64;
+        Ok(Exchange {
+            request: String::from_utf8_lossy(bytes).into_owned(),
+            status: response.status,
+            reason: response.reason,
+            http_version: response.http_version,
+            headers: response.headers,
+            body: String::from_utf8_lossy(&response.body).into_owned(),
+            body_bytes,
+            body_truncated: response.truncated,
+            timings: Timings {
+                connect_ms: millis(connected),
+                tls_ms: tls_time.map(millis),
+                first_byte_ms: response
+                    .first_byte
+                    .map_or(0.0, |first| millis(first.duration_since(started))),
+                total_ms: millis(started.elapsed()),
+            },
+            tls,
+        })
+    }
+
+    async fn resolve(
+        &self,
+        target: &Target,
+        destination: Destination,
+    ) -> Result<SocketAddr, InspectorError> {
+        match destination {
+            Destination::Own(_, address) => Ok(address),
+            Destination::Allowed => tokio::net::lookup_host((target.host.as_str(), target.port))
+                .await
+                .ok()
+                .and_then(|mut addresses| addresses.next())
+                .ok_or_else(|| InspectorError::Connect {
+                    target: format!("{}:{}", target.host, target.port),
+                    source: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the host name does not resolve",
+                    ),
+                }),
+        }
+    }
+
+    async fn handshake(
+        &self,
+        tcp: TcpStream,
+        host: &str,
+    ) -> Result<
+        (
+            tokio_rustls::client::TlsStream<TcpStream>,
+            Arc<RecordingVerifier>,
+        ),
+        InspectorError,
+    > {
+        let verifier = Arc::new(
+            RecordingVerifier::new(self.roots.clone())
+                .map_err(|error| InspectorError::Tls(error.to_string()))?,
+        );
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| InspectorError::Tls(error.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        let server_name = ServerName::try_from(host.to_owned())
+            .map_err(|_| InspectorError::Tls(format!("{host:?} is not a valid TLS server name")))?;
+        let stream = timeout(
+            HANDSHAKE_TIMEOUT,
+            TlsConnector::from(Arc::new(config)).connect(server_name, tcp),
+        )
+        .await
+        .map_err(|_| InspectorError::Timeout {
+            phase: "doing the TLS handshake",
+            limit: HANDSHAKE_TIMEOUT,
+        })?
+        .map_err(|error| InspectorError::Tls(error.to_string()))?;
+        Ok((stream, verifier))
+    }
+
+    fn describe_session(
+        &self,
+        stream: &tokio_rustls::client::TlsStream<TcpStream>,
+        verifier: &RecordingVerifier,
+        host: &str,
+    ) -> TlsInfo {
+        let (_, connection) = stream.get_ref();
+        let chain = connection
+            .peer_certificates()
+            .unwrap_or_default()
+            .iter()
+            .map(certificate::describe)
+            .collect();
+        let verdict = verifier
+            .verdict(host)
+            .unwrap_or_else(|| Err("the server sent no certificate".to_owned()));
+        TlsInfo {
+            version: match connection.protocol_version() {
+                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
+                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
+                Some(other) => format!("{other:?}"),
+                None => "unknown".to_owned(),
+            },
+            cipher: connection
+                .negotiated_cipher_suite()
+                .map(|suite| format!("{:?}", suite.suite()))
+                .unwrap_or_default(),
+            alpn: connection
+                .alpn_protocol()
+                .map(|protocol| String::from_utf8_lossy(protocol).into_owned()),
+            chain,
+            verified: verdict.is_ok(),
+            trust_store: self.trust_store.clone(),
+            error: verdict.err(),
+        }
+    }
+}
+
+/// The inspector's route: `POST /api/exchange`.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/exchange", post(post_exchange))
+}
+
+async fn post_exchange(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<ExchangeRequest>,
+) -> Result<Json<Exchange>, AppError> {
+    Ok(Json(state.inspector.exchange(&request).await?))
+}

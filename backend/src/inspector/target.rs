@@ -1,0 +1,313 @@
+//! Where the inspector may send: parsing the target URL without normalising it,
+//! and the policy that keeps the inspector from becoming an open proxy.
+
+use std::net::{IpAddr, SocketAddr};
+
+use http::Uri;
+use safelab_protocol::ListenerId;
+
+use super::InspectorError;
+
+/// Plain HTTP or HTTP over TLS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `http://`
+    Http,
+    /// `https://`
+    Https,
+}
+
+/// A parsed target URL. The path is kept byte for byte as the learner typed it:
+/// no `..` removal, no re-encoding, because seeing what a server does with such
+/// paths is part of the curriculum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// The host as written (brackets removed from IPv6 literals).
+    pub host: String,
+    /// The port, explicit or the scheme's default.
+    pub port: u16,
+    /// Path and query, exactly as written (`/` when empty).
+    pub path_and_query: String,
+    /// `host[:port]` as it goes into the `Host` header.
+    pub authority: String,
+}
+
+impl Target {
+    /// Parses an absolute `http://` or `https://` URL.
+    pub fn parse(url: &str) -> Result<Self, InspectorError> {
+        let invalid = |reason: &str| InspectorError::InvalidUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let uri: Uri = url
+            .trim()
+            .parse()
+            .map_err(|error: http::uri::InvalidUri| invalid(&error.to_string()))?;
+        let scheme = match uri.scheme_str() {
+            Some(scheme) if scheme.eq_ignore_ascii_case("http") => Scheme::Http,
+            Some(scheme) if scheme.eq_ignore_ascii_case("https") => Scheme::Https,
+            Some(_) => return Err(invalid("only http:// and https:// URLs can be sent")),
+            None => return Err(invalid("start it with http:// or https://")),
+        };
+        let authority = uri.authority().ok_or_else(|| invalid("it names no host"))?;
+        if authority.as_str().contains('@') {
+            return Err(invalid(
+                "user names and passwords in URLs are not sent: use an Authorization header",
+            ));
+        }
+        let host = authority
+            .host()
+            .trim_start_matches('[')
+            .trim_end_matches(']');
+        if host.is_empty() {
+            return Err(invalid("it names no host"));
+        }
+        let port = authority.port_u16().unwrap_or(match scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        });
+        let path_and_query = match uri.path_and_query().map(|p| p.as_str()) {
+            None | Some("") => "/".to_owned(),
+            Some(path) => path.to_owned(),
+        };
+        Ok(Self {
+            scheme,
+            host: host.to_ascii_lowercase(),
+            port,
+            path_and_query,
+            authority: authority.as_str().to_owned(),
+        })
+    }
+}
+
+/// Which targets the inspector may reach, and at which socket address.
+#[derive(Debug, Clone)]
+pub struct TargetPolicy {
+    own: Vec<(ListenerId, SocketAddr)>,
+    allowed: Vec<AllowedHost>,
+}
+
+/// A host the person running safelab allowed with `--allow-host`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AllowedHost {
+    host: String,
+    port: Option<u16>,
+}
+
+/// Where an allowed target is to be connected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    /// One of safelab's own listeners, at this address.
+    Own(ListenerId, SocketAddr),
+    /// A host allowed on the command line, to be resolved.
+    Allowed,
+}
+
+impl TargetPolicy {
+    /// A policy for these listeners plus the `--allow-host` entries.
+    pub fn new(own: Vec<(ListenerId, SocketAddr)>, allow_hosts: &[String]) -> Self {
+        let allowed = allow_hosts
+            .iter()
+            .map(|entry| {
+                let entry = entry.trim().to_ascii_lowercase();
+                match entry.rsplit_once(':') {
+                    Some((host, port)) if !host.ends_with(':') && port.parse::<u16>().is_ok() => {
+                        AllowedHost {
+                            host: host.trim_matches(['[', ']']).to_owned(),
+                            port: port.parse().ok(),
+                        }
+                    }
+                    _ => AllowedHost {
+                        host: entry.trim_matches(['[', ']']).to_owned(),
+                        port: None,
+                    },
+                }
+            })
+            .collect();
+        Self { own, allowed }
+    }
+
+    /// Decides whether `target` may be reached, and where to connect.
+    pub fn check(&self, target: &Target) -> Result<Destination, InspectorError> {
+        if let Some((id, address)) = self.own_listener(target) {
+            if id == ListenerId::Http && is_api_path(&target.path_and_query) {
+                return Err(InspectorError::ApiTarget);
+            }
+            return Ok(Destination::Own(id, address));
+        }
+        let allowed = self.allowed.iter().any(|allowed| {
+            allowed.host == target.host && allowed.port.is_none_or(|port| port == target.port)
+        });
+        if allowed {
+            Ok(Destination::Allowed)
+        } else {
+            Err(InspectorError::TargetNotAllowed {
+                target: format!("{}:{}", target.host, target.port),
+            })
+        }
+    }
+
+    fn own_listener(&self, target: &Target) -> Option<(ListenerId, SocketAddr)> {
+        let is_own_host = target.host == "localhost"
+            || target
+                .host
+                .parse::<IpAddr>()
+                .is_ok_and(|ip| self.own.iter().any(|(_, address)| address.ip() == ip));
+        if !is_own_host {
+            return None;
+        }
+        self.own
+            .iter()
+            .find(|(_, address)| address.port() == target.port)
+            .copied()
+    }
+}
+
+/// Whether a path reaches the app's own API once a server has decoded and
+/// normalised it. The inspector is for the lab: letting it call `/api/exchange`
+/// would let one request fan out into many.
+fn is_api_path(path_and_query: &str) -> bool {
+    let path = path_and_query.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_decode(path).to_ascii_lowercase();
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in decoded.split(['/', '\\']) {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            other => segments.push(other),
+        }
+    }
+    segments.first() == Some(&"api")
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = bytes
+            .get(index + 1..index + 3)
+            .and_then(|pair| std::str::from_utf8(pair).ok())
+            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
+        match (bytes[index], hex) {
+            (b'%', Some(byte)) => {
+                decoded.push(byte);
+                index += 3;
+            }
+            (byte, _) => {
+                decoded.push(byte);
+                index += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&decoded).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> TargetPolicy {
+        TargetPolicy::new(
+            vec![
+                (ListenerId::Http, "127.0.0.1:7878".parse().expect("addr")),
+                (ListenerId::Https, "127.0.0.1:7879".parse().expect("addr")),
+            ],
+            &["example.test".into(), "api.test:8443".into()],
+        )
+    }
+
+    #[test]
+    fn keeps_dot_segments_in_the_path() {
+        let target = Target::parse("http://localhost:7878/lab/../etc/passwd?x=1").expect("parses");
+        assert_eq!(target.path_and_query, "/lab/../etc/passwd?x=1");
+        assert_eq!(target.port, 7878);
+        assert_eq!(target.authority, "localhost:7878");
+    }
+
+    #[test]
+    fn default_ports_and_root_path() {
+        let target = Target::parse("https://example.test").expect("parses");
+        assert_eq!((target.port, target.path_and_query.as_str()), (443, "/"));
+    }
+
+    #[test]
+    fn rejects_other_schemes_and_relative_urls() {
+        for url in [
+            "ftp://localhost/",
+            "/lab/hello",
+            "file:///etc/passwd",
+            "http://user:pw@localhost:7878/",
+        ] {
+            assert!(Target::parse(url).is_err(), "{url} must be refused");
+        }
+    }
+
+    #[test]
+    fn own_listeners_are_reachable_by_name_and_address() {
+        for url in [
+            "http://127.0.0.1:7878/lab/hello",
+            "https://localhost:7879/lab/hello",
+        ] {
+            let target = Target::parse(url).expect("parses");
+            assert!(
+                matches!(policy().check(&target), Ok(Destination::Own(..))),
+                "{url}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_hosts_and_ports_are_refused() {
+        for url in [
+            "http://127.0.0.1:22/",
+            "http://10.0.0.1:7878/lab/hello",
+            "http://169.254.169.254/latest/meta-data",
+            "https://api.test:443/",
+        ] {
+            let target = Target::parse(url).expect("parses");
+            assert!(
+                matches!(
+                    policy().check(&target),
+                    Err(InspectorError::TargetNotAllowed { .. })
+                ),
+                "{url} must be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn allowed_hosts_match_host_and_optional_port() {
+        for url in [
+            "https://example.test/",
+            "http://example.test:8080/",
+            "https://api.test:8443/v1",
+        ] {
+            let target = Target::parse(url).expect("parses");
+            assert_eq!(policy().check(&target).expect(url), Destination::Allowed);
+        }
+    }
+
+    #[test]
+    fn the_app_api_is_not_a_target_however_it_is_spelt() {
+        for path in [
+            "/api/exchange",
+            "/API/exchange",
+            "/lab/../api/exchange",
+            "/%61pi/exchange",
+            "//api/health",
+        ] {
+            let target = Target::parse(&format!("http://127.0.0.1:7878{path}")).expect("parses");
+            assert!(
+                matches!(policy().check(&target), Err(InspectorError::ApiTarget)),
+                "{path} must be refused"
+            );
+        }
+        let lab = Target::parse("http://127.0.0.1:7878/lab/api-docs").expect("parses");
+        assert!(policy().check(&lab).is_ok());
+    }
+}

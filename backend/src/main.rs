@@ -1,0 +1,70 @@
+//! The `safelab` program: parses the command line, starts the lab, prints where
+//! it is, and serves until Ctrl+C.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use safelab::{Config, Running};
+
+fn main() -> ExitCode {
+    let config = Config::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("safelab: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("safelab: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(config: Config) -> anyhow::Result<()> {
+    let running = safelab::serve(&config).await?;
+    print_banner(&running);
+    if config.open {
+        open_browser(&running.app_url());
+    }
+    tokio::select! {
+        () = running.wait() => {}
+        _ = tokio::signal::ctrl_c() => println!("\nsafelab stopped."),
+    }
+    Ok(())
+}
+
+fn print_banner(running: &Running) {
+    println!("safelab {} is running.", env!("CARGO_PKG_VERSION"));
+    println!();
+    println!("  Open the app:     {}", running.app_url());
+    println!("  Lab over HTTP:    http://{}/lab/", running.app_address);
+    println!("  Lab over HTTPS:   {}/lab/", running.https_url());
+    println!("  CA certificate:   {}", running.ca_path.display());
+    println!(
+        "                    (also at http://{}/ca.pem)",
+        running.app_address
+    );
+    println!();
+    println!("Everything listens on loopback only. Press Ctrl+C to stop.");
+}
+
+/// Best effort: a learner without a desktop browser still has the printed URL.
+fn open_browser(url: &str) {
+    let command = if cfg!(target_os = "macos") {
+        ("open", vec![url])
+    } else if cfg!(target_os = "windows") {
+        ("cmd", vec!["/C", "start", "", url])
+    } else {
+        ("xdg-open", vec![url])
+    };
+    if let Err(error) = std::process::Command::new(command.0)
+        .args(&command.1)
+        .spawn()
+    {
+        eprintln!("safelab: could not open a browser ({error}); open {url} yourself.");
+    }
+}

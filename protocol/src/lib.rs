@@ -1,0 +1,286 @@
+//! The JSON contract between the safelab app (WASM) and its backend.
+//!
+//! Only serde types live here: no I/O, no tokio, no DOM, so the crate builds for
+//! `wasm32-unknown-unknown` and for the host alike. Headers travel as
+//! `[name, value]` pairs in wire order, because order and repetition matter when
+//! a learner is looking at what really crossed the wire.
+
+use serde::{Deserialize, Serialize};
+
+/// One header as it appeared on the wire: `[name, value]`.
+pub type Header = (String, String);
+
+/// Answer of `GET /api/health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// Always `"ok"` when the program answers at all.
+    pub status: String,
+    /// The program's version, as `safelab --version` prints it.
+    pub version: String,
+}
+
+/// Which of safelab's listeners a [`Listener`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ListenerId {
+    /// The app listener: the app, `/api/…` and the lab over plain HTTP.
+    Http,
+    /// The lab over HTTPS, with a chain from safelab's local certificate authority.
+    Https,
+}
+
+impl ListenerId {
+    /// The id as it appears in JSON (`"http"`, `"https"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+}
+
+/// One address the lab listens on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listener {
+    /// Which listener this is.
+    pub id: ListenerId,
+    /// Its base URL, without a trailing slash (`https://localhost:7879`).
+    pub url: String,
+    /// One line for the learner: what this listener is for.
+    pub description: String,
+}
+
+/// Answer of `GET /api/lab`: where the lab can be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabInfo {
+    /// Every listener of this run of the program.
+    pub listeners: Vec<Listener>,
+    /// Where the root certificate of the local certificate authority can be downloaded.
+    pub ca_url: String,
+}
+
+impl LabInfo {
+    /// The listener with the given id, if this run has one.
+    pub fn listener(&self, id: ListenerId) -> Option<&Listener> {
+        self.listeners.iter().find(|listener| listener.id == id)
+    }
+}
+
+/// Body of `POST /api/exchange`: a request for the inspector to send.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ExchangeRequest {
+    /// The method, sent as typed (`GET`, `POST`, …).
+    pub method: String,
+    /// The absolute URL; its path is sent exactly as written (no `..` removal).
+    pub url: String,
+    /// Extra request headers, in the order they are to be sent.
+    #[serde(default)]
+    pub headers: Vec<Header>,
+    /// The request body; empty for none.
+    #[serde(default)]
+    pub body: String,
+}
+
+/// Answer of `POST /api/exchange`: everything that crossed the wire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// The exact bytes the inspector sent, as text.
+    pub request: String,
+    /// The status code of the response (`200`).
+    pub status: u16,
+    /// The reason phrase the server sent (`OK`); may be empty.
+    pub reason: String,
+    /// The protocol version of the status line (`HTTP/1.1`).
+    pub http_version: String,
+    /// Every response header in wire order.
+    pub headers: Vec<Header>,
+    /// The response body (decoded from chunked transfer), as UTF-8 text; bytes
+    /// that are not UTF-8 are shown as U+FFFD.
+    pub body: String,
+    /// How many body bytes were received (at most the cap).
+    pub body_bytes: u64,
+    /// Whether the body was cut at the inspector's size cap.
+    pub body_truncated: bool,
+    /// How long each phase took.
+    pub timings: Timings,
+    /// The TLS session and the peer's certificate chain; `None` for plain HTTP.
+    pub tls: Option<TlsInfo>,
+}
+
+impl Exchange {
+    /// The first response header with this name (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// Time spent in each phase of an exchange, in milliseconds since it began.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub struct Timings {
+    /// The TCP connection was established.
+    pub connect_ms: f64,
+    /// Duration of the TLS handshake; `None` for plain HTTP.
+    pub tls_ms: Option<f64>,
+    /// The first byte of the response arrived.
+    pub first_byte_ms: f64,
+    /// The whole response was read.
+    pub total_ms: f64,
+}
+
+/// What the TLS handshake negotiated and what the server proved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TlsInfo {
+    /// `TLSv1.3` or `TLSv1.2`.
+    pub version: String,
+    /// The negotiated cipher suite (`TLS13_AES_256_GCM_SHA384`).
+    pub cipher: String,
+    /// The negotiated application protocol, if any (`http/1.1`).
+    pub alpn: Option<String>,
+    /// The certificates the server presented, leaf first.
+    pub chain: Vec<CertificateInfo>,
+    /// Whether the chain verified for the requested host against [`Self::trust_store`].
+    pub verified: bool,
+    /// Which roots the verdict was reached against.
+    pub trust_store: String,
+    /// Why verification failed, in words; `None` when it succeeded.
+    pub error: Option<String>,
+}
+
+/// One certificate of a chain, as a learner would read it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateInfo {
+    /// Subject distinguished name (`CN=localhost, O=safelab`).
+    pub subject: String,
+    /// Issuer distinguished name.
+    pub issuer: String,
+    /// Serial number in colon-separated hex.
+    pub serial: String,
+    /// Start of validity, RFC 3339.
+    pub not_before: String,
+    /// End of validity, RFC 3339.
+    pub not_after: String,
+    /// Subject alternative names (`DNS:localhost`, `IP:127.0.0.1`).
+    pub sans: Vec<String>,
+    /// The public key's algorithm (`ECDSA P-256`).
+    pub key_algorithm: String,
+    /// The algorithm the issuer signed with (`ECDSA with SHA-256`).
+    pub signature_algorithm: String,
+    /// Whether basic constraints mark it as a certificate authority.
+    pub is_ca: bool,
+    /// SHA-256 fingerprint of the DER bytes, colon-separated upper-case hex.
+    pub sha256: String,
+}
+
+/// Every error the API returns has this body, with a fitting status code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    /// A stable machine-readable code (`target_not_allowed`, `bad_json`).
+    pub code: String,
+    /// What went wrong and what to do next, for a person.
+    pub message: String,
+}
+
+/// A lesson as listed in the table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonSummary {
+    /// Stable id used in URLs (`http-basics`).
+    pub id: String,
+    /// Position in the curriculum, from 1.
+    pub number: u32,
+    /// Title shown to the learner.
+    pub title: String,
+    /// One sentence: what the learner will be able to do afterwards.
+    pub summary: String,
+}
+
+/// A whole lesson, ready to show.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lesson {
+    /// The lesson's entry in the table of contents.
+    #[serde(flatten)]
+    pub summary: LessonSummary,
+    /// The lesson's content, in reading order.
+    pub blocks: Vec<LessonBlock>,
+}
+
+/// A piece of a lesson: prose, or a request the learner can try.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum LessonBlock {
+    /// Rendered Markdown (HTML made by the backend from the lesson's own text).
+    Prose {
+        /// The HTML to show.
+        html: String,
+    },
+    /// A request with a "Try it" control that fills the request builder.
+    Request(LessonRequest),
+}
+
+/// A request written in a lesson; its path is relative to a lab listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonRequest {
+    /// The method (`GET`).
+    pub method: String,
+    /// The path and query (`/lab/status/418`).
+    pub path: String,
+    /// Headers to send, in order.
+    pub headers: Vec<Header>,
+    /// The body; empty for none.
+    pub body: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exchange_request_defaults_headers_and_body() {
+        let request: ExchangeRequest =
+            serde_json::from_str(r#"{"method":"GET","url":"http://127.0.0.1:1/lab/hello"}"#)
+                .expect("minimal request parses");
+        assert!(request.headers.is_empty());
+        assert!(request.body.is_empty());
+    }
+
+    #[test]
+    fn headers_travel_as_pairs() {
+        let request = ExchangeRequest {
+            method: "GET".into(),
+            url: "http://x/".into(),
+            headers: vec![("Accept".into(), "application/json".into())],
+            body: String::new(),
+        };
+        let json = serde_json::to_value(&request).expect("serialises");
+        assert_eq!(
+            json["headers"][0],
+            serde_json::json!(["Accept", "application/json"])
+        );
+    }
+
+    #[test]
+    fn lesson_blocks_are_tagged_by_kind() {
+        let block = LessonBlock::Request(LessonRequest {
+            method: "GET".into(),
+            path: "/lab/hello".into(),
+            headers: vec![],
+            body: String::new(),
+        });
+        let json = serde_json::to_value(&block).expect("serialises");
+        assert_eq!(json["kind"], "request");
+        assert_eq!(json["path"], "/lab/hello");
+        let back: LessonBlock = serde_json::from_value(json).expect("round-trips");
+        assert_eq!(back, block);
+    }
+
+    #[test]
+    fn listener_ids_are_lowercase() {
+        assert_eq!(
+            serde_json::to_string(&ListenerId::Https).expect("ok"),
+            r#""https""#
+        );
+        assert_eq!(ListenerId::Http.as_str(), "http");
+    }
+}
