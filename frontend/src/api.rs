@@ -1,0 +1,85 @@
+//! The only module that talks to the backend. Every failure becomes an [`Error`]
+//! that the page shows in words.
+
+use std::fmt;
+
+use gloo_net::http::{Request, Response};
+use safelab_protocol::{ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary};
+use serde::de::DeserializeOwned;
+
+/// Why a call to the backend failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The backend could not be reached at all.
+    Network(String),
+    /// The backend answered with an error of its API.
+    Api {
+        /// The HTTP status.
+        status: u16,
+        /// The API's own explanation.
+        error: ApiError,
+    },
+    /// The backend answered something that is not the expected JSON.
+    Unexpected(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Network(reason) => write!(
+                f,
+                "safelab's backend cannot be reached ({reason}). Is the safelab program still running?"
+            ),
+            Self::Api { error, .. } => f.write_str(&error.message),
+            Self::Unexpected(reason) => write!(f, "safelab's backend sent something unexpected: {reason}"),
+        }
+    }
+}
+
+async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
+    if response.ok() {
+        return response
+            .json::<T>()
+            .await
+            .map_err(|error| Error::Unexpected(error.to_string()));
+    }
+    let status = response.status();
+    match response.json::<ApiError>().await {
+        Ok(error) => Err(Error::Api { status, error }),
+        Err(_) => Err(Error::Unexpected(format!("HTTP {status} {}", response.status_text()))),
+    }
+}
+
+async fn get<T: DeserializeOwned>(path: &str) -> Result<T, Error> {
+    let response = Request::get(path)
+        .send()
+        .await
+        .map_err(|error| Error::Network(error.to_string()))?;
+    read(response).await
+}
+
+/// Where the lab listens.
+pub async fn lab() -> Result<LabInfo, Error> {
+    get("/api/lab").await
+}
+
+/// The table of contents.
+pub async fn lessons() -> Result<Vec<LessonSummary>, Error> {
+    get("/api/lessons").await
+}
+
+/// One lesson.
+pub async fn lesson(id: &str) -> Result<Lesson, Error> {
+    get(&format!("/api/lessons/{id}")).await
+}
+
+/// Has the backend perform `request` and return what crossed the wire.
+pub async fn exchange(request: &ExchangeRequest) -> Result<Exchange, Error> {
+    let response = Request::post("/api/exchange")
+        .json(request)
+        .map_err(|error| Error::Unexpected(error.to_string()))?
+        .send()
+        .await
+        .map_err(|error| Error::Network(error.to_string()))?;
+    read(response).await
+}

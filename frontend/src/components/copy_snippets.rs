@@ -1,0 +1,89 @@
+//! "Copy as Python requests" and "Copy as curl" for the current draft.
+
+use leptos::prelude::*;
+
+use crate::draft::Draft;
+use crate::snippets::Snippet;
+
+/// Which snippet is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    Python,
+    Curl,
+}
+
+/// Shows the draft as code, with buttons to copy it.
+#[component]
+pub fn CopySnippets(
+    /// The request being built.
+    draft: Draft,
+) -> impl IntoView {
+    let shown = RwSignal::new(Language::Python);
+    let copied = RwSignal::new(None::<&'static str>);
+    let code = move |language: Language| {
+        let headers: Vec<(String, String)> = draft
+            .headers
+            .get()
+            .into_iter()
+            .map(|row| (row.name, row.value))
+            .collect();
+        let method = draft.method.get();
+        let url = draft.url.get();
+        let body = draft.body.get();
+        let snippet = Snippet {
+            method: &method,
+            url: &url,
+            headers: &headers,
+            body: &body,
+        };
+        match language {
+            Language::Python => snippet.python(),
+            Language::Curl => snippet.curl(),
+        }
+    };
+    let copy = move |language: Language, label: &'static str| {
+        shown.set(language);
+        let text = code(language);
+        copied.set(None);
+        if let Some(window) = web_sys::window() {
+            let promise = window.navigator().clipboard().write_text(&text);
+            leptos::task::spawn_local(async move {
+                let result = wasm_bindgen_futures::JsFuture::from(promise).await;
+                copied.set(Some(if result.is_ok() {
+                    label
+                } else {
+                    "The browser refused the clipboard: select the code below and copy it by hand."
+                }));
+            });
+        }
+    };
+    view! {
+        <section class="snippets" aria-label="Copy this request as code">
+            <div class="snippet-buttons">
+                <button
+                    type="button"
+                    id="copy-python"
+                    aria-pressed=move || (shown.get() == Language::Python).to_string()
+                    on:click=move |_| copy(Language::Python, "Copied as Python requests.")
+                >
+                    "Copy as Python requests"
+                </button>
+                <button
+                    type="button"
+                    id="copy-curl"
+                    aria-pressed=move || (shown.get() == Language::Curl).to_string()
+                    on:click=move |_| copy(Language::Curl, "Copied as curl.")
+                >
+                    "Copy as curl"
+                </button>
+                <span class="copied" role="status">{move || copied.get().unwrap_or("")}</span>
+            </div>
+            <pre class="snippet" tabindex="0"><code>{move || code(shown.get())}</code></pre>
+            <p class="hint">
+                "For HTTPS, save the lab's CA as safelab-ca.pem first: "
+                <a href="/ca.pem" download="safelab-ca.pem">"download ca.pem"</a>
+                "."
+            </p>
+        </section>
+    }
+}

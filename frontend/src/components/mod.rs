@@ -1,0 +1,7 @@
+//! Reusable components, one per file.
+
+pub mod copy_snippets;
+pub mod lesson_view;
+pub mod request_builder;
+pub mod response_view;
+pub mod tls_panel;

@@ -1,0 +1,94 @@
+//! What crossed the wire for one exchange: status, headers, body, timings, the
+//! exact request, and the TLS panel.
+
+use leptos::prelude::*;
+use safelab_protocol::Exchange;
+
+use crate::components::tls_panel::TlsPanel;
+use crate::explain::{StatusClass, header_meaning, status_meaning};
+
+/// Shows one exchange.
+#[component]
+pub fn ResponseView(
+    /// The exchange to show.
+    exchange: Exchange,
+) -> impl IntoView {
+    let class = StatusClass::of(exchange.status);
+    let body = pretty_body(&exchange);
+    let body_note = match (exchange.body_truncated, exchange.body_bytes) {
+        (true, bytes) => format!("Body (first {bytes} bytes: the rest was cut)"),
+        (false, 0) => "Body (empty)".to_owned(),
+        (false, bytes) => format!("Body ({bytes} bytes)"),
+    };
+    let headers = exchange
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            view! {
+                <tr>
+                    <th scope="row" class="mono">{name.clone()}</th>
+                    <td class="mono">{value.clone()}</td>
+                    <td class="explain">{header_meaning(name).unwrap_or("")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let timings = exchange.timings;
+    let millis = |value: f64| format!("{value:.1} ms");
+    view! {
+        <section class="response" aria-labelledby="response-title">
+            <h2 id="response-title" class="visually-hidden">"Response"</h2>
+            <div class=format!("status {}", class.css()) role="status">
+                <span class="status-code">{exchange.status}</span>
+                " "
+                <span class="status-reason">{exchange.reason.clone()}</span>
+                <span class="status-class">{class.label()}</span>
+                <p class="status-meaning">{status_meaning(exchange.status)}</p>
+            </div>
+            <h3>"Timings"</h3>
+            <dl class="facts timings">
+                <dt>"Connected"</dt>
+                <dd>{millis(timings.connect_ms)}</dd>
+                <dt>"TLS handshake"</dt>
+                <dd>{timings.tls_ms.map_or_else(|| "(plain HTTP: none)".to_owned(), millis)}</dd>
+                <dt>"First byte"</dt>
+                <dd>{millis(timings.first_byte_ms)}</dd>
+                <dt>"Total"</dt>
+                <dd>{millis(timings.total_ms)}</dd>
+            </dl>
+            {exchange.tls.map(|tls| view! { <TlsPanel tls /> })}
+            <h3>{format!("Response headers ({})", exchange.http_version)}</h3>
+            <div class="table-scroll">
+                <table class="headers-table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Name"</th>
+                            <th scope="col">"Value"</th>
+                            <th scope="col">"What it means"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{headers}</tbody>
+                </table>
+            </div>
+            <h3>{body_note}</h3>
+            <pre class="response-body" tabindex="0">{body}</pre>
+            <h3>"Request as sent"</h3>
+            <pre class="raw-request" tabindex="0">{exchange.request}</pre>
+        </section>
+    }
+}
+
+/// JSON bodies pretty-printed; everything else as sent (HTML is shown, never rendered).
+fn pretty_body(exchange: &Exchange) -> String {
+    let is_json = exchange
+        .header("content-type")
+        .is_some_and(|content_type| content_type.to_ascii_lowercase().contains("json"));
+    if is_json {
+        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&exchange.body) {
+            if let Ok(pretty) = serde_json::to_string_pretty(&value) {
+                return pretty;
+            }
+        }
+    }
+    exchange.body.clone()
+}
