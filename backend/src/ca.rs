@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256,
+    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PublicKeyData,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -79,7 +79,7 @@ impl CertificateAuthority {
         }
         create_private_folder(folder)?;
         let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
-        let params = root_params();
+        let params = root_params(&key);
         let cert = params.self_signed(&key)?;
         write_file(&key_path, key.serialize_pem().as_bytes(), true)?;
         write_file(&cert_path, cert.pem().as_bytes(), false)?;
@@ -161,9 +161,17 @@ fn name(common_name: &str) -> DistinguishedName {
     name
 }
 
-fn root_params() -> CertificateParams {
+/// Each installation's root gets its own name (like mkcert's): clients look
+/// trust anchors up by name, and two roots with one name would make a stranger's
+/// chain fail as "bad signature" instead of "unknown issuer".
+fn root_params(key: &KeyPair) -> CertificateParams {
+    let digest = ring::digest::digest(&ring::digest::SHA256, &key.subject_public_key_info());
+    let id: String = digest.as_ref()[..4]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
     let mut params = CertificateParams::default();
-    params.distinguished_name = name("safelab local root CA");
+    params.distinguished_name = name(&format!("safelab local root CA {id}"));
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     validity(&mut params, 10 * 365);

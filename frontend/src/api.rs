@@ -31,7 +31,9 @@ impl fmt::Display for Error {
                 "safelab's backend cannot be reached ({reason}). Is the safelab program still running?"
             ),
             Self::Api { error, .. } => f.write_str(&error.message),
-            Self::Unexpected(reason) => write!(f, "safelab's backend sent something unexpected: {reason}"),
+            Self::Unexpected(reason) => {
+                write!(f, "safelab's backend sent something unexpected: {reason}")
+            }
         }
     }
 }
@@ -46,7 +48,10 @@ async fn read<T: DeserializeOwned>(response: Response) -> Result<T, Error> {
     let status = response.status();
     match response.json::<ApiError>().await {
         Ok(error) => Err(Error::Api { status, error }),
-        Err(_) => Err(Error::Unexpected(format!("HTTP {status} {}", response.status_text()))),
+        Err(_) => Err(Error::Unexpected(format!(
+            "HTTP {status} {}",
+            response.status_text()
+        ))),
     }
 }
 

@@ -77,7 +77,8 @@ impl Draft {
     /// Replaces the draft with a lesson's request, sent to `base` (a listener URL).
     pub fn fill(&self, request: &LessonRequest, base: &str) {
         self.method.set(request.method.clone());
-        self.url.set(format!("{}{}", base.trim_end_matches('/'), request.path));
+        self.url
+            .set(format!("{}{}", base.trim_end_matches('/'), request.path));
         let rows = request
             .headers
             .iter()
@@ -120,14 +121,22 @@ pub fn rebase(url: &str, base: &str) -> String {
         .find('/')
         .map_or("/", |index| &url[after_scheme + index..]);
     let path = if url.contains("://") { path } else { url };
-    let path = if path.starts_with('/') { path.to_owned() } else { format!("/{path}") };
+    let path = if path.starts_with('/') {
+        path.to_owned()
+    } else {
+        format!("/{path}")
+    };
     format!("{}{path}", base.trim_end_matches('/'))
 }
 
 /// The listener base (`scheme://authority`) of a URL, if it has one.
 pub fn base_of(url: &str) -> Option<&str> {
     let after_scheme = url.find("://")? + 3;
-    Some(url[after_scheme..].find('/').map_or(url, |index| &url[..after_scheme + index]))
+    Some(
+        url[after_scheme..]
+            .find('/')
+            .map_or(url, |index| &url[..after_scheme + index]),
+    )
 }
 
 #[cfg(test)]
@@ -137,17 +146,32 @@ mod tests {
     #[test]
     fn rebase_keeps_path_and_query() {
         assert_eq!(
-            rebase("http://127.0.0.1:7878/lab/status/404?x=1", "https://localhost:7879"),
+            rebase(
+                "http://127.0.0.1:7878/lab/status/404?x=1",
+                "https://localhost:7879"
+            ),
             "https://localhost:7879/lab/status/404?x=1"
         );
-        assert_eq!(rebase("http://127.0.0.1:7878", "https://localhost:7879/"), "https://localhost:7879/");
-        assert_eq!(rebase("lab/hello", "https://localhost:7879"), "https://localhost:7879/lab/hello");
+        assert_eq!(
+            rebase("http://127.0.0.1:7878", "https://localhost:7879/"),
+            "https://localhost:7879/"
+        );
+        assert_eq!(
+            rebase("lab/hello", "https://localhost:7879"),
+            "https://localhost:7879/lab/hello"
+        );
     }
 
     #[test]
     fn base_of_finds_scheme_and_authority() {
-        assert_eq!(base_of("https://localhost:7879/lab/hello"), Some("https://localhost:7879"));
-        assert_eq!(base_of("http://127.0.0.1:7878"), Some("http://127.0.0.1:7878"));
+        assert_eq!(
+            base_of("https://localhost:7879/lab/hello"),
+            Some("https://localhost:7879")
+        );
+        assert_eq!(
+            base_of("http://127.0.0.1:7878"),
+            Some("http://127.0.0.1:7878")
+        );
         assert_eq!(base_of("/lab/hello"), None);
     }
 }

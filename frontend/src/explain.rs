@@ -93,9 +93,15 @@ pub fn status_meaning(status: u16) -> &'static str {
         _ => match StatusClass::of(status) {
             StatusClass::Informational => "An interim answer: the final one follows.",
             StatusClass::Success => "The request worked.",
-            StatusClass::Redirection => "Look elsewhere: the answer is at another URL or in your cache.",
-            StatusClass::ClientError => "The request was wrong in some way: fix it before retrying.",
-            StatusClass::ServerError => "The server failed to answer a request that may have been fine.",
+            StatusClass::Redirection => {
+                "Look elsewhere: the answer is at another URL or in your cache."
+            }
+            StatusClass::ClientError => {
+                "The request was wrong in some way: fix it before retrying."
+            }
+            StatusClass::ServerError => {
+                "The server failed to answer a request that may have been fine."
+            }
             StatusClass::Invalid => "Status codes run from 100 to 599.",
         },
     }
@@ -104,10 +110,16 @@ pub fn status_meaning(status: u16) -> &'static str {
 /// What a well-known response header is for, in one line; `None` for others.
 pub fn header_meaning(name: &str) -> Option<&'static str> {
     let meaning = match name.to_ascii_lowercase().as_str() {
-        "content-type" => "What kind of data the body is (JSON, HTML, text…), and its character set.",
+        "content-type" => {
+            "What kind of data the body is (JSON, HTML, text…), and its character set."
+        }
         "content-length" => "How many bytes the body has.",
-        "content-encoding" => "How the body was compressed (gzip, br); not what kind of data it is.",
-        "transfer-encoding" => "How the body is framed on the wire (chunked: in pieces of announced size).",
+        "content-encoding" => {
+            "How the body was compressed (gzip, br); not what kind of data it is."
+        }
+        "transfer-encoding" => {
+            "How the body is framed on the wire (chunked: in pieces of announced size)."
+        }
         "date" => "When the server produced the response.",
         "server" => "Which server software answered (often hidden, as it helps attackers).",
         "connection" => "Whether the connection stays open after this response.",
@@ -122,12 +134,18 @@ pub fn header_meaning(name: &str) -> Option<&'static str> {
         "set-cookie" => "Asks the client to store a cookie and send it back later.",
         "www-authenticate" => "How to authenticate to get past a 401.",
         "retry-after" => "How long to wait before trying again.",
-        "strict-transport-security" => "Tells browsers to use only HTTPS for this site from now on (HSTS).",
-        "content-security-policy" => "Which scripts, styles and sources the page may load (limits XSS).",
+        "strict-transport-security" => {
+            "Tells browsers to use only HTTPS for this site from now on (HSTS)."
+        }
+        "content-security-policy" => {
+            "Which scripts, styles and sources the page may load (limits XSS)."
+        }
         "x-content-type-options" => "nosniff: the browser must trust Content-Type, not guess.",
         "x-frame-options" => "Whether other sites may show this page in a frame (clickjacking).",
         "referrer-policy" => "How much of this URL the browser reveals when following links.",
-        "access-control-allow-origin" => "CORS: which other web origins may read this response in a browser.",
+        "access-control-allow-origin" => {
+            "CORS: which other web origins may read this response in a browser."
+        }
         "access-control-allow-methods" => "CORS: which methods other origins may use.",
         "access-control-allow-headers" => "CORS: which request headers other origins may send.",
         "permissions-policy" => "Which browser features (camera, location…) the page may use.",

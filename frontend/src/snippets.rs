@@ -22,7 +22,9 @@ pub struct Snippet<'a> {
 
 impl Snippet<'_> {
     fn is_https(&self) -> bool {
-        self.url.get(..8).is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+        self.url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
     }
 
     /// The request as a Python script using `requests`.
@@ -30,7 +32,11 @@ impl Snippet<'_> {
         let method = self.method.trim().to_ascii_uppercase();
         let call = match method.as_str() {
             "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS" => {
-                format!("requests.{}(\n    {},\n", method.to_ascii_lowercase(), python_string(self.url))
+                format!(
+                    "requests.{}(\n    {},\n",
+                    method.to_ascii_lowercase(),
+                    python_string(self.url)
+                )
             }
             _ => format!(
                 "requests.request(\n    {},\n    {},\n",
@@ -40,11 +46,19 @@ impl Snippet<'_> {
         };
         let mut code = String::from("import requests\n\nresponse = ");
         code.push_str(&call);
-        let headers: Vec<&Header> = self.headers.iter().filter(|(name, _)| !name.trim().is_empty()).collect();
+        let headers: Vec<&Header> = self
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.trim().is_empty())
+            .collect();
         if !headers.is_empty() {
             code.push_str("    headers={\n");
             for (name, value) in headers {
-                code.push_str(&format!("        {}: {},\n", python_string(name), python_string(value)));
+                code.push_str(&format!(
+                    "        {}: {},\n",
+                    python_string(name),
+                    python_string(value)
+                ));
             }
             code.push_str("    },\n");
         }
@@ -59,7 +73,9 @@ impl Snippet<'_> {
         }
         code.push_str("    timeout=10,\n)\n");
         code.push_str("print(response.status_code, response.reason)\n");
-        code.push_str("for name, value in response.headers.items():\n    print(f\"{name}: {value}\")\n");
+        code.push_str(
+            "for name, value in response.headers.items():\n    print(f\"{name}: {value}\")\n",
+        );
         code.push_str("print()\nprint(response.text)\n");
         code
     }
@@ -80,7 +96,11 @@ impl Snippet<'_> {
             // Without it curl removes the dot segments before sending, as browsers do.
             parts.push("--path-as-is".to_owned());
         }
-        for (name, value) in self.headers.iter().filter(|(name, _)| !name.trim().is_empty()) {
+        for (name, value) in self
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.trim().is_empty())
+        {
             parts.push("--header".to_owned());
             parts.push(shell_quote(&format!("{name}: {value}")));
         }

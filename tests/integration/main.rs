@@ -1,1 +1,9 @@
+//! safelab's integration tests: one binary, a module per area.
+//! Every test drives real sockets on loopback; see `safelab_tests` for support.
 
+mod basics;
+mod browser;
+mod certificates;
+mod inspector;
+mod program;
+mod python;

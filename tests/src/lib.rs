@@ -1,1 +1,118 @@
-//! Support code for the integration tests.
+//! Support for safelab's integration tests: start the real program on
+//! `127.0.0.1:0`, find the tools the README's test command installed, and poll
+//! instead of sleeping.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use safelab::{Config, Running};
+use safelab_protocol::ListenerId;
+use tempfile::TempDir;
+
+/// How long any poll may wait before the test fails.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A running safelab with its own data folder, on free loopback ports.
+pub struct Lab {
+    /// The running program.
+    pub running: Running,
+    /// Its data folder (removed when the lab is dropped).
+    pub data: TempDir,
+}
+
+impl Lab {
+    /// Starts safelab in this process, with real listeners.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// Starts safelab after `adjust` has changed the configuration.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let data = tempfile::tempdir().expect("temporary data folder");
+        let mut config = Config::ephemeral(data.path());
+        adjust(&mut config);
+        let running = safelab::serve(&config).await.expect("safelab starts");
+        Self { running, data }
+    }
+
+    /// A URL on the app (plain HTTP) listener.
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.running.app_address)
+    }
+
+    /// A URL on the HTTPS lab listener, by host name as learners use it.
+    pub fn https(&self, path: &str) -> String {
+        let base = &self
+            .running
+            .lab
+            .listener(ListenerId::Https)
+            .expect("an HTTPS listener")
+            .url;
+        format!("{base}{path}")
+    }
+
+    /// The root CA certificate, PEM.
+    pub fn ca_pem(&self) -> String {
+        std::fs::read_to_string(&self.running.ca_path).expect("ca.pem is on disk")
+    }
+
+    /// A client that trusts only safelab's CA, and reaches `localhost` at 127.0.0.1.
+    pub fn trusting_client(&self) -> reqwest::Client {
+        let root = reqwest::Certificate::from_pem(self.ca_pem().as_bytes()).expect("ca.pem parses");
+        reqwest::Client::builder()
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(root)
+            .resolve("localhost", self.running.https_address)
+            .build()
+            .expect("client builds")
+    }
+
+    /// POSTs `body` to `/api/exchange`; returns the status and the JSON answer.
+    pub async fn exchange(&self, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = reqwest::Client::new()
+            .post(self.http("/api/exchange"))
+            .json(&body)
+            .send()
+            .await
+            .expect("the API answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("the API answers JSON"))
+    }
+}
+
+/// The repository's root folder.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the repository")
+        .to_owned()
+}
+
+/// A tool the README's test command installs: from `variable`, else `fallback`.
+/// Fails the test with instructions when it is missing: these tests are not optional.
+pub fn tool(variable: &str, fallback: impl Into<PathBuf>, what: &str) -> PathBuf {
+    let path = std::env::var_os(variable).map_or_else(|| fallback.into(), PathBuf::from);
+    assert!(
+        path.exists(),
+        "{what} is missing at {} : run `bash .ci/test` (it installs and builds it), or set {variable}",
+        path.display()
+    );
+    path
+}
+
+/// Calls `attempt` until it returns `Some`, failing the test after [`PATIENCE`].
+pub async fn poll<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(value) = attempt().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "gave up waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

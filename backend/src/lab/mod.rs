@@ -7,11 +7,26 @@
 
 mod basics;
 
-use axum::Router;
+use axum::http::{StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::routing::any;
+use axum::{Json, Router};
+use serde_json::json;
 
 use crate::AppState;
 
-/// Every lab route, merged.
+/// Every lab route, merged, with a real 404 for unknown lab paths (the app's
+/// own fallback would answer them with its page and a 200).
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(basics::routes())
+    Router::new()
+        .merge(basics::routes())
+        .route("/lab/{*rest}", any(no_such_endpoint))
+}
+
+async fn no_such_endpoint(uri: Uri) -> impl IntoResponse {
+    let error = format!(
+        "there is no lab endpoint {}: GET /lab lists them",
+        uri.path()
+    );
+    (StatusCode::NOT_FOUND, Json(json!({ "error": error })))
 }

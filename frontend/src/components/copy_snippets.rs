@@ -78,12 +78,18 @@ pub fn CopySnippets(
                 </button>
                 <span class="copied" role="status">{move || copied.get().unwrap_or("")}</span>
             </div>
-            <pre class="snippet" tabindex="0"><code>{move || code(shown.get())}</code></pre>
-            <p class="hint">
-                "For HTTPS, save the lab's CA as safelab-ca.pem first: "
-                <a href="/ca.pem" download="safelab-ca.pem">"download ca.pem"</a>
-                "."
-            </p>
+            <details class="snippet-code">
+                <summary>{move || match shown.get() {
+                    Language::Python => "Show the Python code",
+                    Language::Curl => "Show the curl command",
+                }}</summary>
+                <pre class="snippet" tabindex="0"><code>{move || code(shown.get())}</code></pre>
+                <p class="hint">
+                    "For HTTPS, save the lab's CA as safelab-ca.pem first: "
+                    <a href="/ca.pem" download="safelab-ca.pem">"download ca.pem"</a>
+                    "."
+                </p>
+            </details>
         </section>
     }
 }

@@ -17,7 +17,9 @@ pub fn LessonView(
         .map(|block| match block {
             // The HTML was rendered by the backend from safelab's own lesson
             // files, with any raw HTML in them escaped.
-            LessonBlock::Prose { html } => view! { <div class="prose" inner_html=html></div> }.into_any(),
+            LessonBlock::Prose { html } => {
+                view! { <div class="prose" inner_html=html></div> }.into_any()
+            }
             LessonBlock::Request(request) => view! { <TryIt request on_try /> }.into_any(),
         })
         .collect_view();

@@ -15,7 +15,10 @@ pub fn TlsPanel(
         ("verdict failed", "✘ Not verified")
     };
     let verdict_text = match &tls.error {
-        None => format!("The chain leads to a trusted root and names this host. Trust store: {}.", tls.trust_store),
+        None => format!(
+            "The chain leads to a trusted root and names this host. Trust store: {}.",
+            tls.trust_store
+        ),
         Some(error) => format!(
             "{error}. A browser or Python requests would refuse this connection. Trust store: {}.",
             tls.trust_store

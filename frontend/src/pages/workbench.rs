@@ -1,7 +1,9 @@
 //! The workbench: a lesson beside the request builder and what crossed the wire.
 
 use leptos::prelude::*;
-use safelab_protocol::{Exchange, ExchangeRequest, LabInfo, LessonRequest, LessonSummary, ListenerId};
+use safelab_protocol::{
+    Exchange, ExchangeRequest, LabInfo, LessonRequest, LessonSummary, ListenerId,
+};
 use wasm_bindgen::JsCast;
 
 use crate::api;
@@ -51,7 +53,9 @@ pub fn Workbench() -> impl IntoView {
         send.dispatch(draft.to_request());
     });
     let on_try = Callback::new(move |request: LessonRequest| {
-        let Some(Ok(lab)) = lab.get_untracked() else { return };
+        let Some(Ok(lab)) = lab.get_untracked() else {
+            return;
+        };
         // Keep the listener the learner picked; start on plain HTTP otherwise.
         let base = draft
             .url
@@ -138,7 +142,8 @@ fn ExchangeResult(
     #[prop(into)]
     result: Signal<Option<Result<Exchange, api::Error>>>,
 ) -> impl IntoView {
-    move || match result.get() {
+    move || {
+        match result.get() {
         None => view! {
             <p class="hint empty-response">
                 "Press Send (or Enter in the URL) to see what crosses the wire: the request as sent, the status, every header, the body, the timings and, over HTTPS, the certificate chain."
@@ -153,6 +158,7 @@ fn ExchangeResult(
             </div>
         }
         .into_any(),
+    }
     }
 }
 
@@ -170,4 +176,3 @@ fn focus(id: &str) {
         let _ = element.focus();
     }
 }
-

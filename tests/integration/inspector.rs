@@ -1,0 +1,228 @@
+//! The request inspector (`POST /api/exchange`): the whole exchange with chain
+//! and verdict, and the limits that keep it from becoming an open proxy.
+
+use safelab_tests::Lab;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_https_exchange_returns_the_chain_and_a_positive_verdict() {
+    let lab = Lab::start().await;
+    let (status, exchange) = lab
+        .exchange(json!({"method": "GET", "url": lab.https("/lab/hello"), "headers": [["X-Learner", "Ning"]]}))
+        .await;
+    assert_eq!(status, 200, "{exchange}");
+    assert_eq!(exchange["status"], 200);
+    assert_eq!(exchange["reason"], "OK");
+    assert_eq!(exchange["http_version"], "HTTP/1.1");
+    let request = exchange["request"].as_str().expect("request text");
+    assert!(
+        request.starts_with("GET /lab/hello HTTP/1.1\r\nHost: localhost:"),
+        "{request}"
+    );
+    assert!(request.contains("\r\nX-Learner: Ning\r\n"));
+    assert!(
+        exchange["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Hello")
+    );
+    assert_eq!(exchange["body_truncated"], false);
+    let header_names: Vec<&str> = exchange["headers"]
+        .as_array()
+        .expect("headers")
+        .iter()
+        .filter_map(|h| h[0].as_str())
+        .collect();
+    assert!(header_names.contains(&"content-type"));
+    for timing in ["connect_ms", "tls_ms", "first_byte_ms", "total_ms"] {
+        assert!(
+            exchange["timings"][timing]
+                .as_f64()
+                .is_some_and(|ms| ms >= 0.0),
+            "{timing}"
+        );
+    }
+
+    let tls = &exchange["tls"];
+    assert_eq!(tls["verified"], true, "{tls}");
+    assert!(tls["error"].is_null());
+    assert!(
+        tls["trust_store"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("safelab")
+    );
+    assert!(["TLS 1.3", "TLS 1.2"].contains(&tls["version"].as_str().unwrap_or_default()));
+    assert_eq!(tls["alpn"], "http/1.1");
+    let chain = tls["chain"].as_array().expect("chain");
+    assert_eq!(chain.len(), 2);
+    let (leaf, intermediate) = (&chain[0], &chain[1]);
+    assert!(
+        leaf["sans"]
+            .as_array()
+            .expect("sans")
+            .contains(&json!("DNS:localhost"))
+    );
+    assert!(
+        leaf["sans"]
+            .as_array()
+            .expect("sans")
+            .contains(&json!("IP:127.0.0.1"))
+    );
+    assert_eq!(leaf["is_ca"], false);
+    assert_eq!(leaf["key_algorithm"], "ECDSA P-256");
+    assert_eq!(leaf["issuer"], intermediate["subject"]);
+    assert_eq!(intermediate["is_ca"], true);
+    assert!(
+        intermediate["issuer"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("root")
+    );
+    assert_eq!(
+        leaf["sha256"].as_str().unwrap_or_default().len(),
+        32 * 3 - 1
+    );
+}
+
+#[tokio::test]
+async fn a_plain_http_exchange_has_no_tls_and_keeps_the_path_as_written() {
+    let lab = Lab::start().await;
+    let (status, exchange) = lab
+        .exchange(json!({"method": "GET", "url": lab.http("/lab/./status/../status/418")}))
+        .await;
+    assert_eq!(status, 200, "{exchange}");
+    assert!(exchange["tls"].is_null());
+    assert!(exchange["timings"]["tls_ms"].is_null());
+    assert!(
+        exchange["request"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("GET /lab/./status/../status/418 HTTP/1.1")
+    );
+    // The server does not normalise dot segments either, so this matches no route.
+    assert_eq!(exchange["status"], 404);
+    assert!(
+        exchange["body"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("no lab endpoint")
+    );
+}
+
+#[tokio::test]
+async fn a_body_is_sent_with_its_length() {
+    let lab = Lab::start().await;
+    let (_, exchange) = lab
+        .exchange(json!({"method": "POST", "url": lab.http("/lab/headers"), "body": "year=2021"}))
+        .await;
+    let echo: serde_json::Value =
+        serde_json::from_str(exchange["body"].as_str().expect("body")).expect("JSON echo");
+    assert_eq!(echo["method"], "POST");
+    assert!(
+        echo["headers"]
+            .as_array()
+            .expect("headers")
+            .contains(&json!(["content-length", "9"]))
+    );
+}
+
+#[tokio::test]
+async fn targets_outside_the_lab_are_refused_with_a_reason() {
+    let lab = Lab::start().await;
+    for url in [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://127.0.0.1:22/",
+        "https://example.com/",
+    ] {
+        let (status, error) = lab.exchange(json!({"method": "GET", "url": url})).await;
+        assert_eq!(status, 403, "{url}: {error}");
+        assert_eq!(error["code"], "target_not_allowed");
+        assert!(
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("--allow-host")
+        );
+    }
+    let (status, error) = lab
+        .exchange(json!({"method": "GET", "url": lab.http("/api/exchange")}))
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (403, Some("api_not_a_target"))
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_400_that_says_what_is_wrong() {
+    let lab = Lab::start().await;
+    let raw = reqwest::Client::new()
+        .post(lab.http("/api/exchange"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(raw.status(), 400);
+    let error: serde_json::Value = raw.json().await.expect("JSON error");
+    assert_eq!(error["code"], "bad_json");
+
+    let cases = [
+        (json!({"method": "GET"}), "bad_json"),
+        (
+            json!({"method": "GET", "url": "ftp://localhost/"}),
+            "invalid_url",
+        ),
+        (json!({"method": "GET", "url": "not a url"}), "invalid_url"),
+        (
+            json!({"method": "G E T", "url": lab.http("/lab/hello")}),
+            "invalid_method",
+        ),
+        (
+            json!({"method": "GET", "url": lab.http("/lab/hello"), "headers": [["X", "a\r\nInjected: 1"]]}),
+            "invalid_header",
+        ),
+    ];
+    for (body, code) in cases {
+        let (status, error) = lab.exchange(body.clone()).await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (400, Some(code)),
+            "{body}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_connection_failure_is_a_json_error_with_the_reason() {
+    // A port that was just free: nothing listens there.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
+    let lab = Lab::start_with(|config| config.allow_hosts.push(closed.to_string())).await;
+    let (status, error) = lab
+        .exchange(json!({"method": "GET", "url": format!("http://{closed}/")}))
+        .await;
+    assert_eq!(status, 502, "{error}");
+    assert_eq!(error["code"], "connect_failed");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("could not connect")
+    );
+}
+
+#[tokio::test]
+async fn plain_http_to_the_https_port_is_explained() {
+    let lab = Lab::start().await;
+    let url = format!(
+        "http://127.0.0.1:{}/lab/hello",
+        lab.running.https_address.port()
+    );
+    let (status, error) = lab.exchange(json!({"method": "GET", "url": url})).await;
+    assert_eq!(status, 502, "{error}");
+    assert!(error["message"].as_str().is_some());
+}
