@@ -98,7 +98,7 @@ impl Draft {
     }
 
     /// The draft as the inspector's request (empty header names are left out).
-    pub fn to_request(&self) -> ExchangeRequest {
+    pub fn to_request(self) -> ExchangeRequest {
         ExchangeRequest {
             method: self.method.get_untracked().trim().to_owned(),
             url: self.url.get_untracked().trim().to_owned(),

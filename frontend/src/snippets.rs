@@ -67,7 +67,7 @@ impl Snippet<'_> {
         }
         if self.is_https() {
             code.push_str(&format!(
-                "    # Trust safelab's CA (download it from /ca.pem); never verify=False.\n    verify={},\n",
+                "    # Trust safelab's CA (download it from /ca.pem); never switch verification off.\n    verify={},\n",
                 python_string(CA_FILE)
             ));
         }

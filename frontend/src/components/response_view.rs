@@ -83,12 +83,9 @@ fn pretty_body(exchange: &Exchange) -> String {
     let is_json = exchange
         .header("content-type")
         .is_some_and(|content_type| content_type.to_ascii_lowercase().contains("json"));
-    if is_json {
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(&exchange.body) {
-            if let Ok(pretty) = serde_json::to_string_pretty(&value) {
-                return pretty;
-            }
-        }
-    }
-    exchange.body.clone()
+    let pretty = is_json
+        .then(|| serde_json::from_str::<serde_json::Value>(&exchange.body).ok())
+        .flatten()
+        .and_then(|value| serde_json::to_string_pretty(&value).ok());
+    pretty.unwrap_or_else(|| exchange.body.clone())
 }

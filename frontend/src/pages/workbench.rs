@@ -39,10 +39,10 @@ pub fn Workbench() -> impl IntoView {
 
     let draft = Draft::new(String::new());
     Effect::new(move || {
-        if let Some(Ok(lab)) = lab.get() {
-            if draft.url.get_untracked().is_empty() {
-                draft.url.set(format!("{}/lab/hello", http_base(&lab)));
-            }
+        if let Some(Ok(lab)) = lab.get()
+            && draft.url.get_untracked().is_empty()
+        {
+            draft.url.set(format!("{}/lab/hello", http_base(&lab)));
         }
     });
     let send = Action::new_local(|request: &ExchangeRequest| {
