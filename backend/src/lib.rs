@@ -107,12 +107,13 @@ fn describe_listener(id: ListenerId, address: SocketAddr) -> Listener {
     }
 }
 
-/// The whole HTTP application: app, API and lab, with limits attached.
+/// What the app listener serves: the app, the API and the lab, with limits attached.
 pub fn app(state: AppState) -> Router {
-    let api_and_app = Router::new()
+    let app_and_api = Router::new()
         .merge(api::routes())
         .merge(lessons::routes())
         .merge(inspector::routes())
+        .fallback(assets::serve)
         .layer(DefaultBodyLimit::max(inspector::MAX_REQUEST_BODY + 4096))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -122,16 +123,23 @@ pub fn app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ));
-    Router::new()
-        .merge(api_and_app)
-        .merge(lab::routes())
-        .fallback(assets::serve)
+    with_limits(Router::new().merge(app_and_api).merge(lab::routes())).with_state(state)
+}
+
+/// What the HTTPS lab listener serves: the lab and nothing else, so neither the
+/// app nor the inspector's API is reachable through it.
+pub fn lab_app(state: AppState) -> Router {
+    with_limits(lab::routes().fallback(lab::outside_the_lab)).with_state(state)
+}
+
+/// The limits every listener shares: small bodies, bounded time.
+fn with_limits(router: Router<AppState>) -> Router<AppState> {
+    router
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        .with_state(state)
 }
 
 /// Why safelab could not start. Each message says what to do about it.
@@ -260,12 +268,11 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     ];
     let state = AppState::new(&ca, &listeners, &config.allow_hosts)?;
     let lab = state.lab().clone();
-    let router = app(state);
     let tasks = vec![
-        tokio::spawn(listen::serve(app_listener, router.clone(), None)),
+        tokio::spawn(listen::serve(app_listener, app(state.clone()), None)),
         tokio::spawn(listen::serve(
             https_listener,
-            router,
+            lab_app(state),
             Some(TlsAcceptor::from(Arc::new(tls))),
         )),
     ];

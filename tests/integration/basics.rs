@@ -1,7 +1,7 @@
 //! Lesson 1, "How the web works": every lab endpoint answers the same over the
 //! app listener (HTTP) and the lab's HTTPS listener.
 
-use safelab_tests::Lab;
+use safelab_tests::{Lab, get_json};
 
 async fn both(lab: &Lab, path: &str) -> Vec<reqwest::Response> {
     let client = lab.trusting_client();
@@ -148,19 +148,9 @@ async fn headers_echoes_a_custom_header() {
 #[tokio::test]
 async fn api_health_lab_and_ca() {
     let lab = Lab::start().await;
-    let health: serde_json::Value = reqwest::get(lab.http("/api/health"))
-        .await
-        .expect("up")
-        .json()
-        .await
-        .expect("JSON");
+    let health = get_json(&lab.http("/api/health")).await;
     assert_eq!(health["status"], "ok");
-    let info: serde_json::Value = reqwest::get(lab.http("/api/lab"))
-        .await
-        .expect("up")
-        .json()
-        .await
-        .expect("JSON");
+    let info = get_json(&lab.http("/api/lab")).await;
     let ids: Vec<&str> = info["listeners"]
         .as_array()
         .expect("listeners")
@@ -186,19 +176,9 @@ async fn api_health_lab_and_ca() {
 #[tokio::test]
 async fn lessons_are_served_with_try_it_requests() {
     let lab = Lab::start().await;
-    let list: serde_json::Value = reqwest::get(lab.http("/api/lessons"))
-        .await
-        .expect("up")
-        .json()
-        .await
-        .expect("JSON");
+    let list = get_json(&lab.http("/api/lessons")).await;
     assert_eq!(list[0]["id"], "http-basics");
-    let lesson: serde_json::Value = reqwest::get(lab.http("/api/lessons/http-basics"))
-        .await
-        .expect("up")
-        .json()
-        .await
-        .expect("JSON");
+    let lesson = get_json(&lab.http("/api/lessons/http-basics")).await;
     assert_eq!(lesson["title"], "How the web works");
     let blocks = lesson["blocks"].as_array().expect("blocks");
     assert!(
@@ -210,4 +190,22 @@ async fn lessons_are_served_with_try_it_requests() {
         .await
         .expect("up");
     assert_eq!(missing.status(), 404);
+}
+
+#[tokio::test]
+async fn the_https_listener_serves_the_lab_only() {
+    let lab = Lab::start().await;
+    let client = lab.trusting_client();
+    for path in ["/", "/api/health", "/api/exchange", "/ca.pem"] {
+        let response = client.get(lab.https(path)).send().await.expect("answers");
+        assert_eq!(response.status(), 404, "{path}");
+        let error: serde_json::Value = response.json().await.expect("JSON error");
+        assert!(
+            error["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("lab only"),
+            "{path}: {error}"
+        );
+    }
 }

@@ -81,6 +81,22 @@ impl Lab {
     }
 }
 
+/// GETs `url` and returns its JSON body, failing the test on any error status.
+pub async fn get_json(url: &str) -> serde_json::Value {
+    let response = reqwest::get(url)
+        .await
+        .unwrap_or_else(|error| panic!("{url}: {error}"));
+    assert!(
+        response.status().is_success(),
+        "{url} answered {}",
+        response.status()
+    );
+    response
+        .json()
+        .await
+        .unwrap_or_else(|error| panic!("{url}: not JSON: {error}"))
+}
+
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

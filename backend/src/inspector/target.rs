@@ -132,7 +132,9 @@ impl TargetPolicy {
     /// Decides whether `target` may be reached, and where to connect.
     pub fn check(&self, target: &Target) -> Result<Destination, InspectorError> {
         if let Some((id, address)) = self.own_listener(target) {
-            if id == ListenerId::Http && is_api_path(&target.path_and_query) {
+            // Only the app listener serves the API today; refusing it on every
+            // own listener keeps that true if the routers ever change.
+            if is_api_path(&target.path_and_query) {
                 return Err(InspectorError::ApiTarget);
             }
             return Ok(Destination::Own(id, address));
@@ -307,6 +309,11 @@ mod tests {
                 "{path} must be refused"
             );
         }
+        let over_tls = Target::parse("https://localhost:7879/api/exchange").expect("parses");
+        assert!(matches!(
+            policy().check(&over_tls),
+            Err(InspectorError::ApiTarget)
+        ));
         let lab = Target::parse("http://127.0.0.1:7878/lab/api-docs").expect("parses");
         assert!(policy().check(&lab).is_ok());
     }

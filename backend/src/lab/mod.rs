@@ -23,6 +23,15 @@ pub fn routes() -> Router<AppState> {
         .route("/lab/{*rest}", any(no_such_endpoint))
 }
 
+/// The HTTPS listener's answer outside `/lab/`: it serves the lab only.
+pub async fn outside_the_lab(uri: Uri) -> impl IntoResponse {
+    let error = format!(
+        "{} is not served here: this HTTPS listener serves the lab only (try /lab/hello); the app and its API are on the HTTP listener",
+        uri.path()
+    );
+    (StatusCode::NOT_FOUND, Json(json!({ "error": error })))
+}
+
 async fn no_such_endpoint(uri: Uri) -> impl IntoResponse {
     let error = format!(
         "there is no lab endpoint {}: GET /lab lists them",

@@ -12,6 +12,26 @@ enum Language {
     Curl,
 }
 
+impl Language {
+    /// The button's id, its label, what it says once copied, and the disclosure's title.
+    fn texts(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Self::Python => (
+                "copy-python",
+                "Copy as Python requests",
+                "Copied as Python requests.",
+                "Show the Python code",
+            ),
+            Self::Curl => (
+                "copy-curl",
+                "Copy as curl",
+                "Copied as curl.",
+                "Show the curl command",
+            ),
+        }
+    }
+}
+
 /// Shows the draft as code, with buttons to copy it.
 #[component]
 pub fn CopySnippets(
@@ -60,29 +80,25 @@ pub fn CopySnippets(
     view! {
         <section class="snippets" aria-label="Copy this request as code">
             <div class="snippet-buttons">
-                <button
-                    type="button"
-                    id="copy-python"
-                    aria-pressed=move || (shown.get() == Language::Python).to_string()
-                    on:click=move |_| copy(Language::Python, "Copied as Python requests.")
-                >
-                    "Copy as Python requests"
-                </button>
-                <button
-                    type="button"
-                    id="copy-curl"
-                    aria-pressed=move || (shown.get() == Language::Curl).to_string()
-                    on:click=move |_| copy(Language::Curl, "Copied as curl.")
-                >
-                    "Copy as curl"
-                </button>
+                {[Language::Python, Language::Curl]
+                    .map(|language| {
+                        let (id, label, done, _) = language.texts();
+                        view! {
+                            <button
+                                type="button"
+                                id=id
+                                aria-pressed=move || (shown.get() == language).to_string()
+                                on:click=move |_| copy(language, done)
+                            >
+                                {label}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
                 <span class="copied" role="status">{move || copied.get().unwrap_or("")}</span>
             </div>
             <details class="snippet-code">
-                <summary>{move || match shown.get() {
-                    Language::Python => "Show the Python code",
-                    Language::Curl => "Show the curl command",
-                }}</summary>
+                <summary>{move || shown.get().texts().3}</summary>
                 <pre class="snippet" tabindex="0"><code>{move || code(shown.get())}</code></pre>
                 <p class="hint">
                     "For HTTPS, save the lab's CA as safelab-ca.pem first: "

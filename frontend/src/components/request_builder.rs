@@ -126,32 +126,10 @@ fn HeaderRowEditor(
     /// The initial value.
     value: String,
 ) -> impl IntoView {
-    let name_label = format!("Header {id} name");
-    let value_label = format!("Header {id} value");
     view! {
         <div class="header-row">
-            <input
-                class="header-name"
-                placeholder="Name"
-                aria-label=name_label
-                spellcheck="false"
-                prop:value=name
-                on:input=move |event| {
-                    let text = event_target_value(&event);
-                    draft.edit_header(id, |row| row.name = text);
-                }
-            />
-            <input
-                class="header-value"
-                placeholder="Value"
-                aria-label=value_label
-                spellcheck="false"
-                prop:value=value
-                on:input=move |event| {
-                    let text = event_target_value(&event);
-                    draft.edit_header(id, |row| row.value = text);
-                }
-            />
+            {header_field(draft, id, HeaderPart::Name, name)}
+            {header_field(draft, id, HeaderPart::Value, value)}
             <button
                 type="button"
                 class="remove-header"
@@ -161,5 +139,37 @@ fn HeaderRowEditor(
                 "Remove"
             </button>
         </div>
+    }
+}
+
+/// Which half of a header row a field edits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderPart {
+    Name,
+    Value,
+}
+
+/// One input of a header row, writing its text back into the draft.
+fn header_field(draft: Draft, id: u32, part: HeaderPart, initial: String) -> impl IntoView {
+    let (class, placeholder) = match part {
+        HeaderPart::Name => ("header-name", "Name"),
+        HeaderPart::Value => ("header-value", "Value"),
+    };
+    let label = format!("Header {id} {}", placeholder.to_lowercase());
+    view! {
+        <input
+            class=class
+            placeholder=placeholder
+            aria-label=label
+            spellcheck="false"
+            prop:value=initial
+            on:input=move |event| {
+                let text = event_target_value(&event);
+                draft.edit_header(id, |row| match part {
+                    HeaderPart::Name => row.name = text,
+                    HeaderPart::Value => row.value = text,
+                });
+            }
+        />
     }
 }
