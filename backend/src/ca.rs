@@ -6,11 +6,13 @@
 
 use std::fs;
 use std::io;
+use std::net::Ipv6Addr;
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    Issuer, KeyPair, KeyUsagePurpose, PKCS_ECDSA_P256_SHA256, PublicKeyData,
+    BasicConstraints, CertificateParams, CidrSubnet, DistinguishedName, DnType,
+    ExtendedKeyUsagePurpose, GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    NameConstraints, PKCS_ECDSA_P256_SHA256, PublicKeyData,
 };
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
@@ -174,6 +176,19 @@ fn root_params(key: &KeyPair) -> CertificateParams {
     params.distinguished_name = name(&format!("safelab local root CA {id}"));
     params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    // Learners add this root to their trust stores and its key sits on disk: if it
+    // ever leaked, name constraints keep it from vouching for any real site.
+    params.name_constraints = Some(NameConstraints {
+        permitted_subtrees: vec![
+            GeneralSubtree::DnsName("localhost".to_owned()),
+            GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix([127, 0, 0, 0], 8)),
+            GeneralSubtree::IpAddress(CidrSubnet::from_v6_prefix(
+                Ipv6Addr::LOCALHOST.octets(),
+                128,
+            )),
+        ],
+        excluded_subtrees: Vec::new(),
+    });
     validity(&mut params, 10 * 365);
     params
 }
@@ -276,6 +291,47 @@ mod tests {
         let error = CertificateAuthority::load_or_create(folder.path()).expect_err("must fail");
         assert!(matches!(error, CaError::Corrupt { .. }), "{error}");
         assert!(error.to_string().contains("move that folder away"));
+    }
+
+    fn verify(
+        ca: &CertificateAuthority,
+        identity: &ServerIdentity,
+        name: &str,
+    ) -> Result<(), rustls::Error> {
+        use rustls::client::danger::ServerCertVerifier;
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.root_der().clone()).expect("root");
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let verifier =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
+                .build()
+                .expect("verifier");
+        let name = rustls::pki_types::ServerName::try_from(name.to_owned()).expect("name");
+        verifier
+            .verify_server_cert(
+                &identity.chain[0],
+                &identity.chain[1..],
+                &name,
+                &[],
+                rustls::pki_types::UnixTime::now(),
+            )
+            .map(|_| ())
+    }
+
+    #[test]
+    fn the_root_vouches_for_loopback_names_only() {
+        let folder = tempfile::tempdir().expect("temp dir");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("created");
+        let local = ca
+            .server_identity(&["localhost".into(), "127.0.0.1".into()])
+            .expect("issued");
+        verify(&ca, &local, "localhost").expect("localhost verifies");
+        verify(&ca, &local, "127.0.0.1").expect("127.0.0.1 verifies");
+        let bank = ca
+            .server_identity(&["bank.example".into()])
+            .expect("issued anyway");
+        let error = verify(&ca, &bank, "bank.example").expect_err("outside the name constraints");
+        assert!(format!("{error:?}").contains("NameConstraint"), "{error:?}");
     }
 
     #[test]

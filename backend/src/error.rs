@@ -24,6 +24,11 @@ pub enum AppError {
     /// No lesson has this id.
     #[error("there is no lesson {0:?}: GET /api/lessons lists them")]
     LessonNotFound(String),
+    /// The request named a host that is not a loopback name (DNS rebinding).
+    #[error(
+        "safelab's app answers only to localhost, 127.0.0.1 or [::1], and this request named {0:?} (a guard against DNS rebinding): open the URL safelab printed"
+    )]
+    ForeignHost(String),
     /// No API endpoint has this path.
     #[error(
         "there is no API endpoint {0}: the API lives under /api/health, /api/lab, /api/lessons and /api/exchange"
@@ -38,6 +43,7 @@ impl AppError {
             Self::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             Self::LessonNotFound(_) => (StatusCode::NOT_FOUND, "lesson_not_found"),
             Self::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "no_such_endpoint"),
+            Self::ForeignHost(_) => (StatusCode::MISDIRECTED_REQUEST, "foreign_host"),
         }
     }
 }

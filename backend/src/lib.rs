@@ -23,8 +23,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use rustls::ServerConfig;
 use safelab_protocol::{LabInfo, Listener, ListenerId};
 use tokio::net::TcpListener;
@@ -114,6 +116,7 @@ pub fn app(state: AppState) -> Router {
         .merge(lessons::routes())
         .merge(inspector::routes())
         .fallback(assets::serve)
+        .layer(middleware::from_fn(require_loopback_host))
         .layer(DefaultBodyLimit::max(inspector::MAX_REQUEST_BODY + 4096))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -124,6 +127,31 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ));
     with_limits(Router::new().merge(app_and_api).merge(lab::routes())).with_state(state)
+}
+
+/// The app and its API answer only to loopback names. A web page whose DNS name
+/// is re-pointed at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with
+/// safelab and could drive the inspector from the learner's browser.
+async fn require_loopback_host(request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    if is_loopback_host(host) {
+        next.run(request).await
+    } else {
+        AppError::ForeignHost(host.to_owned()).into_response()
+    }
+}
+
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost")
+        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// What the HTTPS lab listener serves: the lab and nothing else, so neither the
@@ -260,7 +288,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
             .with_no_client_auth()
             .with_single_cert(identity.chain, identity.key)?;
-    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
     let listeners = [
         (ListenerId::Http, app_address),
@@ -302,4 +330,31 @@ fn local_address(
     listener
         .local_addr()
         .map_err(|source| StartError::Bind { host, port, source })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_loopback_host;
+
+    #[test]
+    fn only_loopback_names_are_accepted_as_host() {
+        for host in [
+            "localhost:7878",
+            "127.0.0.1:7878",
+            "[::1]:7878",
+            "LOCALHOST",
+            "127.0.0.2",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "",
+            "evil.example:7878",
+            "localhost.evil.example",
+            "[::ffff:7f00:1]:80",
+            "10.0.0.1",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
 }

@@ -27,9 +27,9 @@ pub async fn serve(listener: TcpListener, router: Router, acceptor: Option<TlsAc
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let Ok((tcp, _peer)) = listener.accept().await else {
-            // Accept errors (too many open files, a reset before accept) are per
-            // connection: keep serving the others.
-            tokio::task::yield_now().await;
+            // Accept errors (too many open files, a reset before accept) pass:
+            // pause briefly instead of spinning, then keep serving.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
@@ -62,7 +62,9 @@ where
     let service = TowerToHyperService::new(
         router.map_request(|request: Request<Incoming>| request.map(axum::body::Body::new)),
     );
-    let mut builder = Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: it is what the lessons read on the wire, and its header
+    // timeout bounds every connection (HTTP/2 would need limits of its own).
+    let mut builder = Builder::new(TokioExecutor::new()).http1_only();
     builder
         .http1()
         .timer(TokioTimer::new())

@@ -209,3 +209,36 @@ async fn the_https_listener_serves_the_lab_only() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_app_answers_only_to_loopback_host_names() {
+    let lab = Lab::start().await;
+    let client = reqwest::Client::new();
+    let rebound = client
+        .get(lab.http("/api/health"))
+        .header("Host", "attacker.example")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(rebound.status(), 421);
+    let error: serde_json::Value = rebound.json().await.expect("JSON error");
+    assert_eq!(error["code"], "foreign_host");
+    for host in ["localhost", "127.0.0.1"] {
+        let port = lab.running.app_address.port();
+        let fine = client
+            .get(lab.http("/api/health"))
+            .header("Host", format!("{host}:{port}"))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(fine.status(), 200, "{host}");
+    }
+    // The lab itself is for experiments, Host header included.
+    let lab_page = client
+        .get(lab.http("/lab/headers"))
+        .header("Host", "attacker.example")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(lab_page.status(), 200);
+}

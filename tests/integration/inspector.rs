@@ -226,3 +226,102 @@ async fn plain_http_to_the_https_port_is_explained() {
     assert_eq!(status, 502, "{error}");
     assert!(error["message"].as_str().is_some());
 }
+
+#[tokio::test]
+async fn a_smuggled_second_request_cannot_reach_the_api() {
+    let lab = Lab::start().await;
+    let smuggled = "POST /api/exchange HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
+    let attack = json!({
+        "method": "POST",
+        "url": lab.http("/lab/hello"),
+        "headers": [["Content-Length", "0"], ["Connection", "keep-alive"]],
+        "body": smuggled,
+    });
+    let (status, error) = lab.exchange(attack).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("invalid_header")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("HTTPS lab listener")
+    );
+
+    // On the HTTPS lab listener, which serves no API, framing goes out as written.
+    let study = json!({
+        "method": "POST",
+        "url": lab.https("/lab/hello"),
+        "headers": [["Content-Length", "0"]],
+        "body": smuggled,
+    });
+    let (status, exchange) = lab.exchange(study).await;
+    assert_eq!(status, 200, "{exchange}");
+    assert!(
+        exchange["request"]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with(smuggled)
+    );
+}
+
+/// A TLS server outside the lab with a self-signed certificate: it accepts one
+/// connection and reports whether any request bytes reached it.
+async fn self_signed_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<usize>) {
+    use std::sync::Arc;
+    use tokio::io::AsyncReadExt;
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_no_client_auth()
+    .with_single_cert(vec![certified.cert.der().clone()], key)
+    .expect("server config");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("addr");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let served = tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.expect("accept");
+        let Ok(mut tls) = acceptor.accept(tcp).await else {
+            return 0;
+        };
+        let mut received = Vec::new();
+        let _ = tls.read_to_end(&mut received).await;
+        received.len()
+    });
+    (address, served)
+}
+
+#[tokio::test]
+async fn an_allowed_host_with_an_unverifiable_chain_gets_no_request() {
+    let (address, served) = self_signed_server().await;
+    let lab = Lab::start_with(|config| config.allow_hosts.push(address.to_string())).await;
+    let (status, error) = lab
+        .exchange(json!({"method": "GET", "url": format!("https://{address}/"), "headers": [["Authorization", "Bearer secret"]]}))
+        .await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (502, Some("untrusted_certificate")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("does not verify")
+    );
+    drop(lab);
+    assert_eq!(
+        served.await.expect("server task"),
+        0,
+        "no request bytes were sent"
+    );
+}

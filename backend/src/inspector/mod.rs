@@ -22,13 +22,14 @@ use axum::http::StatusCode;
 use axum::{Json, Router, routing::post};
 use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, ServerName};
-use safelab_protocol::{Exchange, ExchangeRequest, Timings, TlsInfo};
+use safelab_protocol::{Exchange, ExchangeRequest, ListenerId, Timings, TlsInfo};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 
 pub use certificate::fingerprint;
+use target::is_api_path;
 pub use target::{Destination, Target, TargetPolicy};
 
 use crate::AppState;
@@ -112,6 +113,17 @@ pub enum InspectorError {
         /// The operating system's reason.
         source: io::Error,
     },
+    /// An allowed host outside the lab presented a chain that does not verify.
+    #[error(
+        "{host} presented a certificate that does not verify: {reason}. The inspector does not send \
+         your request to a host outside the lab over an unverified connection"
+    )]
+    UntrustedPeer {
+        /// The host.
+        host: String,
+        /// Why its chain does not verify.
+        reason: String,
+    },
     /// The response is not HTTP/1.x.
     #[error("the response cannot be read: {0}")]
     MalformedResponse(String),
@@ -134,6 +146,7 @@ impl InspectorError {
             Self::Connect { .. } => (StatusCode::BAD_GATEWAY, "connect_failed"),
             Self::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
             Self::Tls(_) => (StatusCode::BAD_GATEWAY, "tls_failed"),
+            Self::UntrustedPeer { .. } => (StatusCode::BAD_GATEWAY, "untrusted_certificate"),
             Self::Io { .. } => (StatusCode::BAD_GATEWAY, "connection_failed"),
             Self::MalformedResponse(_) => (StatusCode::BAD_GATEWAY, "malformed_response"),
         }
@@ -172,18 +185,35 @@ impl Inspector {
             .map_err(|_| InspectorError::Busy)?;
         let target = Target::parse(&request.url)?;
         let destination = self.policy.check(&target)?;
-        let bytes = wire::encode_request(
-            request.method.trim(),
-            &target.path_and_query,
-            &target.authority,
-            &request.headers,
-            &request.body,
-        )?;
-        let head_only = request.method.trim().eq_ignore_ascii_case("HEAD");
-        timeout(
-            EXCHANGE_TIMEOUT,
-            self.perform(&target, destination, &bytes, head_only),
-        )
+        timeout(EXCHANGE_TIMEOUT, async {
+            let (address, own_listener) = self.resolve(&target, destination).await?;
+            // An allowed name may resolve to one of safelab's own listeners: the
+            // own-listener rules then apply just the same.
+            if own_listener.is_some() && is_api_path(&target.path_and_query) {
+                return Err(InspectorError::ApiTarget);
+            }
+            // The app listener also serves safelab's API, so there the inspector
+            // frames the request itself: a learner's Content-Length must not let a
+            // second, smuggled request through to /api/.
+            let framing = if own_listener == Some(ListenerId::Http) {
+                wire::RequestFraming::Enforced
+            } else {
+                wire::RequestFraming::AsWritten
+            };
+            let method = request.method.trim();
+            let bytes = wire::encode_request(
+                method,
+                &target.path_and_query,
+                &target.authority,
+                &request.headers,
+                &request.body,
+                framing,
+            )?;
+            let head_only = method.eq_ignore_ascii_case("HEAD");
+            let lab_peer = own_listener.is_some();
+            self.perform(&target, address, &bytes, head_only, lab_peer)
+                .await
+        })
         .await
         .map_err(|_| InspectorError::Timeout {
             phase: "waiting for the whole response",
@@ -194,12 +224,12 @@ impl Inspector {
     async fn perform(
         &self,
         target: &Target,
-        destination: Destination,
+        address: SocketAddr,
         bytes: &[u8],
         head_only: bool,
+        lab_peer: bool,
     ) -> Result<Exchange, InspectorError> {
         let started = Instant::now();
-        let address = self.resolve(target, destination).await?;
         let tcp = timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
             .await
             .map_err(|_| InspectorError::Timeout {
@@ -223,6 +253,15 @@ impl Inspector {
                 let (mut stream, verifier) = self.handshake(tcp, &target.host).await?;
                 let tls_time = handshake_started.elapsed();
                 let tls = self.describe_session(&stream, &verifier, &target.host);
+                // The lab's own listeners are observed whatever the verdict; a host
+                // outside the lab never gets the learner's headers over a chain
+                // that does not verify.
+                if !lab_peer && let Some(reason) = &tls.error {
+                    return Err(InspectorError::UntrustedPeer {
+                        host: target.host.clone(),
+                        reason: reason.clone(),
+                    });
+                }
                 (
                     wire::send(&mut stream, bytes, head_only).await?,
                     Some(tls),
@@ -254,24 +293,28 @@ impl Inspector {
         })
     }
 
+    /// Where to connect, and which of safelab's own listeners that is, if any.
     async fn resolve(
         &self,
         target: &Target,
         destination: Destination,
-    ) -> Result<SocketAddr, InspectorError> {
+    ) -> Result<(SocketAddr, Option<ListenerId>), InspectorError> {
         match destination {
-            Destination::Own(_, address) => Ok(address),
-            Destination::Allowed => tokio::net::lookup_host((target.host.as_str(), target.port))
-                .await
-                .ok()
-                .and_then(|mut addresses| addresses.next())
-                .ok_or_else(|| InspectorError::Connect {
-                    target: format!("{}:{}", target.host, target.port),
-                    source: io::Error::new(
-                        io::ErrorKind::NotFound,
-                        "the host name does not resolve",
-                    ),
-                }),
+            Destination::Own(id, address) => Ok((address, Some(id))),
+            Destination::Allowed => {
+                let address = tokio::net::lookup_host((target.host.as_str(), target.port))
+                    .await
+                    .ok()
+                    .and_then(|mut addresses| addresses.next())
+                    .ok_or_else(|| InspectorError::Connect {
+                        target: format!("{}:{}", target.host, target.port),
+                        source: io::Error::new(
+                            io::ErrorKind::NotFound,
+                            "the host name does not resolve",
+                        ),
+                    })?;
+                Ok((address, self.policy.own_listener_at(address)))
+            }
         }
     }
 

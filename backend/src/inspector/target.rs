@@ -112,13 +112,13 @@ impl TargetPolicy {
             .iter()
             .map(|entry| {
                 let entry = entry.trim().to_ascii_lowercase();
-                match entry.rsplit_once(':') {
-                    Some((host, port)) if !host.ends_with(':') && port.parse::<u16>().is_ok() => {
-                        AllowedHost {
-                            host: host.trim_matches(['[', ']']).to_owned(),
-                            port: port.parse().ok(),
-                        }
-                    }
+                // A bare IPv6 address has colons of its own: a port needs brackets.
+                let may_have_port = entry.starts_with('[') || entry.matches(':').count() == 1;
+                match entry.rsplit_once(':').filter(|_| may_have_port) {
+                    Some((host, port)) if port.parse::<u16>().is_ok() => AllowedHost {
+                        host: host.trim_matches(['[', ']']).to_owned(),
+                        port: port.parse().ok(),
+                    },
                     _ => AllowedHost {
                         host: entry.trim_matches(['[', ']']).to_owned(),
                         port: None,
@@ -151,6 +151,20 @@ impl TargetPolicy {
         }
     }
 
+    /// Which own listener a resolved address is, if any: the same port on the
+    /// listener's address or on any loopback address.
+    pub fn own_listener_at(&self, address: SocketAddr) -> Option<ListenerId> {
+        self.own
+            .iter()
+            .find(|(_, own)| {
+                own.port() == address.port()
+                    && (own.ip() == address.ip()
+                        || address.ip().is_loopback()
+                        || address.ip().is_unspecified())
+            })
+            .map(|(id, _)| *id)
+    }
+
     fn own_listener(&self, target: &Target) -> Option<(ListenerId, SocketAddr)> {
         let is_own_host = target.host == "localhost"
             || target
@@ -170,7 +184,7 @@ impl TargetPolicy {
 /// Whether a path reaches the app's own API once a server has decoded and
 /// normalised it. The inspector is for the lab: letting it call `/api/exchange`
 /// would let one request fan out into many.
-fn is_api_path(path_and_query: &str) -> bool {
+pub(crate) fn is_api_path(path_and_query: &str) -> bool {
     let path = path_and_query.split(['?', '#']).next().unwrap_or_default();
     let decoded = percent_decode(path).to_ascii_lowercase();
     let mut segments: Vec<&str> = Vec::new();
@@ -292,6 +306,34 @@ mod tests {
             let target = Target::parse(url).expect("parses");
             assert_eq!(policy().check(&target).expect(url), Destination::Allowed);
         }
+    }
+
+    #[test]
+    fn a_resolved_address_is_recognised_as_an_own_listener() {
+        let policy = policy();
+        let at = |text: &str| policy.own_listener_at(text.parse().expect("addr"));
+        assert_eq!(at("127.0.0.1:7878"), Some(ListenerId::Http));
+        assert_eq!(at("127.0.0.2:7879"), Some(ListenerId::Https));
+        assert_eq!(at("[::1]:7878"), Some(ListenerId::Http));
+        assert_eq!(at("192.0.2.1:7878"), None);
+        assert_eq!(at("127.0.0.1:8080"), None);
+    }
+
+    #[test]
+    fn bare_ipv6_allow_entries_are_hosts_not_host_and_port() {
+        let policy = TargetPolicy::new(
+            vec![],
+            &["2001:db8::1:5".into(), "[2001:db8::2]:8443".into()],
+        );
+        let bare = Target::parse("http://[2001:db8::1:5]:80/").expect("parses");
+        assert_eq!(policy.check(&bare).expect("allowed"), Destination::Allowed);
+        let bracketed = Target::parse("https://[2001:db8::2]:8443/").expect("parses");
+        assert_eq!(
+            policy.check(&bracketed).expect("allowed"),
+            Destination::Allowed
+        );
+        let other_port = Target::parse("https://[2001:db8::2]:443/").expect("parses");
+        assert!(policy.check(&other_port).is_err());
     }
 
     #[test]

@@ -32,6 +32,21 @@ pub struct RawResponse {
     pub first_byte: Option<Instant>,
 }
 
+/// Who decides where the request ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestFraming {
+    /// The learner's `Content-Length`, `Transfer-Encoding` and `Connection` go
+    /// out as written, so framing mistakes (and smuggling) can be studied.
+    AsWritten,
+    /// Exactly one request per connection, framed by the inspector: for a
+    /// listener that also serves safelab's own API.
+    Enforced,
+}
+
+const ENFORCED_FRAMING: &str = "the app listener also serves safelab's own API, so the inspector frames \
+    requests to it itself (Content-Length equal to the body, Connection: close). To experiment with \
+    framing, send to the HTTPS lab listener";
+
 /// Checks a method and headers and lays out the request bytes: request line,
 /// `Host`, the learner's headers, and the headers a client must add.
 pub fn encode_request(
@@ -40,6 +55,7 @@ pub fn encode_request(
     authority: &str,
     headers: &[(String, String)],
     body: &str,
+    framing: RequestFraming,
 ) -> Result<Vec<u8>, InspectorError> {
     if method.is_empty() || !method.bytes().all(is_token_byte) {
         return Err(InspectorError::InvalidMethod(method.to_owned()));
@@ -72,6 +88,9 @@ pub fn encode_request(
             .iter()
             .any(|(name, _)| name.eq_ignore_ascii_case(wanted))
     };
+    if framing == RequestFraming::Enforced {
+        check_enforced_framing(headers, body)?;
+    }
 
     let mut request = format!("{method} {path_and_query} HTTP/1.1\r\n");
     if !has("host") {
@@ -100,6 +119,25 @@ pub fn encode_request(
     request.push_str("\r\n");
     request.push_str(body);
     Ok(request.into_bytes())
+}
+
+fn check_enforced_framing(headers: &[(String, String)], body: &str) -> Result<(), InspectorError> {
+    for (name, value) in headers {
+        let value = value.trim();
+        let acceptable = match name.to_ascii_lowercase().as_str() {
+            "transfer-encoding" => false,
+            "content-length" => value == body.len().to_string(),
+            "connection" => value.eq_ignore_ascii_case("close"),
+            _ => true,
+        };
+        if !acceptable {
+            return Err(InspectorError::InvalidHeader {
+                name: name.clone(),
+                reason: ENFORCED_FRAMING.to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `tchar` of RFC 9110: what may appear in a method or header name.
@@ -133,11 +171,17 @@ where
 {
     let mut buffer = Vec::with_capacity(16 * 1024);
     let mut first_byte = None;
+    let mut read_more = true;
     loop {
-        let read = read_some(stream, &mut buffer).await?;
-        if first_byte.is_none() && read > 0 {
-            first_byte = Some(Instant::now());
+        // Anything but 0 means "the connection may still send more".
+        let mut read = usize::MAX;
+        if read_more {
+            read = read_some(stream, &mut buffer).await?;
+            if first_byte.is_none() && read > 0 {
+                first_byte = Some(Instant::now());
+            }
         }
+        read_more = true;
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut response = httparse::Response::new(&mut headers);
         let parsed = response.parse(&buffer).map_err(|error| {
@@ -180,7 +224,9 @@ where
         };
         buffer.drain(..head_length);
         if (100..200).contains(&status) && status != 101 {
-            // An interim response (100 Continue, 103 Early Hints): the final one follows.
+            // An interim response (100 Continue, 103 Early Hints): the final one
+            // follows, and may already be in the buffer.
+            read_more = buffer.is_empty();
             continue;
         }
         let framing = Framing::of(&head, head_only);
@@ -230,6 +276,7 @@ async fn read_body<S>(
 where
     S: AsyncRead + Unpin,
 {
+    let mut cut = false;
     loop {
         let complete = match framing {
             Framing::None => true,
@@ -239,7 +286,11 @@ where
             }
             Framing::UntilClose => false,
         };
-        if complete || raw.len() > MAX_BODY_BYTES {
+        if complete {
+            break;
+        }
+        if raw.len() > MAX_BODY_BYTES {
+            cut = true;
             break;
         }
         if read_some(stream, &mut raw).await? == 0 {
@@ -268,7 +319,7 @@ where
         }
         Framing::UntilClose => raw,
     };
-    if body.len() > MAX_BODY_BYTES {
+    if cut || body.len() > MAX_BODY_BYTES {
         body.truncate(MAX_BODY_BYTES);
         head.truncated = true;
     }
@@ -328,6 +379,7 @@ mod tests {
             "localhost:7878",
             &[("X-Learner".into(), "Ning".into())],
             "",
+            RequestFraming::AsWritten,
         )
         .expect("valid");
         let text = String::from_utf8(bytes).expect("utf-8");
@@ -349,6 +401,7 @@ mod tests {
                 ("Accept".into(), "application/json".into()),
             ],
             "{\"a\":1}",
+            RequestFraming::AsWritten,
         )
         .expect("valid");
         let text = String::from_utf8(bytes).expect("utf-8");
@@ -359,29 +412,79 @@ mod tests {
         assert!(text.ends_with("\r\n\r\n{\"a\":1}"));
     }
 
+    fn encode(
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+        framing: RequestFraming,
+    ) -> Result<String, InspectorError> {
+        let headers: Vec<(String, String)> = headers
+            .iter()
+            .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+            .collect();
+        encode_request(method, path, "h", &headers, body, framing)
+            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     #[test]
     fn header_injection_and_bad_methods_are_refused() {
-        let crlf = encode_request(
-            "GET",
-            "/",
-            "h",
-            &[("X".into(), "a\r\nInjected: yes".into())],
-            "",
-        );
+        let as_written = RequestFraming::AsWritten;
+        let crlf = encode("GET", "/", &[("X", "a\r\nInjected: yes")], "", as_written);
         assert!(matches!(crlf, Err(InspectorError::InvalidHeader { .. })));
-        let spaced_name = encode_request("GET", "/", "h", &[("Bad Name".into(), "v".into())], "");
+        let spaced_name = encode("GET", "/", &[("Bad Name", "v")], "", as_written);
         assert!(matches!(
             spaced_name,
             Err(InspectorError::InvalidHeader { .. })
         ));
+        let spaced_method = encode("GE T", "/", &[], "", as_written);
         assert!(matches!(
-            encode_request("GE T", "/", "h", &[], ""),
+            spaced_method,
             Err(InspectorError::InvalidMethod(_))
         ));
+        let spaced_path = encode("GET", "/a b", &[], "", as_written);
         assert!(matches!(
-            encode_request("GET", "/a b", "h", &[], ""),
+            spaced_path,
             Err(InspectorError::InvalidUrl { .. })
         ));
+    }
+
+    #[test]
+    fn enforced_framing_refuses_a_smuggled_second_request() {
+        let smuggled = "POST /api/exchange HTTP/1.1\r\nHost: h\r\n\r\n";
+        let enforced = RequestFraming::Enforced;
+        for headers in [
+            [("Content-Length", "0")],
+            [("Transfer-Encoding", "chunked")],
+            [("Connection", "keep-alive")],
+        ] {
+            let refused = encode("POST", "/lab/hello", &headers, smuggled, enforced);
+            assert!(
+                matches!(refused, Err(InspectorError::InvalidHeader { .. })),
+                "{headers:?}"
+            );
+        }
+        let honest = encode(
+            "POST",
+            "/lab/hello",
+            &[("Content-Length", "3")],
+            "abc",
+            enforced,
+        )
+        .expect("fine");
+        assert!(honest.contains("Content-Length: 3\r\n"), "{honest}");
+        assert!(honest.ends_with("Connection: close\r\n\r\nabc"), "{honest}");
+        let studied = encode(
+            "POST",
+            "/lab/hello",
+            &[("Content-Length", "0")],
+            smuggled,
+            RequestFraming::AsWritten,
+        );
+        assert!(
+            studied.is_ok(),
+            "framing can still be studied on the lab listener"
+        );
     }
 
     #[test]
@@ -428,6 +531,25 @@ mod tests {
         .expect("parses");
         assert_eq!(response.status, 200);
         assert!(response.body.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_buffered_final_response_after_an_interim_one_is_read_at_once() {
+        // The server sends both and keeps the connection open: nothing more will come.
+        let (mut client, mut server) = tokio::io::duplex(64 * 1024);
+        server
+            .write_all(b"HTTP/1.1 103 Early Hints\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n")
+            .await
+            .expect("written");
+        let response = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            read_response(&mut client, false),
+        )
+        .await
+        .expect("no wait for more bytes")
+        .expect("parses");
+        assert_eq!(response.status, 204);
+        drop(server);
     }
 
     #[tokio::test]
