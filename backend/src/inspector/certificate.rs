@@ -125,7 +125,7 @@ fn signature_algorithm(oid: &str) -> String {
 }
 
 /// SHA-256 of the DER bytes as colon-separated upper-case hex, as browsers show it.
-pub fn fingerprint(der: &[u8]) -> String {
+fn fingerprint(der: &[u8]) -> String {
     let digest = ring::digest::digest(&ring::digest::SHA256, der);
     digest
         .as_ref()

@@ -28,7 +28,6 @@ use tokio::sync::Semaphore;
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 
-pub use certificate::fingerprint;
 use target::is_api_path;
 pub use target::{Destination, Target, TargetPolicy};
 
