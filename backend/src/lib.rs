@@ -77,7 +77,7 @@ impl AppState {
             inspector: Arc::new(Inspector::new(
                 TargetPolicy::new(listeners.to_vec(), allow_hosts),
                 ca.root_der().clone(),
-            )),
+            )?),
         })
     }
 

@@ -223,8 +223,18 @@ async fn plain_http_to_the_https_port_is_explained() {
         lab.running.https_address.port()
     );
     let (status, error) = lab.exchange(json!({"method": "GET", "url": url})).await;
-    assert_eq!(status, 502, "{error}");
-    assert!(error["message"].as_str().is_some());
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (502, Some("malformed_response")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("use an https:// URL"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

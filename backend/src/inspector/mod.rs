@@ -28,7 +28,6 @@ use tokio::sync::Semaphore;
 use tokio::time::timeout;
 use tokio_rustls::TlsConnector;
 
-use target::is_api_path;
 pub use target::{Destination, Target, TargetPolicy};
 
 use crate::AppState;
@@ -163,17 +162,15 @@ pub struct Inspector {
 
 impl Inspector {
     /// An inspector confined by `policy` that trusts only `root` (safelab's CA).
-    pub fn new(policy: TargetPolicy, root: CertificateDer<'static>) -> Self {
+    pub fn new(policy: TargetPolicy, root: CertificateDer<'static>) -> Result<Self, rustls::Error> {
         let mut roots = RootCertStore::empty();
-        // The root was made or loaded by safelab itself moments ago; if rustls
-        // refuses it, every verdict will say "unknown issuer", which is the truth.
-        let _ = roots.add(root);
-        Self {
+        roots.add(root)?;
+        Ok(Self {
             policy,
             roots: Arc::new(roots),
             trust_store: "safelab local CA only (the root served at /ca.pem)".to_owned(),
             in_flight: Semaphore::new(MAX_IN_FLIGHT),
-        }
+        })
     }
 
     /// Performs one exchange.
@@ -185,12 +182,8 @@ impl Inspector {
         let target = Target::parse(&request.url)?;
         let destination = self.policy.check(&target)?;
         timeout(EXCHANGE_TIMEOUT, async {
-            let (address, own_listener) = self.resolve(&target, destination).await?;
-            // An allowed name may resolve to one of safelab's own listeners: the
-            // own-listener rules then apply just the same.
-            if own_listener.is_some() && is_api_path(&target.path_and_query) {
-                return Err(InspectorError::ApiTarget);
-            }
+            let address = self.resolve(&target, destination).await?;
+            let own_listener = self.policy.admit(&target, address)?;
             // The app listener also serves safelab's API, so there the inspector
             // frames the request itself: a learner's Content-Length must not let a
             // second, smuggled request through to /api/.
@@ -292,28 +285,25 @@ impl Inspector {
         })
     }
 
-    /// Where to connect, and which of safelab's own listeners that is, if any.
+    /// Where to connect.
     async fn resolve(
         &self,
         target: &Target,
         destination: Destination,
-    ) -> Result<(SocketAddr, Option<ListenerId>), InspectorError> {
+    ) -> Result<SocketAddr, InspectorError> {
         match destination {
-            Destination::Own(id, address) => Ok((address, Some(id))),
-            Destination::Allowed => {
-                let address = tokio::net::lookup_host((target.host.as_str(), target.port))
-                    .await
-                    .ok()
-                    .and_then(|mut addresses| addresses.next())
-                    .ok_or_else(|| InspectorError::Connect {
-                        target: format!("{}:{}", target.host, target.port),
-                        source: io::Error::new(
-                            io::ErrorKind::NotFound,
-                            "the host name does not resolve",
-                        ),
-                    })?;
-                Ok((address, self.policy.own_listener_at(address)))
-            }
+            Destination::Own(_, address) => Ok(address),
+            Destination::Allowed => tokio::net::lookup_host((target.host.as_str(), target.port))
+                .await
+                .ok()
+                .and_then(|mut addresses| addresses.next())
+                .ok_or_else(|| InspectorError::Connect {
+                    target: format!("{}:{}", target.host, target.port),
+                    source: io::Error::new(
+                        io::ErrorKind::NotFound,
+                        "the host name does not resolve",
+                    ),
+                }),
         }
     }
 

@@ -129,14 +129,10 @@ impl TargetPolicy {
         Self { own, allowed }
     }
 
-    /// Decides whether `target` may be reached, and where to connect.
+    /// Decides whether `target` may be reached, and where to connect. What may be
+    /// sent once the address is known is [`Self::admit`]'s to decide.
     pub fn check(&self, target: &Target) -> Result<Destination, InspectorError> {
         if let Some((id, address)) = self.own_listener(target) {
-            // Only the app listener serves the API today; refusing it on every
-            // own listener keeps that true if the routers ever change.
-            if is_api_path(&target.path_and_query) {
-                return Err(InspectorError::ApiTarget);
-            }
             return Ok(Destination::Own(id, address));
         }
         let allowed = self.allowed.iter().any(|allowed| {
@@ -151,9 +147,25 @@ impl TargetPolicy {
         }
     }
 
+    /// The rules for the address `target` resolved to: which own listener it is,
+    /// if any (an allowed name may resolve to one), and never safelab's own API
+    /// there. Only the app listener serves `/api/` today; refusing it on every own
+    /// listener keeps that true if the routers ever change.
+    pub fn admit(
+        &self,
+        target: &Target,
+        address: SocketAddr,
+    ) -> Result<Option<ListenerId>, InspectorError> {
+        let own = self.own_listener_at(address);
+        if own.is_some() && is_api_path(&target.path_and_query) {
+            return Err(InspectorError::ApiTarget);
+        }
+        Ok(own)
+    }
+
     /// Which own listener a resolved address is, if any: the same port on the
     /// listener's address or on any loopback address.
-    pub fn own_listener_at(&self, address: SocketAddr) -> Option<ListenerId> {
+    fn own_listener_at(&self, address: SocketAddr) -> Option<ListenerId> {
         self.own
             .iter()
             .find(|(_, own)| {
@@ -184,7 +196,7 @@ impl TargetPolicy {
 /// Whether a path reaches the app's own API once a server has decoded and
 /// normalised it. The inspector is for the lab: letting it call `/api/exchange`
 /// would let one request fan out into many.
-pub(crate) fn is_api_path(path_and_query: &str) -> bool {
+fn is_api_path(path_and_query: &str) -> bool {
     let path = path_and_query.split(['?', '#']).next().unwrap_or_default();
     let decoded = percent_decode(path).to_ascii_lowercase();
     let mut segments: Vec<&str> = Vec::new();
@@ -336,6 +348,14 @@ mod tests {
         assert!(policy.check(&other_port).is_err());
     }
 
+    /// What the inspector decides for `url`, given where it resolves to.
+    fn decide(url: &str, resolved: &str) -> Result<Option<ListenerId>, InspectorError> {
+        let policy = policy();
+        let target = Target::parse(url).expect("parses");
+        policy.check(&target)?;
+        policy.admit(&target, resolved.parse().expect("addr"))
+    }
+
     #[test]
     fn the_app_api_is_not_a_target_however_it_is_spelt() {
         for path in [
@@ -345,18 +365,23 @@ mod tests {
             "/%61pi/exchange",
             "//api/health",
         ] {
-            let target = Target::parse(&format!("http://127.0.0.1:7878{path}")).expect("parses");
+            let refused = decide(&format!("http://127.0.0.1:7878{path}"), "127.0.0.1:7878");
             assert!(
-                matches!(policy().check(&target), Err(InspectorError::ApiTarget)),
+                matches!(refused, Err(InspectorError::ApiTarget)),
                 "{path} must be refused"
             );
         }
-        let over_tls = Target::parse("https://localhost:7879/api/exchange").expect("parses");
-        assert!(matches!(
-            policy().check(&over_tls),
-            Err(InspectorError::ApiTarget)
-        ));
-        let lab = Target::parse("http://127.0.0.1:7878/lab/api-docs").expect("parses");
-        assert!(policy().check(&lab).is_ok());
+        let over_tls = decide("https://localhost:7879/api/exchange", "127.0.0.1:7879");
+        assert!(matches!(over_tls, Err(InspectorError::ApiTarget)));
+        let lab = decide("http://127.0.0.1:7878/lab/api-docs", "127.0.0.1:7878");
+        assert_eq!(lab.expect("a lab path"), Some(ListenerId::Http));
+    }
+
+    #[test]
+    fn an_allowed_name_that_resolves_to_an_own_listener_gets_its_rules() {
+        let api = decide("https://example.test:7878/api/exchange", "127.0.0.1:7878");
+        assert!(matches!(api, Err(InspectorError::ApiTarget)));
+        let outside = decide("https://example.test/api/exchange", "192.0.2.7:443");
+        assert_eq!(outside.expect("not an own listener"), None);
     }
 }

@@ -185,7 +185,11 @@ where
         let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut response = httparse::Response::new(&mut headers);
         let parsed = response.parse(&buffer).map_err(|error| {
-            InspectorError::MalformedResponse(format!("the response head is not HTTP/1.x: {error}"))
+            InspectorError::MalformedResponse(if is_tls_record(&buffer) {
+                "the server answered in TLS, not plain HTTP: this port speaks HTTPS, so use an https:// URL".into()
+            } else {
+                format!("the response head is not HTTP/1.x: {error}")
+            })
         })?;
         let head_length = match parsed {
             httparse::Status::Complete(length) => length,
@@ -232,6 +236,11 @@ where
         let framing = Framing::of(&head, head_only);
         return read_body(stream, buffer, head, framing).await;
     }
+}
+
+/// Whether `bytes` open with a TLS record header (handshake or alert, version 3.x).
+fn is_tls_record(bytes: &[u8]) -> bool {
+    matches!(bytes, [0x15 | 0x16, 0x03, ..])
 }
 
 /// How the end of the body is known (RFC 9112 §6.3).
