@@ -1,90 +1,9 @@
 //! The newcomer's path in a real headless Chromium: open the app, press "Try it"
 //! in lesson 1, switch to the HTTPS lab, send, and read status and chain.
 
-use std::process::{Child, Command, Stdio};
-
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use safelab_tests::{Lab, poll, repo_root, tool};
-
-/// chromedriver, stopped when dropped.
-struct Driver {
-    process: Child,
-    url: String,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.process.kill();
-        let _ = self.process.wait();
-    }
-}
-
-async fn start_driver() -> Driver {
-    let chromedriver = tool(
-        "SAFELAB_CHROMEDRIVER",
-        "/usr/bin/chromedriver",
-        "chromedriver",
-    );
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let process = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
-    let url = format!("http://127.0.0.1:{port}");
-    let status = format!("{url}/status");
-    poll("chromedriver to answer", || async {
-        reqwest::get(&status)
-            .await
-            .ok()
-            .filter(|response| response.status().is_success())
-    })
-    .await;
-    Driver { process, url }
-}
-
-async fn open_browser(driver: &Driver, profile: &std::path::Path) -> Client {
-    let chromium = tool("SAFELAB_CHROMIUM", "/usr/bin/chromium", "Chromium");
-    let arguments = [
-        "--headless=new".to_owned(),
-        "--no-sandbox".to_owned(),
-        "--disable-gpu".to_owned(),
-        "--disable-quic".to_owned(),
-        "--no-first-run".to_owned(),
-        "--disable-background-networking".to_owned(),
-        "--disable-component-update".to_owned(),
-        "--disable-sync".to_owned(),
-        "--window-size=1280,800".to_owned(),
-        format!("--user-data-dir={}", profile.display()),
-    ];
-    let capabilities = serde_json::json!({
-        "goog:chromeOptions": { "binary": chromium, "args": arguments }
-    });
-    let serde_json::Value::Object(capabilities) = capabilities else {
-        unreachable!("an object literal")
-    };
-    ClientBuilder::new(HttpConnector::new())
-        .capabilities(capabilities)
-        .connect(&driver.url)
-        .await
-        .expect("a Chromium session")
-}
-
-async fn text_of(browser: &Client, css: &str) -> Option<String> {
-    browser
-        .find(Locator::Css(css))
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()
-}
+use fantoccini::Locator;
+use safelab_tests::browser::{Driver, text_of};
+use safelab_tests::{Lab, poll, repo_root};
 
 #[tokio::test]
 async fn try_it_then_https_shows_status_and_chain() {
@@ -93,9 +12,9 @@ async fn try_it_then_https_shows_status_and_chain() {
         "the app is not built: run `bash .ci/test` (it runs trunk build)"
     );
     let lab = Lab::start().await;
-    let driver = start_driver().await;
+    let driver = Driver::start().await;
     let profile = tempfile::tempdir().expect("profile folder");
-    let browser = open_browser(&driver, profile.path()).await;
+    let browser = driver.browser(profile.path(), (1280, 800)).await;
 
     browser.goto(&lab.http("/")).await.expect("the app opens");
     let try_it = poll("lesson 1 with a Try it button", || async {

@@ -2,71 +2,8 @@
 //! empty folder serves the app and the lab with nothing beside it, and its start-up
 //! errors are one clear line and a non-zero exit.
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-
-use safelab_tests::{poll, repo_root, tool};
-
-fn release_binary() -> PathBuf {
-    tool(
-        "SAFELAB_BIN",
-        repo_root().join("target/release/safelab"),
-        "the release build of safelab",
-    )
-}
-
-/// The program, killed when dropped.
-struct Program(Child);
-
-impl Drop for Program {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `binary` and reads its banner until it names the app URL.
-fn start(binary: &Path, arguments: &[&str], folder: &Path) -> (Program, String, String) {
-    let mut child = Command::new(binary)
-        .args(arguments)
-        .current_dir(folder)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("safelab starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let program = Program(child);
-    let (mut app, mut https) = (None, None);
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("banner line");
-        let url = line
-            .split_whitespace()
-            .last()
-            .unwrap_or_default()
-            .to_owned();
-        if line.contains("Open the app:") {
-            app = Some(url);
-        } else if line.contains("Lab over HTTPS:") {
-            https = Some(url);
-        }
-        if line.contains("Press Ctrl+C") {
-            break;
-        }
-    }
-    (
-        program,
-        app.expect("the banner names the app URL"),
-        https.expect("the banner names the HTTPS lab"),
-    )
-}
-
-fn run_to_end(binary: &Path, arguments: &[&str]) -> std::process::Output {
-    Command::new(binary)
-        .args(arguments)
-        .output()
-        .expect("safelab runs")
-}
+use safelab_tests::poll;
+use safelab_tests::program::{Program, release_binary, run_to_end};
 
 #[tokio::test]
 async fn the_release_binary_runs_alone_from_an_empty_folder() {
@@ -75,11 +12,15 @@ async fn the_release_binary_runs_alone_from_an_empty_folder() {
     std::fs::copy(release_binary(), &binary).expect("copy the binary");
     let data = folder.path().join("data");
     let data_arg = data.to_string_lossy().into_owned();
-    let (_program, app, https) = start(
+    let program = Program::start(
         &binary,
         &["--port", "0", "--data-dir", &data_arg],
         folder.path(),
     );
+    let app = program.app_url.clone();
+    let https = program
+        .printed("Lab over HTTPS:")
+        .expect("the banner names the HTTPS lab");
 
     let health = poll("the app listener", || async {
         reqwest::get(format!("{app}api/health"))

@@ -10,6 +10,9 @@ use safelab::{Config, Running};
 use safelab_protocol::ListenerId;
 use tempfile::TempDir;
 
+pub mod browser;
+pub mod program;
+
 /// How long any poll may wait before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 

@@ -1,6 +1,7 @@
 //! A lesson: its prose, and a "Try it" button on each of its requests.
 
 use leptos::prelude::*;
+use leptos::tachys::html::attribute::custom::custom_attribute;
 use safelab_protocol::{Lesson, LessonBlock, LessonRequest};
 
 /// Shows one lesson.
@@ -26,7 +27,7 @@ pub fn LessonView(
     view! {
         <article class="lesson" aria-labelledby="lesson-title">
             <p class="lesson-number">"Lesson " {lesson.summary.number}</p>
-            <h1 id="lesson-title">{lesson.summary.title}</h1>
+            <h1 id="lesson-title" {..custom_attribute("elementtiming", "lesson-title")}>{lesson.summary.title}</h1>
             <p class="lesson-summary">{lesson.summary.summary}</p>
             {blocks}
         </article>
