@@ -1,13 +1,21 @@
-//! The app itself: the files trunk builds into `dist/`. Release builds embed
-//! them, so the binary is all a learner needs; debug builds read them from disk,
-//! so a rebuilt app shows up without rebuilding the backend.
+//! The app itself: the files trunk builds into `dist/`, embedded in the program
+//! with a brotli and a gzip copy of each made at build time (see `build.rs`),
+//! so the binary is all a learner needs and every file travels in the smallest
+//! form the browser accepts.
+//!
+//! Files whose names carry trunk's content hash never change under that name:
+//! browsers may keep them for a year without asking again. `index.html` names
+//! the current hashes, so it is revalidated on every load (an `ETag` makes that
+//! a tiny 304).
 
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use rust_embed::RustEmbed;
 
+use crate::negotiation;
+
 #[derive(RustEmbed)]
-#[folder = "../dist/"]
+#[folder = "$OUT_DIR/app/"]
 #[allow_missing = true]
 struct AppFiles;
 
@@ -17,20 +25,18 @@ const NOT_BUILT: &str = "<!doctype html><meta charset=utf-8><title>safelab: app 
 repository (it builds the app with trunk, then starts safelab), or run <code>trunk build --release</code> \
 and rebuild the backend.</p><p>The lab and the API work without it: try <a href=/lab/hello>/lab/hello</a>.</p>";
 
+/// The encodings the build made, best first: (content coding, file suffix).
+const ENCODINGS: [(&str, &str); 2] = [("br", "br"), ("gzip", "gz")];
+
 /// Serves a file of the app, or `index.html` for any path that is not a file
 /// (the app's own routes).
-pub async fn serve(uri: Uri) -> Response {
+pub async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
     let path = uri.path().trim_start_matches('/');
-    if let Some(file) = AppFiles::get(path).filter(|_| !path.is_empty()) {
-        let mime = file.metadata.mimetype().to_owned();
-        return (
-            [
-                (header::CONTENT_TYPE, mime),
-                (header::CACHE_CONTROL, "no-cache".to_owned()),
-            ],
-            file.data,
-        )
-            .into_response();
+    let is_variant = ENCODINGS
+        .iter()
+        .any(|(_, suffix)| path.ends_with(&format!(".{suffix}")));
+    if !path.is_empty() && !is_variant && AppFiles::get(path).is_some() {
+        return send(path, &request_headers);
     }
     let looks_like_a_file = path
         .rsplit('/')
@@ -39,15 +45,94 @@ pub async fn serve(uri: Uri) -> Response {
     if looks_like_a_file {
         return (StatusCode::NOT_FOUND, "no such file in the app\n").into_response();
     }
-    match AppFiles::get("index.html") {
-        Some(index) => (
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::CACHE_CONTROL, "no-cache"),
-            ],
-            index.data,
-        )
-            .into_response(),
-        None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
+    if AppFiles::get("index.html").is_some() {
+        send("index.html", &request_headers)
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response()
+    }
+}
+
+/// One file, in the best encoding the request accepts, with its caching rules.
+fn send(name: &str, request_headers: &HeaderMap) -> Response {
+    let Some(original) = AppFiles::get(name) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let accept_encoding = request_headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok());
+    let (coding, file) = ENCODINGS
+        .iter()
+        .filter(|(coding, _)| negotiation::allows(accept_encoding, coding))
+        .find_map(|(coding, suffix)| {
+            AppFiles::get(&format!("{name}.{suffix}")).map(|file| (Some(*coding), file))
+        })
+        .unwrap_or((None, original.clone()));
+
+    let hash: String = original.metadata.sha256_hash()[..12]
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    let etag = format!(
+        "\"{hash}{}\"",
+        coding.map(|c| format!("-{c}")).unwrap_or_default()
+    );
+    let cache_control = if is_fingerprinted(name) {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+
+    let mut headers = HeaderMap::new();
+    let mut set = |name: header::HeaderName, value: &str| {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(name, value);
+        }
+    };
+    set(header::CONTENT_TYPE, original.metadata.mimetype());
+    set(header::CACHE_CONTROL, cache_control);
+    set(header::ETAG, &etag);
+    set(header::VARY, "Accept-Encoding");
+    if let Some(coding) = coding {
+        set(header::CONTENT_ENCODING, coding);
+    }
+    let unchanged = request_headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|tags| {
+            tags.split(',')
+                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+        });
+    if unchanged {
+        headers.remove(header::CONTENT_TYPE);
+        headers.remove(header::CONTENT_ENCODING);
+        return (StatusCode::NOT_MODIFIED, headers).into_response();
+    }
+    (headers, file.data).into_response()
+}
+
+/// Whether trunk put a content hash in the name (`app-0123456789abcdef.js`,
+/// `app-0123456789abcdef_bg.wasm`).
+fn is_fingerprinted(name: &str) -> bool {
+    let stem = name.rsplit('/').next().unwrap_or(name);
+    stem.match_indices('-').any(|(index, _)| {
+        let rest = &stem[index + 1..];
+        rest.len() > 16
+            && rest.as_bytes()[..16].iter().all(u8::is_ascii_hexdigit)
+            && matches!(rest.as_bytes()[16], b'.' | b'_')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_fingerprinted;
+
+    #[test]
+    fn trunk_hashes_mark_files_that_never_change() {
+        assert!(is_fingerprinted("safelab-app-ec1b329d65fd94fe.js"));
+        assert!(is_fingerprinted("safelab-app-ec1b329d65fd94fe_bg.wasm"));
+        assert!(is_fingerprinted("style-c6a0c9a808f1baf5.css"));
+        assert!(!is_fingerprinted("index.html"));
+        assert!(!is_fingerprinted("safelab-app.js"));
+        assert!(!is_fingerprinted("x-0123456789abcdefg.js"));
     }
 }

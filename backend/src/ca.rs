@@ -52,6 +52,7 @@ pub struct CertificateAuthority {
     root_pem: String,
     root_der: CertificateDer<'static>,
     root: Issuer<'static, KeyPair>,
+    notices: Vec<String>,
 }
 
 impl std::fmt::Debug for CertificateAuthority {
@@ -90,6 +91,7 @@ impl CertificateAuthority {
             root_pem: cert.pem(),
             root_der: cert.der().clone(),
             root: Issuer::new(params, key),
+            notices: Vec::new(),
         })
     }
 
@@ -98,6 +100,7 @@ impl CertificateAuthority {
             path: folder.to_owned(),
             reason,
         };
+        let notices = make_private(folder, key_path)?;
         let root_pem = read_file(cert_path)?;
         let key_pem = read_file(key_path)?;
         let key = KeyPair::from_pem(&key_pem)
@@ -113,7 +116,13 @@ impl CertificateAuthority {
             root_pem,
             root_der,
             root,
+            notices,
         })
+    }
+
+    /// What safelab had to repair while loading the CA, for the person running it.
+    pub fn notices(&self) -> &[String] {
+        &self.notices
     }
 
     /// The root certificate, PEM-encoded: what learners download and trust.
@@ -235,6 +244,40 @@ fn create_private_folder(folder: &Path) -> Result<(), CaError> {
     Ok(())
 }
 
+/// Makes the CA folder and its key private to the owner again if someone
+/// loosened them (a copy, an unpacked archive, a permissive umask), and says so:
+/// anyone who could read the key could have made certificates the learner trusts.
+#[cfg(unix)]
+fn make_private(folder: &Path, key_path: &Path) -> Result<Vec<String>, CaError> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut notices = Vec::new();
+    for (path, private_mode, what) in [(folder, 0o700, "folder"), (key_path, 0o600, "private key")]
+    {
+        let mode = fs::metadata(path)
+            .map_err(io_error(path))?
+            .permissions()
+            .mode()
+            & 0o777;
+        if mode & 0o077 != 0 {
+            fs::set_permissions(path, fs::Permissions::from_mode(private_mode))
+                .map_err(io_error(path))?;
+            notices.push(format!(
+                "the CA's {what} {} could be read by other users of this machine (mode {mode:o}); \
+                 safelab made it private (mode {private_mode:o}). If anyone else uses this machine, \
+                 move {} away so safelab makes a new CA, and trust the new ca.pem instead",
+                path.display(),
+                folder.display()
+            ));
+        }
+    }
+    Ok(notices)
+}
+
+#[cfg(not(unix))]
+fn make_private(_folder: &Path, _key_path: &Path) -> Result<Vec<String>, CaError> {
+    Ok(Vec::new())
+}
+
 /// Writes through a temporary file and a rename, so a crash never leaves half a key.
 fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), CaError> {
     let temporary = path.with_extension("tmp");
@@ -281,6 +324,23 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_readable_by_others_is_made_private_and_reported() {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = tempfile::tempdir().expect("temp dir");
+        CertificateAuthority::load_or_create(folder.path()).expect("created");
+        let key = folder.path().join(ROOT_KEY_FILE);
+        fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).expect("loosen");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("loaded");
+        let mode = fs::metadata(&key).expect("key").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(ca.notices().len(), 1, "{:?}", ca.notices());
+        assert!(ca.notices()[0].contains("private key"));
+        let again = CertificateAuthority::load_or_create(folder.path()).expect("loaded");
+        assert!(again.notices().is_empty());
     }
 
     #[test]

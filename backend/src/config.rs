@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use crate::StartError;
+use crate::{Limits, StartError};
 
 /// The port of the app listener when `--port` is not given; the lab's HTTPS
 /// listener takes the next one.
@@ -43,6 +43,11 @@ pub struct Config {
     /// Without it the inspector talks only to safelab's own listeners.
     #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
     pub allow_hosts: Vec<String>,
+
+    /// Limits on connections and time, the same on every listener (not a
+    /// command-line option: tests tighten them).
+    #[arg(skip)]
+    pub limits: Limits,
 }
 
 impl Config {
@@ -54,6 +59,7 @@ impl Config {
             data_dir: Some(data_dir.into()),
             open: false,
             allow_hosts: Vec::new(),
+            limits: Limits::default(),
         }
     }
 

@@ -1,6 +1,7 @@
 //! The API's one error funnel: every failure of a handler becomes an [`AppError`],
 //! and only [`AppError`] turns into a response, as JSON shaped like
-//! [`safelab_protocol::ApiError`] with a fitting status code.
+//! [`safelab_protocol::ApiError`] with a fitting status code and a message that
+//! reads as a sentence.
 
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
@@ -11,6 +12,10 @@ use safelab_protocol::ApiError;
 use serde::de::DeserializeOwned;
 
 use crate::inspector::InspectorError;
+
+/// The largest body the API reads: room for the inspector's largest request
+/// body, even with JSON escaping, and nothing like a memory attack.
+pub const MAX_API_BODY: usize = 1024 * 1024;
 
 /// Everything an API handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -26,9 +31,18 @@ pub enum AppError {
     LessonNotFound(String),
     /// The request named a host that is not a loopback name (DNS rebinding).
     #[error(
-        "safelab's app answers only to localhost, 127.0.0.1 or [::1], and this request named {0:?} (a guard against DNS rebinding): open the URL safelab printed"
+        "this app answers only to localhost, 127.0.0.1 or [::1], and this request named {0:?} (a guard against DNS rebinding): open the URL safelab printed"
     )]
     ForeignHost(String),
+    /// The request's host cannot be judged: two `Host` headers, none, or a malformed one.
+    #[error("this request cannot be answered because {0}: open the URL safelab printed")]
+    BadHost(String),
+    /// The body sent to the API is larger than it accepts.
+    #[error(
+        "the request to safelab's API is larger than the {} KB it accepts: send a smaller body",
+        MAX_API_BODY / 1024
+    )]
+    ApiBodyTooLarge,
     /// No API endpoint has this path.
     #[error(
         "there is no API endpoint {0}: the API lives under /api/health, /api/lab, /api/lessons and /api/exchange"
@@ -44,6 +58,8 @@ impl AppError {
             Self::LessonNotFound(_) => (StatusCode::NOT_FOUND, "lesson_not_found"),
             Self::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "no_such_endpoint"),
             Self::ForeignHost(_) => (StatusCode::MISDIRECTED_REQUEST, "foreign_host"),
+            Self::BadHost(_) => (StatusCode::BAD_REQUEST, "bad_host"),
+            Self::ApiBodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
         }
     }
 }
@@ -53,7 +69,7 @@ impl IntoResponse for AppError {
         let (status, code) = self.status_and_code();
         let body = ApiError {
             code: code.to_owned(),
-            message: self.to_string(),
+            message: sentence(&self.to_string()),
         };
         (status, Json(body)).into_response()
     }
@@ -73,6 +89,9 @@ where
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Json::<T>::from_request(request, state).await {
             Ok(Json(value)) => Ok(Self(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(AppError::ApiBodyTooLarge)
+            }
             Err(rejection) => Err(AppError::BadJson(describe(&rejection))),
         }
     }
@@ -84,5 +103,33 @@ fn describe(rejection: &JsonRejection) -> String {
             "send it with the header Content-Type: application/json".to_owned()
         }
         other => other.body_text(),
+    }
+}
+
+/// `text` as a sentence: a capital first letter and a closing full stop, so
+/// messages read well wherever they are shown, after other sentences too.
+pub fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut characters = text.chars();
+    let mut sentence: String = match characters.next() {
+        Some(first) => first.to_uppercase().chain(characters).collect(),
+        None => return String::new(),
+    };
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
+    }
+    sentence
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn messages_become_sentences() {
+        assert_eq!(sentence("the body is too large"), "The body is too large.");
+        assert_eq!(sentence("Is it running?"), "Is it running?");
+        assert_eq!(sentence("safelab's API."), "Safelab's API.");
+        assert_eq!(sentence(""), "");
     }
 }

@@ -1,9 +1,11 @@
 //! The lessons: Markdown files in `lessons/` with a small front matter, embedded
-//! into the program and turned into [`Lesson`]s once at start-up.
+//! into the program and turned into [`Lesson`]s once at start-up, with this
+//! run's real addresses filled in (see [`Addresses`]).
 //!
 //! A fenced block with the info string `request` is a request the learner can
-//! try; everything else is prose rendered to HTML here, with raw HTML escaped,
-//! so a lesson can never inject markup into the app.
+//! try; other fenced blocks are code samples; everything else is prose rendered
+//! to HTML here, with raw HTML escaped, so a lesson can never inject markup into
+//! the app. `lessons/README.md` describes the format for authors.
 
 use std::collections::HashSet;
 
@@ -12,7 +14,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use rust_embed::RustEmbed;
-use safelab_protocol::{Lesson, LessonBlock, LessonRequest, LessonSummary};
+use safelab_protocol::{LabInfo, Lesson, LessonBlock, LessonCode, LessonRequest, LessonSummary};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -20,6 +22,7 @@ use crate::error::AppError;
 #[derive(RustEmbed)]
 #[folder = "../lessons/"]
 #[include = "*.md"]
+#[exclude = "README.md"]
 struct LessonFiles;
 
 /// A lesson file that cannot be used, and why.
@@ -39,8 +42,9 @@ pub struct Lessons {
 }
 
 impl Lessons {
-    /// Parses every embedded lesson; fails on the first broken one.
-    pub fn load() -> Result<Self, LessonError> {
+    /// Parses every embedded lesson with `addresses` filled in; fails on the
+    /// first broken one.
+    pub fn load(addresses: &Addresses) -> Result<Self, LessonError> {
         let mut lessons = Vec::new();
         for file in LessonFiles::iter() {
             let content = LessonFiles::get(&file)
@@ -50,10 +54,12 @@ impl Lessons {
                 file: file.to_string(),
                 reason: "not UTF-8".into(),
             })?;
-            lessons.push(parse_lesson(&text).map_err(|reason| LessonError {
-                file: file.to_string(),
-                reason,
-            })?);
+            lessons.push(
+                parse_lesson(&text, addresses).map_err(|reason| LessonError {
+                    file: file.to_string(),
+                    reason,
+                })?,
+            );
         }
         lessons.sort_by_key(|lesson| lesson.summary.number);
         let mut ids = HashSet::new();
@@ -111,13 +117,85 @@ fn markdown_options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_SMART_PUNCTUATION
 }
 
-/// Parses one lesson file: front matter between `---` lines, then Markdown.
-pub fn parse_lesson(text: &str) -> Result<Lesson, String> {
+/// The values `{{name}}` placeholders in a lesson stand for: this run's real
+/// addresses, so every sample a learner copies works as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addresses {
+    values: Vec<(String, String)>,
+}
+
+impl Addresses {
+    /// For every listener `X`: `{{X}}` is its base URL (`https://localhost:7879`)
+    /// and `{{X_host}}` its `host:port` (what a client puts in `Host`);
+    /// `{{ca_url}}` is where the root certificate is downloaded.
+    pub fn of(lab: &LabInfo) -> Self {
+        let mut values = Vec::new();
+        for listener in &lab.listeners {
+            let id = listener.id.as_str();
+            let authority = listener
+                .url
+                .split_once("://")
+                .map_or(listener.url.as_str(), |(_, rest)| rest);
+            values.push((id.to_owned(), listener.url.clone()));
+            values.push((format!("{id}_host"), authority.to_owned()));
+        }
+        values.push(("ca_url".to_owned(), lab.ca_url.clone()));
+        Self { values }
+    }
+
+    /// Replaces every `{{name}}` in `text`; an unknown name is an error that
+    /// lists the known ones.
+    fn fill(&self, text: &str) -> Result<String, String> {
+        let mut filled = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            filled.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find("}}").ok_or_else(|| {
+                format!(
+                    "a placeholder opened by {{{{ is not closed: {:?}",
+                    excerpt(after)
+                )
+            })?;
+            let name = after[..end].trim();
+            let value = self
+                .values
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, value)| value)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = self
+                        .values
+                        .iter()
+                        .map(|(known, _)| known.as_str())
+                        .collect();
+                    format!(
+                        "unknown placeholder {{{{{name}}}}} (known: {})",
+                        known.join(", ")
+                    )
+                })?;
+            filled.push_str(value);
+            rest = &after[end + 2..];
+        }
+        filled.push_str(rest);
+        Ok(filled)
+    }
+}
+
+fn excerpt(text: &str) -> &str {
+    text.char_indices()
+        .nth(30)
+        .map_or(text, |(index, _)| &text[..index])
+}
+
+/// Parses one lesson file: front matter between `---` lines, then Markdown in
+/// which every `{{placeholder}}` is replaced from `addresses`.
+pub fn parse_lesson(text: &str, addresses: &Addresses) -> Result<Lesson, String> {
     let (front, body) = split_front_matter(text)?;
     let summary = parse_front_matter(front)?;
     Ok(Lesson {
         summary,
-        blocks: parse_blocks(body)?,
+        blocks: parse_blocks(&addresses.fill(body)?)?,
     })
 }
 
@@ -165,10 +243,16 @@ fn parse_front_matter(front: &str) -> Result<LessonSummary, String> {
     })
 }
 
+/// A fenced block being read: its info string and its text so far.
+struct OpenBlock {
+    info: String,
+    text: String,
+}
+
 fn parse_blocks(markdown: &str) -> Result<Vec<LessonBlock>, String> {
     let mut blocks = Vec::new();
     let mut prose: Vec<Event<'_>> = Vec::new();
-    let mut request_text: Option<String> = None;
+    let mut open: Option<OpenBlock> = None;
     let flush = |prose: &mut Vec<Event<'_>>, blocks: &mut Vec<LessonBlock>| {
         if !prose.is_empty() {
             let mut html = String::new();
@@ -177,17 +261,22 @@ fn parse_blocks(markdown: &str) -> Result<Vec<LessonBlock>, String> {
         }
     };
     for event in Parser::new_ext(markdown, markdown_options()) {
-        match (&mut request_text, event) {
-            (None, Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(info))))
-                if info.as_ref() == "request" =>
-            {
+        match (&mut open, event) {
+            (None, Event::Start(Tag::CodeBlock(kind))) => {
                 flush(&mut prose, &mut blocks);
-                request_text = Some(String::new());
+                let info = match kind {
+                    CodeBlockKind::Fenced(info) => info.to_string(),
+                    CodeBlockKind::Indented => String::new(),
+                };
+                open = Some(OpenBlock {
+                    info,
+                    text: String::new(),
+                });
             }
-            (Some(text), Event::Text(chunk)) => text.push_str(&chunk),
-            (Some(text), Event::End(TagEnd::CodeBlock)) => {
-                blocks.push(LessonBlock::Request(parse_request(text)?));
-                request_text = None;
+            (Some(block), Event::Text(chunk)) => block.text.push_str(&chunk),
+            (Some(block), Event::End(TagEnd::CodeBlock)) => {
+                blocks.push(fenced_block(&block.info, &block.text)?);
+                open = None;
             }
             // Lessons are text: raw HTML in them is shown, never interpreted.
             (None, Event::Html(html) | Event::InlineHtml(html)) => prose.push(Event::Text(html)),
@@ -197,6 +286,33 @@ fn parse_blocks(markdown: &str) -> Result<Vec<LessonBlock>, String> {
     }
     flush(&mut prose, &mut blocks);
     Ok(blocks)
+}
+
+/// A fenced block: ```` ```request ```` is a "Try it" request; anything else is
+/// a code sample, its info string a language and optional `fails=Error` (the
+/// error a wrong-way sample ends with).
+fn fenced_block(info: &str, text: &str) -> Result<LessonBlock, String> {
+    let mut words = info.split_whitespace();
+    let language = words.next().unwrap_or_default();
+    if language == "request" {
+        return parse_request(text).map(LessonBlock::Request);
+    }
+    let mut fails_with = None;
+    for word in words {
+        match word.split_once('=') {
+            Some(("fails", error)) if !error.is_empty() => fails_with = Some(error.to_owned()),
+            _ => {
+                return Err(format!(
+                    "code block option {word:?} is not known (known: fails=ErrorName)"
+                ));
+            }
+        }
+    }
+    Ok(LessonBlock::Code(LessonCode {
+        language: language.to_owned(),
+        code: text.trim_end_matches('\n').to_owned(),
+        fails_with,
+    }))
 }
 
 /// A request block: `METHOD /path`, then `Name: value` header lines, then an
@@ -234,18 +350,50 @@ fn parse_request(text: &str) -> Result<LessonRequest, String> {
 
 #[cfg(test)]
 mod tests {
+    use safelab_protocol::{Listener, ListenerId};
+
     use super::*;
 
     const SAMPLE: &str = "---\nid: sample\nnumber: 9\ntitle: Sample\nsummary: A sample.\n---\n\
-        # Heading\n\nSome *prose* <script>alert(1)</script>.\n\n\
-        ```request\nPOST /lab/headers\nX-Learner: Ning\n\n{\"a\": 1}\n```\n\nAfter.\n";
+        # Heading\n\nSome *prose* <script>alert(1)</script> at {{https}}.\n\n\
+        ```request\nPOST /lab/headers\nX-Learner: Ning\n\n{\"a\": 1}\n```\n\n\
+        ```python fails=SSLError\nrequests.get(\"{{https}}/lab/hello\")\n```\n\nAfter.\n";
+
+    fn addresses() -> Addresses {
+        let listener = |id, url: &str| Listener {
+            id,
+            url: url.to_owned(),
+            description: String::new(),
+        };
+        Addresses::of(&LabInfo {
+            listeners: vec![
+                listener(ListenerId::Http, "http://127.0.0.1:40001"),
+                listener(ListenerId::Https, "https://localhost:40002"),
+            ],
+            ca_url: "http://127.0.0.1:40001/ca.pem".to_owned(),
+        })
+    }
+
+    fn sample() -> Lesson {
+        parse_lesson(SAMPLE, &addresses()).expect("parses")
+    }
 
     #[test]
-    fn every_shipped_lesson_parses() {
-        let lessons = Lessons::load().expect("all lessons parse");
+    fn every_shipped_lesson_parses_without_a_default_port() {
+        let lessons = Lessons::load(&addresses()).expect("all lessons parse");
         let summaries = lessons.summaries();
-        assert!(!summaries.is_empty());
         assert_eq!(summaries[0].id, "http-basics");
+        for summary in &summaries {
+            let lesson = lessons.get(&summary.id).expect("listed lessons exist");
+            let json = serde_json::to_string(lesson).expect("serialises");
+            for default in ["7878", "7879"] {
+                assert!(
+                    !json.contains(default),
+                    "{} names port {default}: use a placeholder",
+                    summary.id
+                );
+            }
+        }
         let first = lessons.get("http-basics").expect("lesson 1");
         assert!(
             first
@@ -253,11 +401,39 @@ mod tests {
                 .iter()
                 .any(|block| matches!(block, LessonBlock::Request(_)))
         );
+        assert!(
+            first
+                .blocks
+                .iter()
+                .any(|block| matches!(block, LessonBlock::Code(_)))
+        );
+    }
+
+    #[test]
+    fn placeholders_become_this_runs_addresses() {
+        let filled = addresses()
+            .fill("{{http}} {{ https_host }} {{ca_url}}")
+            .expect("known names");
+        assert_eq!(
+            filled,
+            "http://127.0.0.1:40001 localhost:40002 http://127.0.0.1:40001/ca.pem"
+        );
+        let unknown = addresses().fill("{{lab}}").unwrap_err();
+        assert!(
+            unknown.contains("{{lab}}") && unknown.contains("https_host"),
+            "{unknown}"
+        );
+        assert!(
+            addresses()
+                .fill("{{http")
+                .unwrap_err()
+                .contains("not closed")
+        );
     }
 
     #[test]
     fn request_blocks_become_try_it_requests() {
-        let lesson = parse_lesson(SAMPLE).expect("parses");
+        let lesson = sample();
         assert_eq!(lesson.summary.number, 9);
         let LessonBlock::Request(request) = &lesson.blocks[1] else {
             panic!("second block should be the request: {:?}", lesson.blocks);
@@ -269,36 +445,56 @@ mod tests {
             vec![("X-Learner".to_owned(), "Ning".to_owned())]
         );
         assert_eq!(request.body, "{\"a\": 1}");
-        assert!(
-            matches!(&lesson.blocks[2], LessonBlock::Prose { html } if html.contains("After."))
+    }
+
+    #[test]
+    fn code_blocks_keep_their_language_and_expected_failure() {
+        let lesson = sample();
+        let LessonBlock::Code(code) = &lesson.blocks[2] else {
+            panic!("third block should be code: {:?}", lesson.blocks);
+        };
+        assert_eq!(code.language, "python");
+        assert_eq!(
+            code.code,
+            "requests.get(\"https://localhost:40002/lab/hello\")"
         );
+        assert_eq!(code.fails_with.as_deref(), Some("SSLError"));
+        assert!(
+            matches!(&lesson.blocks[3], LessonBlock::Prose { html } if html.contains("After."))
+        );
+        let unknown = parse_lesson(
+            "---\nid: x\nnumber: 1\ntitle: T\nsummary: S\n---\n```python runs=never\nx\n```\n",
+            &addresses(),
+        );
+        assert!(unknown.unwrap_err().contains("runs=never"));
     }
 
     #[test]
     fn raw_html_is_escaped() {
-        let lesson = parse_lesson(SAMPLE).expect("parses");
+        let lesson = sample();
         let LessonBlock::Prose { html } = &lesson.blocks[0] else {
             panic!("first block should be prose");
         };
         assert!(html.contains("<em>prose</em>"));
         assert!(html.contains("&lt;script&gt;"), "{html}");
         assert!(!html.contains("<script>"));
+        assert!(html.contains("https://localhost:40002"));
     }
 
     #[test]
     fn broken_front_matter_says_what_is_wrong() {
+        let parse = |text: &str| parse_lesson(text, &addresses());
         assert!(
-            parse_lesson("# no front matter")
+            parse("# no front matter")
                 .unwrap_err()
                 .contains("front matter")
         );
-        let unknown = parse_lesson("---\nid: x\nauthor: me\n---\n").unwrap_err();
+        let unknown = parse("---\nid: x\nauthor: me\n---\n").unwrap_err();
         assert!(unknown.contains("author"), "{unknown}");
-        let missing = parse_lesson("---\nid: x\nnumber: 1\ntitle: T\n---\n").unwrap_err();
+        let missing = parse("---\nid: x\nnumber: 1\ntitle: T\n---\n").unwrap_err();
         assert!(missing.contains("summary"), "{missing}");
-        let bad_request = parse_lesson(
-            "---\nid: x\nnumber: 1\ntitle: T\nsummary: S\n---\n```request\nGET\n```\n",
-        );
+        let bad_request =
+            parse("---\nid: x\nnumber: 1\ntitle: T\nsummary: S\n---\n```request\nGET\n```\n");
         assert!(bad_request.unwrap_err().contains("METHOD /path"));
     }
 }

@@ -10,23 +10,25 @@ pub mod config;
 pub mod error;
 pub mod inspector;
 pub mod lessons;
+pub mod received;
 
 mod api;
 mod assets;
+mod host;
 mod lab;
 mod listen;
+mod negotiation;
 
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
 use rustls::ServerConfig;
 use safelab_protocol::{LabInfo, Listener, ListenerId};
 use tokio::net::TcpListener;
@@ -38,7 +40,8 @@ pub use ca::CertificateAuthority;
 pub use config::Config;
 pub use error::AppError;
 use inspector::{Inspector, TargetPolicy};
-use lessons::Lessons;
+use lessons::{Addresses, Lessons};
+pub use listen::Limits;
 
 /// How long any one request may take to be answered.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -53,29 +56,20 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State for a lab with these listeners, this CA, and these extra inspector targets.
+    /// State for a lab described by `lab`, whose listeners are reached at the
+    /// `own` addresses, with this CA and these extra inspector targets.
     pub fn new(
         ca: &CertificateAuthority,
-        listeners: &[(ListenerId, SocketAddr)],
+        lab: LabInfo,
+        own: Vec<(ListenerId, SocketAddr)>,
         allow_hosts: &[String],
     ) -> Result<Self, StartError> {
-        let lab = LabInfo {
-            listeners: listeners
-                .iter()
-                .map(|&(id, address)| describe_listener(id, address))
-                .collect(),
-            ca_url: listeners
-                .iter()
-                .find(|(id, _)| *id == ListenerId::Http)
-                .map(|(_, address)| format!("http://{address}/ca.pem"))
-                .unwrap_or_else(|| "/ca.pem".to_owned()),
-        };
         Ok(Self {
+            lessons: Arc::new(Lessons::load(&Addresses::of(&lab))?),
             lab: Arc::new(lab),
             ca_pem: ca.root_pem().into(),
-            lessons: Arc::new(Lessons::load()?),
             inspector: Arc::new(Inspector::new(
-                TargetPolicy::new(listeners.to_vec(), allow_hosts),
+                TargetPolicy::new(own, allow_hosts),
                 ca.root_der().clone(),
             )?),
         })
@@ -87,28 +81,6 @@ impl AppState {
     }
 }
 
-fn describe_listener(id: ListenerId, address: SocketAddr) -> Listener {
-    match id {
-        ListenerId::Http => Listener {
-            id,
-            url: format!("http://{address}"),
-            description: "The lab over plain HTTP: everything on the wire is readable.".to_owned(),
-        },
-        ListenerId::Https => Listener {
-            id,
-            // The certificate names localhost, so the URL does too: it reads the way
-            // a real site's does.
-            url: if address.ip().is_loopback() {
-                format!("https://localhost:{}", address.port())
-            } else {
-                format!("https://{address}")
-            },
-            description: "The same lab over HTTPS, with a chain from safelab's local CA."
-                .to_owned(),
-        },
-    }
-}
-
 /// What the app listener serves: the app, the API and the lab, with limits attached.
 pub fn app(state: AppState) -> Router {
     let app_and_api = Router::new()
@@ -116,8 +88,8 @@ pub fn app(state: AppState) -> Router {
         .merge(lessons::routes())
         .merge(inspector::routes())
         .fallback(assets::serve)
-        .layer(middleware::from_fn(require_loopback_host))
-        .layer(DefaultBodyLimit::max(inspector::MAX_REQUEST_BODY + 4096))
+        .layer(middleware::from_fn(host::require_loopback))
+        .layer(DefaultBodyLimit::max(error::MAX_API_BODY))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -127,31 +99,6 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ));
     with_limits(Router::new().merge(app_and_api).merge(lab::routes())).with_state(state)
-}
-
-/// The app and its API answer only to loopback names. A web page whose DNS name
-/// is re-pointed at 127.0.0.1 (DNS rebinding) would otherwise be same-origin with
-/// safelab and could drive the inspector from the learner's browser.
-async fn require_loopback_host(request: Request, next: Next) -> Response {
-    let host = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    if is_loopback_host(host) {
-        next.run(request).await
-    } else {
-        AppError::ForeignHost(host.to_owned()).into_response()
-    }
-}
-
-fn is_loopback_host(host: &str) -> bool {
-    let name = match host.strip_prefix('[') {
-        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
-        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
-    };
-    name.eq_ignore_ascii_case("localhost")
-        || name.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// What the HTTPS lab listener serves: the lab and nothing else, so neither the
@@ -220,7 +167,7 @@ pub enum StartError {
 /// A running safelab: where it listens, and the tasks serving it.
 #[derive(Debug)]
 pub struct Running {
-    /// Where the lab can be reached.
+    /// Where the lab can be reached, as listed by `GET /api/lab`.
     pub lab: LabInfo,
     /// The app listener's address.
     pub app_address: SocketAddr,
@@ -228,19 +175,21 @@ pub struct Running {
     pub https_address: SocketAddr,
     /// The root certificate's file.
     pub ca_path: PathBuf,
+    /// Things the person running safelab should know (a repaired CA key, …).
+    pub notices: Vec<String>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
     /// The app's URL (`http://127.0.0.1:7878/`).
     pub fn app_url(&self) -> String {
-        format!("http://{}/", self.app_address)
+        format!("{}/", self.url_of(ListenerId::Http))
     }
 
-    /// The HTTPS lab's base URL (`https://localhost:7879`).
-    pub fn https_url(&self) -> &str {
+    /// The base URL of one listener (`https://localhost:7879`).
+    pub fn url_of(&self, id: ListenerId) -> &str {
         self.lab
-            .listener(ListenerId::Https)
+            .listener(id)
             .map_or("", |listener| listener.url.as_str())
     }
 
@@ -269,10 +218,8 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     let data_dir = config.data_dir()?;
     let ca = CertificateAuthority::load_or_create(&data_dir.join("ca"))?;
 
-    let app_listener = bind(config.host, config.port).await?;
-    let https_listener = bind(config.host, https_port).await?;
-    let app_address = local_address(&app_listener, config.host, config.port)?;
-    let https_address = local_address(&https_listener, config.host, https_port)?;
+    let app_listener = BoundListener::bind(config.host, config.port).await?;
+    let https_listener = BoundListener::bind(config.host, https_port).await?;
 
     let mut names = vec![
         "localhost".to_owned(),
@@ -290,18 +237,33 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
             .with_single_cert(identity.chain, identity.key)?;
     tls.alpn_protocols = vec![b"http/1.1".to_vec()];
 
-    let listeners = [
-        (ListenerId::Http, app_address),
-        (ListenerId::Https, https_address),
-    ];
-    let state = AppState::new(&ca, &listeners, &config.allow_hosts)?;
-    let lab = state.lab().clone();
+    let lab = LabInfo {
+        listeners: vec![
+            app_listener.describe(ListenerId::Http),
+            https_listener.describe(ListenerId::Https),
+        ],
+        ca_url: format!("{}/ca.pem", app_listener.url("http", false)),
+    };
+    let own = [
+        app_listener.own(ListenerId::Http),
+        https_listener.own(ListenerId::Https),
+    ]
+    .concat();
+    let state = AppState::new(&ca, lab.clone(), own, &config.allow_hosts)?;
+    let (app_address, https_address) = (app_listener.address, https_listener.address);
+    let limits = config.limits;
     let tasks = vec![
-        tokio::spawn(listen::serve(app_listener, app(state.clone()), None)),
         tokio::spawn(listen::serve(
-            https_listener,
+            app_listener.sockets,
+            app(state.clone()),
+            None,
+            limits,
+        )),
+        tokio::spawn(listen::serve(
+            https_listener.sockets,
             lab_app(state),
             Some(TlsAcceptor::from(Arc::new(tls))),
+            limits,
         )),
     ];
     Ok(Running {
@@ -309,8 +271,97 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         app_address,
         https_address,
         ca_path: ca.root_pem_path(),
+        notices: ca.notices().to_vec(),
         tasks,
     })
+}
+
+/// A listener bound to its sockets: the address asked for and, when that is
+/// 127.0.0.1 or ::1, the other loopback family on the same port too.
+///
+/// `localhost` resolves to 127.0.0.1 on some machines and to ::1 first on
+/// others; a URL that says `localhost` must reach this listener on both, never
+/// another program that happens to hold the same port on the other address.
+#[derive(Debug)]
+struct BoundListener {
+    sockets: Vec<TcpListener>,
+    address: SocketAddr,
+    /// Every address this listener answers on.
+    addresses: Vec<SocketAddr>,
+    /// Whether a `localhost` URL is sure to reach this listener.
+    localhost: bool,
+}
+
+impl BoundListener {
+    async fn bind(host: IpAddr, port: u16) -> Result<Self, StartError> {
+        let primary = bind(host, port).await?;
+        let address =
+            primary
+                .local_addr()
+                .map_err(|source| StartError::Bind { host, port, source })?;
+        let mut listener = Self {
+            sockets: vec![primary],
+            address,
+            addresses: vec![address],
+            localhost: false,
+        };
+        let twin: IpAddr = match host {
+            IpAddr::V4(ip) if ip == Ipv4Addr::LOCALHOST => Ipv6Addr::LOCALHOST.into(),
+            IpAddr::V6(ip) if ip == Ipv6Addr::LOCALHOST => Ipv4Addr::LOCALHOST.into(),
+            _ => return Ok(listener),
+        };
+        match TcpListener::bind((twin, address.port())).await {
+            Ok(socket) => {
+                if let Ok(twin_address) = socket.local_addr() {
+                    listener.addresses.push(twin_address);
+                }
+                listener.sockets.push(socket);
+                listener.localhost = true;
+            }
+            // Another program holds the port there: `localhost` could reach it.
+            Err(error) if error.kind() == io::ErrorKind::AddrInUse => {}
+            // No such address family on this machine: `localhost` cannot lead
+            // there either.
+            Err(_) => listener.localhost = true,
+        }
+        Ok(listener)
+    }
+
+    /// The base URL: `localhost` when the certificate's name reads better and
+    /// is sure to arrive here, else the address itself.
+    fn url(&self, scheme: &str, prefer_name: bool) -> String {
+        if prefer_name && self.localhost {
+            format!("{scheme}://localhost:{}", self.address.port())
+        } else {
+            format!("{scheme}://{}", self.address)
+        }
+    }
+
+    fn describe(&self, id: ListenerId) -> Listener {
+        match id {
+            ListenerId::Http => Listener {
+                id,
+                url: self.url("http", false),
+                description: "The lab over plain HTTP: everything on the wire is readable."
+                    .to_owned(),
+            },
+            ListenerId::Https => Listener {
+                id,
+                // The certificate names localhost, so the URL does too where it
+                // can: it reads the way a real site's does.
+                url: self.url("https", true),
+                description: "The same lab over HTTPS, with a chain from safelab's local CA."
+                    .to_owned(),
+            },
+        }
+    }
+
+    fn own(&self, id: ListenerId) -> Vec<(ListenerId, SocketAddr)> {
+        self.addresses
+            .iter()
+            .map(|&address| (id, address))
+            .collect()
+    }
 }
 
 async fn bind(host: IpAddr, port: u16) -> Result<TcpListener, StartError> {
@@ -320,41 +371,4 @@ async fn bind(host: IpAddr, port: u16) -> Result<TcpListener, StartError> {
             io::ErrorKind::AddrInUse => StartError::PortInUse { host, port },
             _ => StartError::Bind { host, port, source },
         })
-}
-
-fn local_address(
-    listener: &TcpListener,
-    host: IpAddr,
-    port: u16,
-) -> Result<SocketAddr, StartError> {
-    listener
-        .local_addr()
-        .map_err(|source| StartError::Bind { host, port, source })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::is_loopback_host;
-
-    #[test]
-    fn only_loopback_names_are_accepted_as_host() {
-        for host in [
-            "localhost:7878",
-            "127.0.0.1:7878",
-            "[::1]:7878",
-            "LOCALHOST",
-            "127.0.0.2",
-        ] {
-            assert!(is_loopback_host(host), "{host}");
-        }
-        for host in [
-            "",
-            "evil.example:7878",
-            "localhost.evil.example",
-            "[::ffff:7f00:1]:80",
-            "10.0.0.1",
-        ] {
-            assert!(!is_loopback_host(host), "{host}");
-        }
-    }
 }

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use safelab::{Config, Running};
+use safelab_protocol::ListenerId;
 
 fn main() -> ExitCode {
     let config = Config::parse();
@@ -41,13 +42,20 @@ fn print_banner(running: &Running) {
     println!("safelab {} is running.", env!("CARGO_PKG_VERSION"));
     println!();
     println!("  Open the app:     {}", running.app_url());
-    println!("  Lab over HTTP:    http://{}/lab/", running.app_address);
-    println!("  Lab over HTTPS:   {}/lab/", running.https_url());
-    println!("  CA certificate:   {}", running.ca_path.display());
     println!(
-        "                    (also at http://{}/ca.pem)",
-        running.app_address
+        "  Lab over HTTP:    {}/lab/",
+        running.url_of(ListenerId::Http)
     );
+    println!(
+        "  Lab over HTTPS:   {}/lab/",
+        running.url_of(ListenerId::Https)
+    );
+    println!("  CA certificate:   {}", running.ca_path.display());
+    println!("                    (also at {})", running.lab.ca_url);
+    for notice in &running.notices {
+        println!();
+        println!("Note: {notice}");
+    }
     println!();
     println!("Everything listens on loopback only. Press Ctrl+C to stop.");
 }

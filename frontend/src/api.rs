@@ -23,16 +23,29 @@ pub enum Error {
     Unexpected(String),
 }
 
+impl Error {
+    /// The API's machine-readable error code, when the backend gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Api { error, .. } => Some(&error.code),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Network(reason) => write!(
                 f,
-                "safelab's backend cannot be reached ({reason}). Is the safelab program still running?"
+                "The safelab program cannot be reached ({reason}). Is it still running? Start it again with bash .ci/start."
             ),
             Self::Api { error, .. } => f.write_str(&error.message),
             Self::Unexpected(reason) => {
-                write!(f, "safelab's backend sent something unexpected: {reason}")
+                write!(
+                    f,
+                    "The safelab program sent something unexpected: {reason}."
+                )
             }
         }
     }

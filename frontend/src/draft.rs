@@ -1,8 +1,9 @@
 //! The request the learner is building, shared by the builder, the lessons'
-//! "Try it" buttons and the snippets.
+//! "Try it" buttons and the snippets; and the checks a draft must pass before
+//! it is sent, as plain functions tested on the host.
 
 use leptos::prelude::*;
-use safelab_protocol::{ExchangeRequest, LessonRequest};
+use safelab_protocol::{ExchangeRequest, LessonRequest, MAX_REQUEST_BODY};
 
 /// One editable header row. The id keys the row in the list so editing one
 /// row never re-creates the others (and focus stays where it is).
@@ -97,21 +98,212 @@ impl Draft {
         self.url.update(|url| *url = rebase(url, base));
     }
 
-    /// The draft as the inspector's request (empty header names are left out).
-    pub fn to_request(self) -> ExchangeRequest {
-        ExchangeRequest {
-            method: self.method.get_untracked().trim().to_owned(),
-            url: self.url.get_untracked().trim().to_owned(),
-            headers: self
-                .headers
-                .get_untracked()
-                .into_iter()
-                .filter(|row| !row.name.trim().is_empty())
-                .map(|row| (row.name.trim().to_owned(), row.value))
-                .collect(),
+    /// What the draft says now, tracked: a view or memo that reads it updates
+    /// when any field changes.
+    pub fn values(&self) -> DraftValues {
+        DraftValues {
+            method: self.method.get(),
+            url: self.url.get(),
+            headers: self.headers.get(),
+            body: self.body.get(),
+        }
+    }
+
+    /// What the draft says now, without tracking (for event handlers).
+    pub fn values_untracked(&self) -> DraftValues {
+        DraftValues {
+            method: self.method.get_untracked(),
+            url: self.url.get_untracked(),
+            headers: self.headers.get_untracked(),
             body: self.body.get_untracked(),
         }
     }
+}
+
+/// A snapshot of a draft's fields.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DraftValues {
+    /// The method as typed.
+    pub method: String,
+    /// The URL as typed.
+    pub url: String,
+    /// Header rows, in order.
+    pub headers: Vec<HeaderRow>,
+    /// The body.
+    pub body: String,
+}
+
+impl DraftValues {
+    /// The draft as the inspector's request: trimmed, and without rows that
+    /// are entirely empty (a row with a value but no name is a [`Problem`]).
+    pub fn to_request(&self) -> ExchangeRequest {
+        ExchangeRequest {
+            method: self.method.trim().to_owned(),
+            url: self.url.trim().to_owned(),
+            headers: self
+                .headers
+                .iter()
+                .filter(|row| !row.name.trim().is_empty())
+                .map(|row| (row.name.trim().to_owned(), row.value.clone()))
+                .collect(),
+            body: self.body.clone(),
+        }
+    }
+
+    /// Everything that keeps this draft from being sent, in the order of the
+    /// fields on screen; empty when it can go.
+    pub fn problems(&self) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut problem = |field, message: String| problems.push(Problem { field, message });
+        let method = self.method.trim();
+        if method.is_empty() {
+            problem(
+                Field::Method,
+                "Type a method, such as GET or POST.".to_owned(),
+            );
+        } else if !method.bytes().all(is_token_byte) {
+            problem(
+                Field::Method,
+                format!(
+                    "{method:?} is not a method: a method is one word of letters, such as GET or POST."
+                ),
+            );
+        }
+        let url = self.url.trim();
+        let lower = url.to_ascii_lowercase();
+        let after_scheme = ["http://", "https://"]
+            .iter()
+            .find_map(|scheme| lower.strip_prefix(scheme));
+        match after_scheme {
+            None => problem(
+                Field::Url,
+                "Start the URL with http:// or https://, as in the lab buttons above.".to_owned(),
+            ),
+            Some(rest) if rest.is_empty() || rest.starts_with('/') => problem(
+                Field::Url,
+                "Put a host after the scheme, such as 127.0.0.1:7878.".to_owned(),
+            ),
+            Some(_) if url.chars().any(char::is_whitespace) => problem(
+                Field::Url,
+                "The URL contains a space: write it as %20.".to_owned(),
+            ),
+            Some(_) => {}
+        }
+        for row in &self.headers {
+            let name = row.name.trim();
+            if name.is_empty() {
+                if !row.value.trim().is_empty() {
+                    problem(
+                        Field::HeaderName(row.id),
+                        "This header has a value but no name: give it a name, or remove the row."
+                            .to_owned(),
+                    );
+                }
+            } else if !name.bytes().all(is_token_byte) {
+                problem(
+                    Field::HeaderName(row.id),
+                    format!(
+                        "{name:?} cannot be a header name: use letters, digits and hyphens, with no spaces or colons."
+                    ),
+                );
+            }
+        }
+        if self.body.len() > MAX_REQUEST_BODY {
+            problem(
+                Field::Body,
+                format!(
+                    "The body is larger than the {} KB the inspector sends (it has {} KB).",
+                    MAX_REQUEST_BODY / 1024,
+                    self.body.len().div_ceil(1024)
+                ),
+            );
+        }
+        problems
+    }
+}
+
+/// A field of the builder that can hold a mistake.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The method input.
+    Method,
+    /// The URL input.
+    Url,
+    /// The name input of the header row with this id.
+    HeaderName(u32),
+    /// The body.
+    Body,
+}
+
+impl Field {
+    /// The id of the field's input element.
+    pub fn input_id(self) -> String {
+        match self {
+            Self::Method => "method".to_owned(),
+            Self::Url => "url".to_owned(),
+            Self::HeaderName(row) => format!("header-{row}-name"),
+            Self::Body => "body".to_owned(),
+        }
+    }
+
+    /// The id of the element that explains the field's mistake.
+    pub fn message_id(self) -> String {
+        format!("{}-problem", self.input_id())
+    }
+
+    /// The field an error code of the API is about, if it is about one.
+    pub fn of_api_error(code: &str) -> Option<Self> {
+        match code {
+            "invalid_url" | "target_not_allowed" | "api_not_a_target" => Some(Self::Url),
+            "invalid_method" => Some(Self::Method),
+            "body_too_large" => Some(Self::Body),
+            _ => None,
+        }
+    }
+}
+
+/// Why a field keeps the draft from being sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The field.
+    pub field: Field,
+    /// What is wrong and how to fix it, as a sentence.
+    pub message: String,
+}
+
+/// `tchar` of RFC 9110: what may appear in a method or a header name.
+fn is_token_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+}
+
+/// The request a client makes when it follows a redirect: the `Location`
+/// resolved against the URL that answered, and the method kept for 307 and
+/// 308 but changed to GET (without the body) for the others, as browsers and
+/// Python `requests` do. `None` if the location is not something to follow.
+pub fn follow(url: &str, method: &str, status: u16, location: &str) -> Option<(String, String)> {
+    let location = location.trim();
+    let target = if location.starts_with("http://") || location.starts_with("https://") {
+        location.to_owned()
+    } else if let Some(rest) = location.strip_prefix("//") {
+        format!("{}//{rest}", url.split_once("//")?.0)
+    } else if location.starts_with('/') {
+        format!("{}{location}", base_of(url)?)
+    } else {
+        let without_query = url.split(['?', '#']).next().unwrap_or(url);
+        let directory = &without_query[..without_query.rfind('/')? + 1];
+        if directory.len() <= base_of(url)?.len() {
+            format!("{}/{location}", base_of(url)?)
+        } else {
+            format!("{directory}{location}")
+        }
+    };
+    let method = match status {
+        307 | 308 => method.to_owned(),
+        303 => "GET".to_owned(),
+        _ if method.eq_ignore_ascii_case("HEAD") => method.to_owned(),
+        _ => "GET".to_owned(),
+    };
+    Some((method, target))
 }
 
 /// `url` with its scheme and authority replaced by `base`, keeping path and query.
@@ -159,6 +351,111 @@ mod tests {
         assert_eq!(
             rebase("lab/hello", "https://localhost:7879"),
             "https://localhost:7879/lab/hello"
+        );
+    }
+
+    fn draft(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> DraftValues {
+        DraftValues {
+            method: method.to_owned(),
+            url: url.to_owned(),
+            headers: headers
+                .iter()
+                .zip(0..)
+                .map(|((name, value), id)| HeaderRow {
+                    id,
+                    name: (*name).to_owned(),
+                    value: (*value).to_owned(),
+                })
+                .collect(),
+            body: body.to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_good_draft_has_no_problems_and_drops_empty_rows() {
+        let values = draft(
+            "GET",
+            " http://127.0.0.1:7878/lab/hello ",
+            &[("Accept", "text/csv"), ("", "")],
+            "",
+        );
+        assert!(values.problems().is_empty());
+        let request = values.to_request();
+        assert_eq!(request.url, "http://127.0.0.1:7878/lab/hello");
+        assert_eq!(
+            request.headers,
+            vec![("Accept".to_owned(), "text/csv".to_owned())]
+        );
+    }
+
+    #[test]
+    fn each_mistake_names_its_field_in_a_sentence() {
+        let values = draft(
+            "GE T",
+            "127.0.0.1:7878/lab",
+            &[("", "orphan value"), ("Bad Name", "x")],
+            &"x".repeat(MAX_REQUEST_BODY + 1),
+        );
+        let problems = values.problems();
+        let fields: Vec<Field> = problems.iter().map(|problem| problem.field).collect();
+        assert_eq!(
+            fields,
+            [
+                Field::Method,
+                Field::Url,
+                Field::HeaderName(0),
+                Field::HeaderName(1),
+                Field::Body
+            ]
+        );
+        for problem in &problems {
+            assert!(
+                problem
+                    .message
+                    .starts_with(|c: char| c.is_uppercase() || c == '"'),
+                "{problem:?}"
+            );
+            assert!(problem.message.ends_with('.'), "{problem:?}");
+        }
+        assert!(problems[2].message.contains("value but no name"));
+        assert!(problems[4].message.contains("256 KB"));
+        assert_eq!(
+            draft("GET", "https://", &[], "").problems()[0].field,
+            Field::Url
+        );
+        assert_eq!(
+            draft("GET", "http://a b/", &[], "").problems()[0].field,
+            Field::Url
+        );
+    }
+
+    #[test]
+    fn following_a_redirect_resolves_the_location_and_picks_the_method() {
+        let from = "http://127.0.0.1:7878/lab/status/302?x=1";
+        assert_eq!(
+            follow(from, "POST", 302, "/lab/redirected"),
+            Some((
+                "GET".to_owned(),
+                "http://127.0.0.1:7878/lab/redirected".to_owned()
+            ))
+        );
+        assert_eq!(
+            follow(from, "POST", 307, "redirected"),
+            Some((
+                "POST".to_owned(),
+                "http://127.0.0.1:7878/lab/status/redirected".to_owned()
+            ))
+        );
+        assert_eq!(
+            follow(from, "GET", 301, "https://localhost:7879/lab/hello"),
+            Some((
+                "GET".to_owned(),
+                "https://localhost:7879/lab/hello".to_owned()
+            ))
+        );
+        assert_eq!(
+            follow("http://127.0.0.1:7878/x", "GET", 308, "y"),
+            Some(("GET".to_owned(), "http://127.0.0.1:7878/y".to_owned()))
         );
     }
 

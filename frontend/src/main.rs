@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod clipboard;
 mod components;
 mod draft;
 mod explain;
@@ -11,5 +12,11 @@ mod snippets;
 
 fn main() {
     console_error_panic_hook::set_once();
+    components::projection_toggle::apply_remembered();
+    // index.html paints a shell (the top bar and a loading line) before the
+    // WASM has arrived; the app replaces it.
+    if let Some(shell) = leptos::prelude::document().get_element_by_id("shell") {
+        shell.remove();
+    }
     leptos::mount::mount_to_body(app::App);
 }

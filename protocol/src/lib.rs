@@ -7,6 +7,9 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The largest request body the inspector sends, in bytes (256 KiB).
+pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+
 /// One header as it appeared on the wire: `[name, value]`.
 pub type Header = (String, String);
 
@@ -94,13 +97,18 @@ pub struct Exchange {
     pub http_version: String,
     /// Every response header in wire order.
     pub headers: Vec<Header>,
-    /// The response body (decoded from chunked transfer), as UTF-8 text; bytes
-    /// that are not UTF-8 are shown as U+FFFD.
+    /// The response body (decoded from chunked transfer, and decompressed when
+    /// [`Self::decompressed`] says so), as UTF-8 text; bytes that are not UTF-8
+    /// are shown as U+FFFD.
     pub body: String,
-    /// How many body bytes were received (at most the cap).
+    /// How many body bytes crossed the wire (at most the cap).
     pub body_bytes: u64,
     /// Whether the body was cut at the inspector's size cap.
     pub body_truncated: bool,
+    /// When the server compressed the body (`Content-Encoding`), how the
+    /// inspector unpacked it for reading; `None` when it arrived as it is.
+    #[serde(default)]
+    pub decompressed: Option<Decompressed>,
     /// How long each phase took.
     pub timings: Timings,
     /// The TLS session and the peer's certificate chain; `None` for plain HTTP.
@@ -115,6 +123,17 @@ impl Exchange {
             .find(|(header, _)| header.eq_ignore_ascii_case(name))
             .map(|(_, value)| value.as_str())
     }
+}
+
+/// A compressed body the inspector unpacked so it can be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decompressed {
+    /// The content coding (`gzip`).
+    pub encoding: String,
+    /// How many bytes the body has once unpacked (at most the inspector's cap).
+    pub bytes: u64,
+    /// Whether unpacking stopped early: at the cap, or at a damaged or cut stream.
+    pub truncated: bool,
 }
 
 /// Time spent in each phase of an exchange, in milliseconds since it began.
@@ -139,7 +158,10 @@ pub struct TlsInfo {
     pub cipher: String,
     /// The negotiated application protocol, if any (`http/1.1`).
     pub alpn: Option<String>,
-    /// The certificates the server presented, leaf first.
+    /// The certificates to show, leaf first: the path the verifier built up to
+    /// its trust anchor when it found one (the anchor comes from the trust
+    /// store, not from the server), then anything else the server sent; when no
+    /// path was found, the certificates the server sent, in its order.
     pub chain: Vec<CertificateInfo>,
     /// Whether the chain verified for the requested host against [`Self::trust_store`].
     pub verified: bool,
@@ -172,6 +194,20 @@ pub struct CertificateInfo {
     pub is_ca: bool,
     /// SHA-256 fingerprint of the DER bytes, colon-separated upper-case hex.
     pub sha256: String,
+    /// Where the client got this certificate.
+    pub source: CertificateSource,
+    /// Whether it is part of the path the verifier built to a trust anchor.
+    pub in_path: bool,
+}
+
+/// Where a certificate of a chain came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateSource {
+    /// The server sent it during the handshake.
+    Server,
+    /// The client's trust store holds it (a root is never needed from the server).
+    TrustStore,
 }
 
 /// Every error the API returns has this body, with a fitting status code.
@@ -206,7 +242,7 @@ pub struct Lesson {
     pub blocks: Vec<LessonBlock>,
 }
 
-/// A piece of a lesson: prose, or a request the learner can try.
+/// A piece of a lesson: prose, a code sample, or a request the learner can try.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LessonBlock {
@@ -215,8 +251,23 @@ pub enum LessonBlock {
         /// The HTML to show.
         html: String,
     },
+    /// A code sample to read and copy, with this run's real addresses in it.
+    Code(LessonCode),
     /// A request with a "Try it" control that fills the request builder.
     Request(LessonRequest),
+}
+
+/// A code sample in a lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonCode {
+    /// The language (`python`, `sh`, `text`); empty when the lesson names none.
+    pub language: String,
+    /// The code, exactly as it is to be copied.
+    pub code: String,
+    /// For a sample that shows the wrong way: the error it ends with
+    /// (`SSLError`). `None` for a sample that runs cleanly.
+    #[serde(default)]
+    pub fails_with: Option<String>,
 }
 
 /// A request written in a lesson; its path is relative to a lab listener.

@@ -242,3 +242,201 @@ async fn the_app_answers_only_to_loopback_host_names() {
         .expect("answers");
     assert_eq!(lab_page.status(), 200);
 }
+
+/// Sends `request` on a fresh connection to `address` and reads to the end.
+async fn raw(address: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connects");
+    tcp.write_all(request).await.expect("writes");
+    let mut response = Vec::new();
+    tokio::time::timeout(safelab_tests::PATIENCE, tcp.read_to_end(&mut response))
+        .await
+        .expect("the server answers and closes")
+        .expect("reads");
+    String::from_utf8_lossy(&response).into_owned()
+}
+
+#[tokio::test]
+async fn redirects_say_where_to_go_and_the_target_says_which_method_arrived() {
+    let lab = Lab::start().await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for code in [300, 301, 302, 303, 307, 308] {
+        let response = client
+            .post(lab.http(&format!("/lab/status/{code}")))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(response.status().as_u16(), code);
+        assert_eq!(response.headers()["location"], "/lab/redirected", "{code}");
+    }
+    let not_modified = client
+        .get(lab.http("/lab/status/304"))
+        .send()
+        .await
+        .expect("answers");
+    assert!(not_modified.headers().get("location").is_none());
+    let landed: serde_json::Value = client
+        .put(lab.http("/lab/redirected"))
+        .send()
+        .await
+        .expect("answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(landed["arrived_with"], "PUT");
+}
+
+#[tokio::test]
+async fn a_code_without_a_reason_phrase_has_none_on_the_wire() {
+    let lab = Lab::start().await;
+    let response = raw(
+        lab.running.app_address,
+        b"GET /lab/status/599 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert!(response.starts_with("HTTP/1.1 599 \r\n"), "{response}");
+    assert!(!response.contains("<none>"));
+    let (_, exchange) = lab
+        .exchange(serde_json::json!({"method": "GET", "url": lab.https("/lab/status/599")}))
+        .await;
+    assert_eq!(
+        (exchange["status"].as_u64(), exchange["reason"].as_str()),
+        (Some(599), Some(""))
+    );
+}
+
+#[tokio::test]
+async fn data_travels_gzip_compressed_when_the_client_asks() {
+    use std::io::Read;
+    let lab = Lab::start().await;
+    let client = reqwest::Client::new();
+    let plain = client
+        .get(lab.http("/lab/data.json"))
+        .send()
+        .await
+        .expect("answers");
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain = plain.bytes().await.expect("body");
+    let packed = client
+        .get(lab.http("/lab/data.json"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(packed.headers()["content-type"], "application/json");
+    assert!(
+        packed.headers()["vary"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("Accept-Encoding")
+    );
+    let packed = packed.bytes().await.expect("body");
+    assert!(packed.len() < plain.len());
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&packed[..])
+        .read_to_end(&mut unpacked)
+        .expect("real gzip");
+    assert_eq!(unpacked, plain);
+
+    // The inspector shows it unpacked, and says so.
+    let (_, exchange) = lab
+        .exchange(serde_json::json!({
+            "method": "GET", "url": lab.http("/lab/data.json"), "headers": [["Accept-Encoding", "gzip"]]
+        }))
+        .await;
+    assert_eq!(exchange["decompressed"]["encoding"], "gzip");
+    assert_eq!(exchange["body_bytes"].as_u64(), Some(packed.len() as u64));
+    let body: serde_json::Value =
+        serde_json::from_str(exchange["body"].as_str().unwrap_or_default()).expect("JSON");
+    assert_eq!(body["columns"][0], "year");
+}
+
+#[tokio::test]
+async fn admissions_answer_in_the_form_accept_asks_for() {
+    let lab = Lab::start().await;
+    let client = lab.trusting_client();
+    for url in [lab.http("/lab/admissions"), lab.https("/lab/admissions")] {
+        let ask = |accept: Option<&'static str>| {
+            let mut request = client.get(&url);
+            if let Some(accept) = accept {
+                request = request.header("Accept", accept);
+            }
+            request.send()
+        };
+        let page = ask(None).await.expect("answers");
+        assert!(
+            page.headers()["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .starts_with("text/html")
+        );
+        let any = ask(Some("*/*")).await.expect("answers");
+        assert!(
+            any.headers()["content-type"]
+                .to_str()
+                .unwrap_or_default()
+                .starts_with("text/html")
+        );
+        let json = ask(Some("application/json")).await.expect("answers");
+        assert_eq!(json.headers()["content-type"], "application/json");
+        let rows: serde_json::Value = json.json().await.expect("JSON");
+        assert_eq!(rows["rows"].as_array().map(Vec::len), Some(6));
+        let csv = ask(Some("text/csv")).await.expect("answers");
+        assert!(
+            csv.headers()["vary"]
+                .to_str()
+                .unwrap_or_default()
+                .contains("Accept")
+        );
+        let text = csv.text().await.expect("CSV");
+        assert!(
+            text.starts_with("year,region,admissions,median_stay_days\n2021,North,1204,3.5\n"),
+            "{text}"
+        );
+        let refused = ask(Some("application/xml")).await.expect("answers");
+        assert_eq!(refused.status(), 406);
+        let error: serde_json::Value = refused.json().await.expect("JSON");
+        assert_eq!(error["available"][1], "application/json");
+    }
+}
+
+#[tokio::test]
+async fn the_echo_shows_header_names_as_the_client_spelt_them() {
+    let lab = Lab::start().await;
+    // Two requests on one connection: each echo shows its own head.
+    let response = raw(
+        lab.running.app_address,
+        b"POST /lab/headers HTTP/1.1\r\nHost: x\r\nX-Learner: Ning\r\nContent-Length: 4\r\n\r\nbody\
+          GET /lab/headers HTTP/1.1\r\nHOST: y\r\nx-lower: case\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    let echoes: Vec<serde_json::Value> = response
+        .match_indices("{\"headers\"")
+        .filter_map(|(start, _)| {
+            serde_json::Deserializer::from_str(&response[start..])
+                .into_iter::<serde_json::Value>()
+                .next()
+                .and_then(Result::ok)
+        })
+        .collect();
+    assert_eq!(echoes.len(), 2, "{response}");
+    assert_eq!(echoes[0]["method"], "POST");
+    assert_eq!(echoes[0]["names_as_sent"], true);
+    assert!(
+        echoes[0]["headers"]
+            .as_array()
+            .expect("headers")
+            .contains(&serde_json::json!(["X-Learner", "Ning"]))
+    );
+    assert_eq!(echoes[1]["headers"][0], serde_json::json!(["HOST", "y"]));
+    assert_eq!(
+        echoes[1]["headers"][1],
+        serde_json::json!(["x-lower", "case"])
+    );
+}

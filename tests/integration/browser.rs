@@ -1,77 +1,266 @@
-//! The newcomer's path in a real headless Chromium: open the app, press "Try it"
-//! in lesson 1, switch to the HTTPS lab, send, and read status and chain.
+//! The app in a real headless Chromium, as a learner and an instructor use it:
+//! the newcomer's path from "Try it" to a verified HTTPS answer, an answer that
+//! is marked once the request changes, the builder that stays in view, a phone
+//! that jumps between lesson and builder, mistakes marked in the builder, and
+//! the projection setting.
 
-use fantoccini::Locator;
-use safelab_tests::browser::{Driver, text_of};
+use fantoccini::Client;
+use safelab_tests::browser::{
+    Driver, click, in_view, screenshot, script, text_of, value_of, wait_for, wait_for_text,
+};
 use safelab_tests::{Lab, poll, repo_root};
 
-#[tokio::test]
-async fn try_it_then_https_shows_status_and_chain() {
-    assert!(
-        repo_root().join("dist/index.html").exists(),
-        "the app is not built: run `bash .ci/test` (it runs trunk build)"
-    );
-    let lab = Lab::start().await;
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().expect("profile folder");
-    let browser = driver.browser(profile.path(), (1280, 800)).await;
+/// A lab, a driver and a browser of the given size with the app open on lesson 1.
+struct Session {
+    lab: Lab,
+    browser: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
 
-    browser.goto(&lab.http("/")).await.expect("the app opens");
-    let try_it = poll("lesson 1 with a Try it button", || async {
-        browser
-            .find(Locator::Css("button.try-it-button"))
+impl Session {
+    async fn open(size: (u32, u32)) -> Self {
+        assert!(
+            repo_root().join("dist/index.html").exists(),
+            "the app is not built: run `bash .ci/test` (it runs trunk build)"
+        );
+        let lab = Lab::start().await;
+        let driver = Driver::start().await;
+        let profile = tempfile::tempdir().expect("profile folder");
+        let browser = driver.browser(profile.path(), size).await;
+        browser.goto(&lab.http("/")).await.expect("the app opens");
+        wait_for(&browser, "#try-1").await;
+        Self {
+            lab,
+            browser,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+
+    async fn active_id(&self) -> String {
+        script(
+            &self.browser,
+            "return document.activeElement && document.activeElement.id;",
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+}
+
+#[tokio::test]
+async fn try_it_then_https_shows_the_whole_path_and_a_changed_request_marks_the_answer() {
+    let session = Session::open((1280, 800)).await;
+    let (browser, lab) = (&session.browser, &session.lab);
+    assert_eq!(
+        text_of(browser, "#lesson-title").await.unwrap_or_default(),
+        "How the web works"
+    );
+    click(browser, "#try-1").await;
+    assert_eq!(value_of(browser, "#url").await, lab.http("/lab/hello"));
+    click(browser, "#listener-https").await;
+    assert_eq!(value_of(browser, "#url").await, lab.https("/lab/hello"));
+    click(browser, "#send").await;
+
+    wait_for_text(browser, ".status-code", "200").await;
+    assert_eq!(
+        text_of(browser, ".status-class").await.unwrap_or_default(),
+        "2xx Success"
+    );
+    let verdict = text_of(browser, ".verdict").await.unwrap_or_default();
+    assert!(verdict.contains("Verified"), "{verdict}");
+    // The whole path: leaf and intermediate from the server, the root from the
+    // trust store, marked as such.
+    let sources = script(
+        browser,
+        "return [...document.querySelectorAll('.chain > li.certificate')].map((li) => li.dataset.source);",
+    )
+    .await;
+    assert_eq!(
+        sources,
+        serde_json::json!(["server", "server", "trust_store"])
+    );
+    let root = text_of(browser, ".chain > li.certificate:last-child")
+        .await
+        .unwrap_or_default();
+    assert!(
+        root.contains("Root") && root.contains("From the trust store"),
+        "{root}"
+    );
+    assert_eq!(session.active_id().await, "send", "focus stays on Send");
+    screenshot(browser, "desktop-https-answer").await;
+
+    // A different request in the builder: the answer on screen is marked as
+    // belonging to the request that was sent.
+    assert!(text_of(browser, ".stale-note").await.is_none());
+    click(browser, "#try-2").await;
+    wait_for(browser, ".answer.stale").await;
+    let answered = text_of(browser, ".answered-request")
+        .await
+        .unwrap_or_default();
+    assert_eq!(answered, format!("GET {}", lab.https("/lab/hello")));
+    let note = text_of(browser, ".stale-note").await.unwrap_or_default();
+    assert!(note.contains("Press Send"), "{note}");
+    screenshot(browser, "desktop-stale-answer").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "404").await;
+    assert!(text_of(browser, ".stale-note").await.is_none());
+}
+
+#[tokio::test]
+async fn the_builder_stays_in_view_when_the_lesson_is_read_to_its_end() {
+    let session = Session::open((1280, 800)).await;
+    let browser = &session.browser;
+    assert!(in_view(browser, "#send").await);
+    // Read to the end, as a mouse wheel would: the last paragraph of the lesson.
+    script(
+        browser,
+        "document.querySelector('.lesson > :last-child').scrollIntoView({block: 'end'}); return null;",
+    )
+    .await;
+    poll("the lesson's end to be in view", || async {
+        in_view(browser, ".lesson > :last-child")
             .await
-            .ok()
+            .then_some(())
     })
     .await;
-    let title = text_of(&browser, "#lesson-title").await.unwrap_or_default();
-    assert_eq!(title, "How the web works");
-    try_it.click().await.expect("Try it");
-
-    let url_field = browser.find(Locator::Id("url")).await.expect("URL field");
-    let filled = url_field
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
-    assert_eq!(filled, lab.http("/lab/hello"));
-
-    browser
-        .find(Locator::Id("listener-https"))
-        .await
-        .expect("HTTPS lab button")
-        .click()
-        .await
-        .expect("click");
-    let switched = url_field
-        .prop("value")
-        .await
-        .expect("value")
-        .unwrap_or_default();
-    assert_eq!(switched, lab.https("/lab/hello"));
-    browser
-        .find(Locator::Id("send"))
-        .await
-        .expect("Send")
-        .click()
-        .await
-        .expect("click");
-
-    let status = poll("the response status", || text_of(&browser, ".status-code")).await;
-    assert_eq!(status, "200");
-    let class = text_of(&browser, ".status-class").await.unwrap_or_default();
-    assert_eq!(class, "2xx Success");
-    let certificates = browser
-        .find_all(Locator::Css(".chain > li.certificate"))
-        .await
-        .expect("chain");
+    let scrolled = script(
+        browser,
+        "return document.querySelector('.lesson-pane').scrollTop + window.scrollY;",
+    )
+    .await;
     assert!(
-        certificates.len() >= 2,
-        "chain shows {} certificates",
-        certificates.len()
+        scrolled.as_f64().unwrap_or_default() > 1000.0,
+        "the lesson really scrolled: {scrolled}"
     );
-    let verdict = text_of(&browser, ".verdict").await.unwrap_or_default();
-    assert!(verdict.contains("Verified"), "{verdict}");
+    assert!(in_view(browser, "#send").await, "Send is still on screen");
+    assert!(in_view(browser, "#url").await, "the URL is still on screen");
+    screenshot(browser, "desktop-lesson-end").await;
+}
 
-    browser.close().await.expect("closes");
+#[tokio::test]
+async fn on_a_phone_try_it_jumps_to_the_builder_and_back() {
+    let session = Session::open((390, 844)).await;
+    let browser = &session.browser;
+    script(
+        browser,
+        "document.getElementById('try-3').scrollIntoView({block: 'center'}); return null;",
+    )
+    .await;
+    click(browser, "#try-3").await;
+    poll("the builder to come into view", || async {
+        in_view(browser, "#builder-title").await.then_some(())
+    })
+    .await;
+    assert!(!in_view(browser, "#try-3").await);
+    screenshot(browser, "phone-builder").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "403").await;
+    poll("the answer to come into view", || async {
+        in_view(browser, ".status").await.then_some(())
+    })
+    .await;
+
+    click(browser, "#back-to-lesson").await;
+    poll("the pressed Try it to come back into view", || async {
+        in_view(browser, "#try-3").await.then_some(())
+    })
+    .await;
+    assert_eq!(session.active_id().await, "try-3");
+    screenshot(browser, "phone-back-in-lesson").await;
+}
+
+#[tokio::test]
+async fn mistakes_are_marked_on_their_fields_and_redirects_can_be_followed() {
+    let session = Session::open((1280, 800)).await;
+    let (browser, lab) = (&session.browser, &session.lab);
+    // A URL without a scheme, and a header row with a value but no name.
+    let url = wait_for(browser, "#url").await;
+    url.clear().await.expect("clear");
+    url.send_keys("localhost/lab/hello").await.expect("type");
+    click(browser, ".add-header").await;
+    wait_for(browser, ".header-value")
+        .await
+        .send_keys("application/json")
+        .await
+        .expect("type");
+    click(browser, "#send").await;
+    wait_for(browser, "#url[aria-invalid='true']").await;
+    let described = script(
+        browser,
+        "return document.getElementById('url').getAttribute('aria-describedby');",
+    )
+    .await;
+    assert_eq!(described, "url-problem");
+    let message = text_of(browser, "#url-problem").await.unwrap_or_default();
+    assert!(message.contains("http://"), "{message}");
+    let header_problem = text_of(browser, ".header-row .field-problem")
+        .await
+        .unwrap_or_default();
+    assert!(header_problem.contains("no name"), "{header_problem}");
+    assert_eq!(
+        session.active_id().await,
+        "url",
+        "focus goes to the first mistake"
+    );
+    assert!(
+        text_of(browser, ".status-code").await.is_none(),
+        "nothing was sent"
+    );
+    screenshot(browser, "desktop-mistakes").await;
+
+    // A redirect: the builder shows it and follows it on request.
+    click(browser, ".remove-header").await;
+    url.clear().await.expect("clear");
+    url.send_keys(&lab.http("/lab/status/302"))
+        .await
+        .expect("type");
+    wait_for(browser, "#url[aria-invalid='false']").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "302").await;
+    click(browser, ".follow").await;
+    assert_eq!(value_of(browser, "#url").await, lab.http("/lab/redirected"));
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "200").await;
+    let body = text_of(browser, ".response-body").await.unwrap_or_default();
+    assert!(body.contains("\"arrived_with\": \"GET\""), "{body}");
+}
+
+#[tokio::test]
+async fn projection_is_one_click_away_and_remembered() {
+    let session = Session::open((1024, 768)).await;
+    let browser = &session.browser;
+    let font_size = || async {
+        script(
+            browser,
+            "return parseFloat(getComputedStyle(document.documentElement).fontSize);",
+        )
+        .await
+        .as_f64()
+        .unwrap_or_default()
+    };
+    let normal = font_size().await;
+    click(browser, "#projection").await;
+    assert_eq!(
+        script(
+            browser,
+            "return document.documentElement.getAttribute('data-projection');"
+        )
+        .await,
+        "on"
+    );
+    let projected = font_size().await;
+    assert!(projected >= normal * 1.2, "{normal} → {projected}");
+    browser.refresh().await.expect("reload");
+    wait_for(browser, "#try-1").await;
+    assert_eq!(font_size().await, projected, "remembered after a reload");
+    let pressed = script(
+        browser,
+        "return document.getElementById('projection').getAttribute('aria-pressed');",
+    )
+    .await;
+    assert_eq!(pressed, "true");
+    screenshot(browser, "projector").await;
 }

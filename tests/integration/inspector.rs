@@ -1,6 +1,7 @@
 //! The request inspector (`POST /api/exchange`): the whole exchange with chain
 //! and verdict, and the limits that keep it from becoming an open proxy.
 
+use rustls::pki_types::pem::PemObject;
 use safelab_tests::Lab;
 use serde_json::json;
 
@@ -54,9 +55,11 @@ async fn an_https_exchange_returns_the_chain_and_a_positive_verdict() {
     );
     assert!(["TLS 1.3", "TLS 1.2"].contains(&tls["version"].as_str().unwrap_or_default()));
     assert_eq!(tls["alpn"], "http/1.1");
+    // The path the verifier built: the two certificates the server sent, then
+    // the root from the trust store, which the server never sends.
     let chain = tls["chain"].as_array().expect("chain");
-    assert_eq!(chain.len(), 2);
-    let (leaf, intermediate) = (&chain[0], &chain[1]);
+    assert_eq!(chain.len(), 3, "{tls}");
+    let (leaf, intermediate, root) = (&chain[0], &chain[1], &chain[2]);
     assert!(
         leaf["sans"]
             .as_array()
@@ -73,16 +76,41 @@ async fn an_https_exchange_returns_the_chain_and_a_positive_verdict() {
     assert_eq!(leaf["key_algorithm"], "ECDSA P-256");
     assert_eq!(leaf["issuer"], intermediate["subject"]);
     assert_eq!(intermediate["is_ca"], true);
+    assert_eq!(intermediate["issuer"], root["subject"]);
     assert!(
-        intermediate["issuer"]
+        root["subject"]
             .as_str()
             .unwrap_or_default()
             .contains("root")
     );
+    assert_eq!(root["subject"], root["issuer"], "a root signs itself");
+    for (certificate, source) in [
+        (leaf, "server"),
+        (intermediate, "server"),
+        (root, "trust_store"),
+    ] {
+        assert_eq!(certificate["source"], source, "{certificate}");
+        assert_eq!(certificate["in_path"], true);
+    }
+    let root_pem = lab.ca_pem();
+    let root_der =
+        rustls::pki_types::CertificateDer::from_pem_slice(root_pem.as_bytes()).expect("PEM");
+    let digest = ring_sha256(root_der.as_ref());
+    assert_eq!(root["sha256"], digest, "the anchor is safelab's own root");
     assert_eq!(
         leaf["sha256"].as_str().unwrap_or_default().len(),
         32 * 3 - 1
     );
+}
+
+/// SHA-256 as colon-separated upper-case hex, as the inspector shows it.
+fn ring_sha256(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
 }
 
 #[tokio::test]
@@ -123,7 +151,8 @@ async fn a_body_is_sent_with_its_length() {
         echo["headers"]
             .as_array()
             .expect("headers")
-            .contains(&json!(["content-length", "9"]))
+            .contains(&json!(["Content-Length", "9"])),
+        "the echo shows header names as the inspector sent them: {echo}"
     );
 }
 
@@ -211,7 +240,7 @@ async fn a_connection_failure_is_a_json_error_with_the_reason() {
         error["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("could not connect")
+            .contains("Could not connect")
     );
 }
 

@@ -4,6 +4,7 @@
 mod basics;
 mod browser;
 mod certificates;
+mod hardening;
 mod inspector;
 mod program;
 mod python;

@@ -102,3 +102,58 @@ pub async fn script(browser: &Client, script: &str) -> serde_json::Value {
         .await
         .unwrap_or_else(|error| panic!("script failed: {error}\n{script}"))
 }
+
+/// Saves a screenshot as `NAME.png` in the folder `SAFELAB_SCREENSHOTS` names,
+/// for a person to look at; does nothing without it.
+pub async fn screenshot(browser: &Client, name: &str) {
+    let Some(folder) = std::env::var_os("SAFELAB_SCREENSHOTS") else {
+        return;
+    };
+    let png = browser.screenshot().await.expect("a screenshot");
+    std::fs::create_dir_all(&folder).expect("screenshot folder");
+    std::fs::write(Path::new(&folder).join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Whether the element matching `css` lies wholly inside the window (give or
+/// take the pixel that subpixel layout rounds away).
+pub async fn in_view(browser: &Client, css: &str) -> bool {
+    let check = format!(
+        "const element = document.querySelector({css:?}); if (!element) return false; \
+         const box = element.getBoundingClientRect(); \
+         return box.height > 0 && box.top >= -1 && box.left >= -1 && \
+           box.bottom <= window.innerHeight + 1 && box.right <= window.innerWidth + 1;"
+    );
+    script(browser, &check).await == serde_json::Value::Bool(true)
+}
+
+/// Waits until `css` matches an element and gives it.
+pub async fn wait_for(browser: &Client, css: &str) -> fantoccini::elements::Element {
+    poll(css, || async { browser.find(Locator::Css(css)).await.ok() }).await
+}
+
+/// Waits until the element matching `css` has exactly `text` as its text.
+pub async fn wait_for_text(browser: &Client, css: &str, text: &str) {
+    poll(&format!("{css} to read {text:?}"), || async {
+        (text_of(browser, css).await.as_deref() == Some(text)).then_some(())
+    })
+    .await;
+}
+
+/// Clicks the element matching `css`.
+pub async fn click(browser: &Client, css: &str) {
+    wait_for(browser, css)
+        .await
+        .click()
+        .await
+        .unwrap_or_else(|error| panic!("clicking {css}: {error}"));
+}
+
+/// The value of the input matching `css`.
+pub async fn value_of(browser: &Client, css: &str) -> String {
+    wait_for(browser, css)
+        .await
+        .prop("value")
+        .await
+        .expect("a value")
+        .unwrap_or_default()
+}

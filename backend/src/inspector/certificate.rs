@@ -1,18 +1,23 @@
 //! Describing a certificate the way a learner reads it.
 
 use rustls::pki_types::CertificateDer;
-use safelab_protocol::CertificateInfo;
+use safelab_protocol::{CertificateInfo, CertificateSource};
 use time::format_description::well_known::Rfc3339;
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-/// Describes one DER certificate. A certificate that does not parse is still
+/// Describes one DER certificate, which came from `source` and is or is not
+/// part of the verified path. A certificate that does not parse is still
 /// listed, with its fingerprint and the parser's complaint as its subject.
-pub fn describe(der: &CertificateDer<'_>) -> CertificateInfo {
+pub fn describe(
+    der: &CertificateDer<'_>,
+    source: CertificateSource,
+    in_path: bool,
+) -> CertificateInfo {
     let sha256 = fingerprint(der);
     match X509Certificate::from_der(der) {
-        Ok((_, certificate)) => describe_parsed(&certificate, sha256),
+        Ok((_, certificate)) => describe_parsed(&certificate, sha256, source, in_path),
         Err(error) => CertificateInfo {
             subject: format!("(unparsable certificate: {error})"),
             issuer: String::new(),
@@ -24,11 +29,18 @@ pub fn describe(der: &CertificateDer<'_>) -> CertificateInfo {
             signature_algorithm: String::new(),
             is_ca: false,
             sha256,
+            source,
+            in_path,
         },
     }
 }
 
-fn describe_parsed(certificate: &X509Certificate<'_>, sha256: String) -> CertificateInfo {
+fn describe_parsed(
+    certificate: &X509Certificate<'_>,
+    sha256: String,
+    source: CertificateSource,
+    in_path: bool,
+) -> CertificateInfo {
     let validity = certificate.validity();
     let date = |time: &x509_parser::time::ASN1Time| {
         time.to_datetime()
@@ -61,6 +73,8 @@ fn describe_parsed(certificate: &X509Certificate<'_>, sha256: String) -> Certifi
         ),
         is_ca: certificate.is_ca(),
         sha256,
+        source,
+        in_path,
     }
 }
 

@@ -8,6 +8,7 @@
 //! listeners unless the person running safelab allows more with `--allow-host`.
 
 mod certificate;
+mod decode;
 mod target;
 mod verify;
 mod wire;
@@ -20,9 +21,10 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Json, Router, routing::post};
-use rustls::RootCertStore;
 use rustls::pki_types::{CertificateDer, ServerName};
-use safelab_protocol::{Exchange, ExchangeRequest, ListenerId, Timings, TlsInfo};
+use safelab_protocol::{
+    CertificateInfo, CertificateSource, Exchange, ExchangeRequest, ListenerId, Timings, TlsInfo,
+};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 use tokio::time::timeout;
@@ -39,8 +41,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
 /// Exchanges in flight at once; more are refused rather than queued.
 const MAX_IN_FLIGHT: usize = 16;
-/// The largest request body the inspector accepts to send.
-pub const MAX_REQUEST_BODY: usize = 256 * 1024;
+pub use safelab_protocol::MAX_REQUEST_BODY;
 
 /// Why an exchange could not be performed.
 #[derive(Debug, thiserror::Error)]
@@ -67,7 +68,7 @@ pub enum InspectorError {
     /// The target is not one of safelab's listeners nor allowed on the command line.
     #[error(
         "the inspector only sends to safelab's own lab listeners, and {target} is not one of them \
-         (an inspector that sends anywhere would be an open proxy: see the SSRF lesson). \
+         (an inspector that sends anywhere would be an open proxy, the attack called SSRF that a later lesson covers). \
          To allow it, restart safelab with --allow-host {target}"
     )]
     TargetNotAllowed {
@@ -77,6 +78,13 @@ pub enum InspectorError {
     /// The target is the app's own API.
     #[error("the inspector sends to the lab, not to safelab's own /api/: pick a /lab/… path")]
     ApiTarget,
+    /// The body to send is larger than the inspector sends.
+    #[error(
+        "the body is larger than the {} KB the inspector sends (this one has {} KB): send a smaller body",
+        MAX_REQUEST_BODY / 1024,
+        .0.div_ceil(1024)
+    )]
+    BodyTooLarge(usize),
     /// Too many exchanges are in flight.
     #[error(
         "the inspector is busy with {MAX_IN_FLIGHT} exchanges already: wait for one to finish and send again"
@@ -140,6 +148,7 @@ impl InspectorError {
             Self::InvalidHeader { .. } => (StatusCode::BAD_REQUEST, "invalid_header"),
             Self::TargetNotAllowed { .. } => (StatusCode::FORBIDDEN, "target_not_allowed"),
             Self::ApiTarget => (StatusCode::FORBIDDEN, "api_not_a_target"),
+            Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "inspector_busy"),
             Self::Connect { .. } => (StatusCode::BAD_GATEWAY, "connect_failed"),
             Self::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
@@ -155,7 +164,7 @@ impl InspectorError {
 #[derive(Debug)]
 pub struct Inspector {
     policy: TargetPolicy,
-    roots: Arc<RootCertStore>,
+    roots: Vec<CertificateDer<'static>>,
     trust_store: String,
     in_flight: Semaphore,
 }
@@ -163,11 +172,11 @@ pub struct Inspector {
 impl Inspector {
     /// An inspector confined by `policy` that trusts only `root` (safelab's CA).
     pub fn new(policy: TargetPolicy, root: CertificateDer<'static>) -> Result<Self, rustls::Error> {
-        let mut roots = RootCertStore::empty();
-        roots.add(root)?;
+        // Fails now, at start-up, if the root cannot be a trust anchor.
+        RecordingVerifier::new(std::slice::from_ref(&root))?;
         Ok(Self {
             policy,
-            roots: Arc::new(roots),
+            roots: vec![root],
             trust_store: "safelab local CA only (the root served at /ca.pem)".to_owned(),
             in_flight: Semaphore::new(MAX_IN_FLIGHT),
         })
@@ -175,6 +184,9 @@ impl Inspector {
 
     /// Performs one exchange.
     pub async fn exchange(&self, request: &ExchangeRequest) -> Result<Exchange, InspectorError> {
+        if request.body.len() > MAX_REQUEST_BODY {
+            return Err(InspectorError::BodyTooLarge(request.body.len()));
+        }
         let _permit = self
             .in_flight
             .try_acquire()
@@ -264,15 +276,18 @@ impl Inspector {
 
         let millis = |duration: Duration| duration.as_secs_f64() * 1000.0;
         let body_bytes = response.body.len() as u64;
+        let (body, decompressed) = decode::readable_body(&response);
+        let body = String::from_utf8_lossy(&body).into_owned();
         Ok(Exchange {
             request: String::from_utf8_lossy(bytes).into_owned(),
             status: response.status,
             reason: response.reason,
             http_version: response.http_version,
             headers: response.headers,
-            body: String::from_utf8_lossy(&response.body).into_owned(),
+            body,
             body_bytes,
             body_truncated: response.truncated,
+            decompressed,
             timings: Timings {
                 connect_ms: millis(connected),
                 tls_ms: tls_time.map(millis),
@@ -319,7 +334,7 @@ impl Inspector {
         InspectorError,
     > {
         let verifier = Arc::new(
-            RecordingVerifier::new(self.roots.clone())
+            RecordingVerifier::new(&self.roots)
                 .map_err(|error| InspectorError::Tls(error.to_string()))?,
         );
         let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -352,12 +367,8 @@ impl Inspector {
         host: &str,
     ) -> TlsInfo {
         let (_, connection) = stream.get_ref();
-        let chain = connection
-            .peer_certificates()
-            .unwrap_or_default()
-            .iter()
-            .map(certificate::describe)
-            .collect();
+        let sent = connection.peer_certificates().unwrap_or_default();
+        let chain = describe_chain(sent, verifier.path());
         let verdict = verifier
             .verdict(host)
             .unwrap_or_else(|| Err("the server sent no certificate".to_owned()));
@@ -381,6 +392,46 @@ impl Inspector {
             error: verdict.err(),
         }
     }
+}
+
+/// The certificates to show: the verified path (leaf, the intermediates it
+/// used, the trust anchor from the store) and then whatever else the server
+/// sent; without a path, what the server sent, in its order.
+fn describe_chain(
+    sent: &[CertificateDer<'_>],
+    path: Option<verify::TrustPath>,
+) -> Vec<CertificateInfo> {
+    let Some(path) = path else {
+        return sent
+            .iter()
+            .map(|der| certificate::describe(der, CertificateSource::Server, false))
+            .collect();
+    };
+    let mut chain = Vec::with_capacity(sent.len() + 1);
+    let mut in_path: Vec<&[u8]> = Vec::new();
+    if let Some(leaf) = sent.first() {
+        chain.push(certificate::describe(leaf, CertificateSource::Server, true));
+        in_path.push(leaf);
+    }
+    for intermediate in &path.intermediates {
+        chain.push(certificate::describe(
+            intermediate,
+            CertificateSource::Server,
+            true,
+        ));
+        in_path.push(intermediate);
+    }
+    chain.push(certificate::describe(
+        &path.anchor,
+        CertificateSource::TrustStore,
+        true,
+    ));
+    chain.extend(
+        sent.iter()
+            .filter(|der| !in_path.contains(&der.as_ref()))
+            .map(|der| certificate::describe(der, CertificateSource::Server, false)),
+    );
+    chain
 }
 
 /// The inspector's route: `POST /api/exchange`.

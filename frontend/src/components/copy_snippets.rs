@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::clipboard;
 use crate::draft::Draft;
 use crate::snippets::Snippet;
 
@@ -41,20 +42,12 @@ pub fn CopySnippets(
     let shown = RwSignal::new(Language::Python);
     let copied = RwSignal::new(None::<&'static str>);
     let code = move |language: Language| {
-        let headers: Vec<(String, String)> = draft
-            .headers
-            .get()
-            .into_iter()
-            .map(|row| (row.name, row.value))
-            .collect();
-        let method = draft.method.get();
-        let url = draft.url.get();
-        let body = draft.body.get();
+        let request = draft.values().to_request();
         let snippet = Snippet {
-            method: &method,
-            url: &url,
-            headers: &headers,
-            body: &body,
+            method: &request.method,
+            url: &request.url,
+            headers: &request.headers,
+            body: &request.body,
         };
         match language {
             Language::Python => snippet.python(),
@@ -65,17 +58,10 @@ pub fn CopySnippets(
         shown.set(language);
         let text = code(language);
         copied.set(None);
-        if let Some(window) = web_sys::window() {
-            let promise = window.navigator().clipboard().write_text(&text);
-            leptos::task::spawn_local(async move {
-                let result = wasm_bindgen_futures::JsFuture::from(promise).await;
-                copied.set(Some(if result.is_ok() {
-                    label
-                } else {
-                    "The browser refused the clipboard: select the code below and copy it by hand."
-                }));
-            });
-        }
+        leptos::task::spawn_local(async move {
+            let done = clipboard::copy(&text).await;
+            copied.set(Some(if done { label } else { clipboard::REFUSED }));
+        });
     };
     view! {
         <section class="snippets" aria-label="Copy this request as code">

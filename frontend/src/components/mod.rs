@@ -1,7 +1,9 @@
 //! Reusable components, one per file.
 
+pub mod code_sample;
 pub mod copy_snippets;
 pub mod lesson_view;
+pub mod projection_toggle;
 pub mod request_builder;
 pub mod response_view;
 pub mod tls_panel;

@@ -1,11 +1,40 @@
-//! The request builder: method, URL, header rows, body, Send.
+//! The request builder: method, URL, header rows, body, Send. A field with a
+//! mistake is marked `aria-invalid` and says what is wrong right below it.
 
 use leptos::prelude::*;
 use safelab_protocol::{LabInfo, ListenerId};
 
-use crate::draft::Draft;
+use crate::draft::{Draft, Field, Problem};
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+/// The mistakes found in the draft, and the means to clear one once the
+/// learner edits its field. `Copy`: it is one signal.
+#[derive(Debug, Clone, Copy)]
+pub struct Problems(pub RwSignal<Vec<Problem>>);
+
+impl Problems {
+    /// The message for `field`, if it has a mistake.
+    fn of(self, field: Field) -> Option<String> {
+        self.0.with(|problems| {
+            problems
+                .iter()
+                .find(|problem| problem.field == field)
+                .map(|problem| problem.message.clone())
+        })
+    }
+
+    /// Forgets the mistake in `field` (the learner is fixing it).
+    fn clear(self, field: Field) {
+        if self
+            .0
+            .with_untracked(|problems| problems.iter().any(|problem| problem.field == field))
+        {
+            self.0
+                .update(|problems| problems.retain(|problem| problem.field != field));
+        }
+    }
+}
 
 /// Edits the draft and sends it.
 #[component]
@@ -14,9 +43,12 @@ pub fn RequestBuilder(
     draft: Draft,
     /// Where the lab listens, for the one-click listener buttons.
     lab: LabInfo,
-    /// Whether an exchange is in flight (Send is disabled meanwhile).
+    /// Whether an exchange is in flight (Send does nothing meanwhile, but keeps
+    /// the focus).
     #[prop(into)]
     pending: Signal<bool>,
+    /// The mistakes to show beside their fields.
+    problems: Problems,
     /// Called when the learner sends the draft.
     on_send: Callback<()>,
 ) -> impl IntoView {
@@ -41,7 +73,10 @@ pub fn RequestBuilder(
                     class="listener"
                     title=listener.description.clone()
                     aria-pressed=move || current().to_string()
-                    on:click=move |_| draft.rebase(&base)
+                    on:click=move |_| {
+                        draft.rebase(&base);
+                        problems.clear(Field::Url);
+                    }
                 >
                     {label}
                 </button>
@@ -53,9 +88,12 @@ pub fn RequestBuilder(
         <form
             class="builder"
             aria-label="Request builder"
+            novalidate
             on:submit=move |event| {
                 event.prevent_default();
-                on_send.run(());
+                if !pending.get_untracked() {
+                    on_send.run(());
+                }
             }
         >
             <div class="listeners" role="group" aria-label="Send to">
@@ -70,8 +108,13 @@ pub fn RequestBuilder(
                     list="methods"
                     autocomplete="off"
                     spellcheck="false"
+                    aria-invalid=move || problems.of(Field::Method).is_some().to_string()
+                    aria-describedby=move || problems.of(Field::Method).map(|_| Field::Method.message_id())
                     prop:value=move || draft.method.get()
-                    on:input=move |event| draft.method.set(event_target_value(&event))
+                    on:input=move |event| {
+                        draft.method.set(event_target_value(&event));
+                        problems.clear(Field::Method);
+                    }
                 />
                 <datalist id="methods">
                     {METHODS.iter().map(|method| view! { <option value=*method></option> }).collect_view()}
@@ -84,17 +127,29 @@ pub fn RequestBuilder(
                     inputmode="url"
                     autocomplete="off"
                     spellcheck="false"
+                    aria-invalid=move || problems.of(Field::Url).is_some().to_string()
+                    aria-describedby=move || problems.of(Field::Url).map(|_| Field::Url.message_id())
                     prop:value=move || draft.url.get()
-                    on:input=move |event| draft.url.set(event_target_value(&event))
+                    on:input=move |event| {
+                        draft.url.set(event_target_value(&event));
+                        problems.clear(Field::Url);
+                    }
                 />
-                <button id="send" type="submit" class="send" disabled=move || pending.get()>
+                <button
+                    id="send"
+                    type="submit"
+                    class="send"
+                    aria-disabled=move || pending.get().to_string()
+                >
                     {move || if pending.get() { "Sending…" } else { "Send" }}
                 </button>
             </div>
+            <FieldProblem problems field=Field::Method />
+            <FieldProblem problems field=Field::Url />
             <fieldset class="headers">
                 <legend>"Headers"</legend>
                 <For each=move || draft.headers.get() key=|row| row.id let:row>
-                    <HeaderRowEditor draft id=row.id name=row.name value=row.value />
+                    <HeaderRowEditor draft problems id=row.id name=row.name value=row.value />
                 </For>
                 <button type="button" class="add-header" on:click=move |_| draft.add_header()>
                     "Add header"
@@ -107,10 +162,31 @@ pub fn RequestBuilder(
                 rows="4"
                 spellcheck="false"
                 placeholder="(no body)"
+                aria-invalid=move || problems.of(Field::Body).is_some().to_string()
+                aria-describedby=move || problems.of(Field::Body).map(|_| Field::Body.message_id())
                 prop:value=move || draft.body.get()
-                on:input=move |event| draft.body.set(event_target_value(&event))
+                on:input=move |event| {
+                    draft.body.set(event_target_value(&event));
+                    problems.clear(Field::Body);
+                }
             ></textarea>
+            <FieldProblem problems field=Field::Body />
         </form>
+    }
+}
+
+/// The message under a field with a mistake; nothing otherwise.
+#[component]
+fn FieldProblem(
+    /// The mistakes in the draft.
+    problems: Problems,
+    /// The field whose mistake this shows.
+    field: Field,
+) -> impl IntoView {
+    move || {
+        problems.of(field).map(|message| {
+            view! { <p id=field.message_id() class="field-problem">{message}</p> }
+        })
     }
 }
 
@@ -119,6 +195,8 @@ pub fn RequestBuilder(
 fn HeaderRowEditor(
     /// The draft the row belongs to.
     draft: Draft,
+    /// The mistakes in the draft.
+    problems: Problems,
     /// The row's key.
     id: u32,
     /// The initial name.
@@ -126,50 +204,48 @@ fn HeaderRowEditor(
     /// The initial value.
     value: String,
 ) -> impl IntoView {
+    let field = Field::HeaderName(id);
     view! {
         <div class="header-row">
-            {header_field(draft, id, HeaderPart::Name, name)}
-            {header_field(draft, id, HeaderPart::Value, value)}
+            <input
+                id=field.input_id()
+                class="header-name"
+                placeholder="Name"
+                aria-label=format!("Header {id} name")
+                spellcheck="false"
+                aria-invalid=move || problems.of(field).is_some().to_string()
+                aria-describedby=move || problems.of(field).map(|_| field.message_id())
+                prop:value=name
+                on:input=move |event| {
+                    let text = event_target_value(&event);
+                    draft.edit_header(id, |row| row.name = text);
+                    problems.clear(field);
+                }
+            />
+            <input
+                class="header-value"
+                placeholder="Value"
+                aria-label=format!("Header {id} value")
+                spellcheck="false"
+                prop:value=value
+                on:input=move |event| {
+                    let text = event_target_value(&event);
+                    draft.edit_header(id, |row| row.value = text);
+                    problems.clear(field);
+                }
+            />
             <button
                 type="button"
                 class="remove-header"
-                aria-label="Remove this header"
-                on:click=move |_| draft.remove_header(id)
+                aria-label=format!("Remove header {id}")
+                on:click=move |_| {
+                    draft.remove_header(id);
+                    problems.clear(field);
+                }
             >
                 "Remove"
             </button>
+            <FieldProblem problems field />
         </div>
-    }
-}
-
-/// Which half of a header row a field edits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum HeaderPart {
-    Name,
-    Value,
-}
-
-/// One input of a header row, writing its text back into the draft.
-fn header_field(draft: Draft, id: u32, part: HeaderPart, initial: String) -> impl IntoView {
-    let (class, placeholder) = match part {
-        HeaderPart::Name => ("header-name", "Name"),
-        HeaderPart::Value => ("header-value", "Value"),
-    };
-    let label = format!("Header {id} {}", placeholder.to_lowercase());
-    view! {
-        <input
-            class=class
-            placeholder=placeholder
-            aria-label=label
-            spellcheck="false"
-            prop:value=initial
-            on:input=move |event| {
-                let text = event_target_value(&event);
-                draft.edit_header(id, |row| match part {
-                    HeaderPart::Name => row.name = text,
-                    HeaderPart::Value => row.value = text,
-                });
-            }
-        />
     }
 }

@@ -2,31 +2,44 @@
 //! exact request, and the TLS panel.
 
 use leptos::prelude::*;
-use safelab_protocol::Exchange;
+use safelab_protocol::{Exchange, ExchangeRequest};
 
 use crate::components::tls_panel::TlsPanel;
+use crate::draft::follow;
 use crate::explain::{StatusClass, header_meaning, status_meaning};
+
+/// A request to make next, as a client following a redirect would: method and URL.
+pub type NextRequest = (String, String);
 
 /// Shows one exchange.
 #[component]
 pub fn ResponseView(
-    /// The exchange to show.
+    /// The request that was sent.
+    sent: ExchangeRequest,
+    /// What came back.
     exchange: Exchange,
+    /// Called with the next request when the learner follows a redirect.
+    on_follow: Callback<NextRequest>,
 ) -> impl IntoView {
     let class = StatusClass::of(exchange.status);
     let body = pretty_body(&exchange);
-    let body_note = match (exchange.body_truncated, exchange.body_bytes) {
-        (true, bytes) => format!("Body (first {bytes} bytes: the rest was cut)"),
-        (false, 0) => "Body (empty)".to_owned(),
-        (false, bytes) => format!("Body ({bytes} bytes)"),
+    let body_note = body_note(&exchange);
+    let reason = if exchange.reason.is_empty() {
+        "(no reason phrase)".to_owned()
+    } else {
+        exchange.reason.clone()
     };
+    let next = exchange
+        .header("location")
+        .filter(|_| StatusClass::of(exchange.status) == StatusClass::Redirection)
+        .and_then(|location| follow(&sent.url, &sent.method, exchange.status, location));
     let headers = exchange
         .headers
         .iter()
         .map(|(name, value)| {
             view! {
                 <tr>
-                    <th scope="row" class="mono">{name.clone()}</th>
+                    <th scope="row" class="mono header-name-cell">{name.clone()}</th>
                     <td class="mono">{value.clone()}</td>
                     <td class="explain">{header_meaning(name).unwrap_or("")}</td>
                 </tr>
@@ -38,12 +51,26 @@ pub fn ResponseView(
     view! {
         <section class="response" aria-labelledby="response-title">
             <h2 id="response-title" class="visually-hidden">"Response"</h2>
-            <div class=format!("status {}", class.css()) role="status">
+            <div id="answer-status" class=format!("status {}", class.css()) role="status">
                 <span class="status-code">{exchange.status}</span>
                 " "
-                <span class="status-reason">{exchange.reason.clone()}</span>
+                <span class="status-reason">{reason}</span>
                 <span class="status-class">{class.label()}</span>
                 <p class="status-meaning">{status_meaning(exchange.status)}</p>
+                {next.map(|(method, url)| {
+                    let label = format!("Follow Location: {method} {url}");
+                    let next = (method, url);
+                    view! {
+                        <button
+                            type="button"
+                            class="follow"
+                            title=label
+                            on:click=move |_| on_follow.run(next.clone())
+                        >
+                            "Follow Location"
+                        </button>
+                    }
+                })}
             </div>
             <h3>"Timings"</h3>
             <dl class="facts timings">
@@ -58,6 +85,7 @@ pub fn ResponseView(
             </dl>
             {exchange.tls.map(|tls| view! { <TlsPanel tls /> })}
             <h3>{format!("Response headers ({})", exchange.http_version)}</h3>
+            <p class="hint">"Names as the server sent them; HTTP header names are case-insensitive."</p>
             <div class="table-scroll">
                 <table class="headers-table">
                     <thead>
@@ -75,6 +103,28 @@ pub fn ResponseView(
             <h3>"Request as sent"</h3>
             <pre class="raw-request" tabindex="0">{exchange.request}</pre>
         </section>
+    }
+}
+
+/// The body's heading: how big it was on the wire, and whether it was unpacked.
+fn body_note(exchange: &Exchange) -> String {
+    let wire = match (exchange.body_truncated, exchange.body_bytes) {
+        (true, bytes) => format!("first {bytes} bytes: the rest was cut"),
+        (false, 0) => return "Body (empty)".to_owned(),
+        (false, bytes) => format!("{bytes} bytes on the wire"),
+    };
+    match &exchange.decompressed {
+        Some(unpacked) => format!(
+            "Body ({wire}, {}-compressed; shown unpacked: {} bytes{})",
+            unpacked.encoding,
+            unpacked.bytes,
+            if unpacked.truncated {
+                ", cut short"
+            } else {
+                ""
+            }
+        ),
+        None => format!("Body ({wire})"),
     }
 }
 

@@ -1,9 +1,11 @@
-//! The TLS session of an exchange: the verdict first, then the chain.
+//! The TLS session of an exchange: the verdict first, then the certificate
+//! path down to the trust anchor, each certificate marked with where the
+//! client got it.
 
 use leptos::prelude::*;
-use safelab_protocol::{CertificateInfo, TlsInfo};
+use safelab_protocol::{CertificateInfo, CertificateSource, TlsInfo};
 
-/// Shows the verdict, the negotiated parameters and every certificate of the chain.
+/// Shows the verdict, the negotiated parameters and every certificate.
 #[component]
 pub fn TlsPanel(
     /// The TLS facts of one exchange.
@@ -16,13 +18,28 @@ pub fn TlsPanel(
     };
     let verdict_text = match &tls.error {
         None => format!(
-            "The chain leads to a trusted root and names this host. Trust store: {}.",
+            "The path leads to a trusted root and the certificate names this host. Trust store: {}.",
             tls.trust_store
         ),
         Some(error) => format!(
             "{error}. A browser or Python requests would refuse this connection. Trust store: {}.",
             tls.trust_store
         ),
+    };
+    let from_server = tls
+        .chain
+        .iter()
+        .filter(|certificate| certificate.source == CertificateSource::Server)
+        .count();
+    let from_store = tls.chain.len() - from_server;
+    let has_path = tls.chain.iter().any(|certificate| certificate.in_path);
+    let heading = if has_path {
+        format!(
+            "Certificate path ({} certificates: {from_server} sent by the server, {from_store} from the trust store)",
+            tls.chain.len()
+        )
+    } else {
+        format!("Certificates the server sent ({from_server}): no path to a trusted root was found")
     };
     let count = tls.chain.len();
     let chain = tls
@@ -47,27 +64,35 @@ pub fn TlsPanel(
                 <dt>"ALPN"</dt>
                 <dd>{tls.alpn.unwrap_or_else(|| "(none)".to_owned())}</dd>
             </dl>
-            <h4>{format!("Certificate chain ({count} sent by the server, leaf first)")}</h4>
+            <h4>{heading}</h4>
             <ol class="chain">{chain}</ol>
         </section>
     }
 }
 
-/// One certificate of the chain.
+/// One certificate of the path.
 #[component]
 fn CertificateCard(
-    /// Position in the chain, from 0 (the leaf).
+    /// Position in the list, from 0 (the leaf).
     index: usize,
-    /// Length of the chain.
+    /// Length of the list.
     count: usize,
     /// The certificate.
     certificate: CertificateInfo,
 ) -> impl IntoView {
-    let role = match (index, certificate.is_ca) {
-        (0, _) => "Leaf: the server's own certificate",
-        (_, true) if index + 1 == count => "Issuer: a certificate authority",
-        (_, true) => "Intermediate certificate authority",
-        _ => "Certificate",
+    let role = match (index, certificate.source, certificate.in_path) {
+        (0, _, _) => "Leaf: the server's own certificate",
+        (_, CertificateSource::TrustStore, _) => "Root: the trust anchor the path ends at",
+        (_, _, true) => "Intermediate certificate authority",
+        (_, _, false) if certificate.is_ca && index + 1 == count => "Certificate authority",
+        _ => "Also sent by the server, not part of the path",
+    };
+    let (source_class, source) = match certificate.source {
+        CertificateSource::Server => ("source source-server", "Sent by the server"),
+        CertificateSource::TrustStore => (
+            "source source-store",
+            "From the trust store: the client already had it; the server did not send it",
+        ),
     };
     let sans = if certificate.sans.is_empty() {
         "(none)".to_owned()
@@ -75,8 +100,9 @@ fn CertificateCard(
         certificate.sans.join(", ")
     };
     view! {
-        <li class="certificate">
+        <li class="certificate" data-source=certificate_source_name(certificate.source)>
             <p class="certificate-role">{role}</p>
+            <p class=source_class>{source}</p>
             <dl class="facts">
                 <dt>"Subject"</dt>
                 <dd>{certificate.subject}</dd>
@@ -98,5 +124,12 @@ fn CertificateCard(
                 <dd class="mono fingerprint">{certificate.sha256}</dd>
             </dl>
         </li>
+    }
+}
+
+fn certificate_source_name(source: CertificateSource) -> &'static str {
+    match source {
+        CertificateSource::Server => "server",
+        CertificateSource::TrustStore => "trust_store",
     }
 }

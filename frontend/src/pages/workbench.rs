@@ -1,17 +1,24 @@
 //! The workbench: a lesson beside the request builder and what crossed the wire.
+//!
+//! On a wide screen the lesson and the lab scroll on their own, so the builder
+//! and its answer stay in view while the learner reads; on a narrow one they
+//! stack, "Try it" jumps to the builder and a link leads back to the same place
+//! in the lesson.
 
 use leptos::prelude::*;
-use safelab_protocol::{
-    Exchange, ExchangeRequest, LabInfo, LessonRequest, LessonSummary, ListenerId,
-};
+use safelab_protocol::{Exchange, ExchangeRequest, LabInfo, LessonSummary, ListenerId};
 use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::components::copy_snippets::CopySnippets;
-use crate::components::lesson_view::LessonView;
-use crate::components::request_builder::RequestBuilder;
-use crate::components::response_view::ResponseView;
-use crate::draft::{Draft, base_of};
+use crate::components::lesson_view::{LessonView, TryPress};
+use crate::components::projection_toggle::ProjectionToggle;
+use crate::components::request_builder::{Problems, RequestBuilder};
+use crate::components::response_view::{NextRequest, ResponseView};
+use crate::draft::{Draft, Field, base_of};
+
+/// One send: the request as it went out, and what came of it.
+type Outcome = (ExchangeRequest, Result<Exchange, api::Error>);
 
 /// The app's one page.
 #[component]
@@ -45,14 +52,50 @@ pub fn Workbench() -> impl IntoView {
             draft.url.set(format!("{}/lab/hello", http_base(&lab)));
         }
     });
+    let problems = Problems(RwSignal::new(Vec::new()));
     let send = Action::new_local(|request: &ExchangeRequest| {
         let request = request.clone();
-        async move { api::exchange(&request).await }
+        async move {
+            let result = api::exchange(&request).await;
+            (request, result)
+        }
     });
     let on_send = Callback::new(move |()| {
-        send.dispatch(draft.to_request());
+        let values = draft.values_untracked();
+        let found = values.problems();
+        if let Some(first) = found.first() {
+            focus(&first.field.input_id());
+            problems.0.set(found);
+            return;
+        }
+        problems.0.set(Vec::new());
+        send.dispatch(values.to_request());
     });
-    let on_try = Callback::new(move |request: LessonRequest| {
+    // The API's own refusals point at a field too (a URL outside the lab, a
+    // body that is too large).
+    Effect::new(move || {
+        send.value().with(|outcome| {
+            let Some((_, Err(error))) = outcome else {
+                return;
+            };
+            if let Some(field) = error.code().and_then(Field::of_api_error) {
+                problems.0.set(vec![crate::draft::Problem {
+                    field,
+                    message: error.to_string(),
+                }]);
+            }
+        });
+    });
+    // A new answer's status is brought into view: just below the builder on a
+    // wide screen, where the builder stays visible; the next screen on a phone.
+    Effect::new(move || {
+        if send.value().with(Option::is_some) {
+            scroll_into_view("answer-status", web_sys::ScrollLogicalPosition::Nearest);
+        }
+    });
+
+    let last_try = RwSignal::new(None::<String>);
+    let on_try = Callback::new(move |press: TryPress| {
         let Some(Ok(lab)) = lab.get_untracked() else {
             return;
         };
@@ -62,9 +105,28 @@ pub fn Workbench() -> impl IntoView {
             .with_untracked(|url| base_of(url).map(str::to_owned))
             .filter(|base| lab.listeners.iter().any(|listener| &listener.url == base))
             .unwrap_or_else(|| http_base(&lab));
-        draft.fill(&request, &base);
+        draft.fill(&press.request, &base);
+        problems.0.set(Vec::new());
+        last_try.set(Some(press.button_id));
+        scroll_into_view("builder-title", web_sys::ScrollLogicalPosition::Start);
         focus("url");
     });
+    let on_follow = Callback::new(move |(method, url): NextRequest| {
+        if method != draft.method.get_untracked() {
+            draft.method.set(method);
+            draft.body.set(String::new());
+        }
+        draft.url.set(url);
+        scroll_into_view("builder-title", web_sys::ScrollLogicalPosition::Start);
+        focus("send");
+    });
+    let back_to_lesson = move |_| {
+        if let Some(id) = last_try.get_untracked() {
+            scroll_into_view(&id, web_sys::ScrollLogicalPosition::Center);
+            focus(&id);
+        }
+    };
+    let current_request = Memo::new(move |_| draft.values().to_request());
 
     view! {
         <a class="skip-link" href="#builder-title">"Skip to the request builder"</a>
@@ -76,6 +138,7 @@ pub fn Workbench() -> impl IntoView {
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
             </nav>
+            <ProjectionToggle />
             <a class="ca-link" href="/ca.pem" download="safelab-ca.pem">"Download the lab's CA"</a>
         </header>
         <main class="workbench">
@@ -88,16 +151,21 @@ pub fn Workbench() -> impl IntoView {
                 }}
             </section>
             <section class="lab-pane" aria-labelledby="builder-title">
+                {move || last_try.get().map(|_| view! {
+                    <button type="button" id="back-to-lesson" class="back-to-lesson" on:click=back_to_lesson>
+                        "↑ Back to the lesson, where you pressed Try it"
+                    </button>
+                })}
                 <h2 id="builder-title" tabindex="-1">"Request builder"</h2>
                 {move || match lab.get() {
                     None => view! { <p class="loading">"Connecting to the lab…"</p> }.into_any(),
                     Some(Ok(lab)) => view! {
-                        <RequestBuilder draft lab pending=send.pending() on_send />
+                        <RequestBuilder draft lab pending=send.pending() problems on_send />
                         <CopySnippets draft />
                     }.into_any(),
                     Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }}
-                <ExchangeResult result=send.value() />
+                <ExchangeResult outcome=send.value() current=current_request on_follow />
             </section>
         </main>
     }
@@ -135,30 +203,59 @@ fn LessonNav(
         .collect_view()
 }
 
-/// The latest exchange, or why it failed, or a hint before the first one.
+/// The latest exchange, or why it failed, or a hint before the first one. When
+/// the request in the builder no longer matches the one that was sent, the
+/// answer is marked as belonging to that earlier request.
 #[component]
 fn ExchangeResult(
-    /// The latest result of the send action.
+    /// The latest outcome of the send action.
     #[prop(into)]
-    result: Signal<Option<Result<Exchange, api::Error>>>,
+    outcome: Signal<Option<Outcome>>,
+    /// The request the builder holds now.
+    #[prop(into)]
+    current: Signal<ExchangeRequest>,
+    /// Called when the learner follows a redirect.
+    on_follow: Callback<NextRequest>,
 ) -> impl IntoView {
     move || {
-        match result.get() {
-        None => view! {
-            <p class="hint empty-response">
-                "Press Send (or Enter in the URL) to see what crosses the wire: the request as sent, the status, every header, the body, the timings and, over HTTPS, the certificate chain."
-            </p>
-        }
-        .into_any(),
-        Some(Ok(exchange)) => view! { <ResponseView exchange /> }.into_any(),
-        Some(Err(error)) => view! {
-            <div class="error exchange-error" role="alert">
-                <strong>"The request could not be completed. "</strong>
-                {error.to_string()}
+        let Some((sent, result)) = outcome.get() else {
+            return view! {
+                <p class="hint empty-response">
+                    "Press Send (or Enter in the URL) to see what crosses the wire: the request as sent, the status, every header, the body, the timings and, over HTTPS, the certificate chain."
+                </p>
+            }
+            .into_any();
+        };
+        let stale = {
+            let sent = sent.clone();
+            Memo::new(move |_| current.with(|current| *current != sent))
+        };
+        let answered = format!("{} {}", sent.method, sent.url);
+        let body = match result {
+            Ok(exchange) => view! { <ResponseView sent exchange on_follow /> }.into_any(),
+            Err(error) => view! {
+                <div id="answer-status" class="error exchange-error" role="alert">
+                    <strong>"The request could not be completed. "</strong>
+                    {error.to_string()}
+                </div>
+            }
+            .into_any(),
+        };
+        view! {
+            <div id="answer" class="answer" class:stale=move || stale.get()>
+                <p class="answered-to">
+                    {move || if stale.get() { "Answer to an earlier request: " } else { "Answer to: " }}
+                    <code class="answered-request">{answered}</code>
+                </p>
+                {move || stale.get().then(|| view! {
+                    <p class="stale-note" role="status">
+                        "The request in the builder has changed since this was sent. Press Send to see the answer to the new one."
+                    </p>
+                })}
+                {body}
             </div>
         }
-        .into_any(),
-    }
+        .into_any()
     }
 }
 
@@ -168,11 +265,24 @@ fn http_base(lab: &LabInfo) -> String {
         .unwrap_or_else(|| window().location().origin().unwrap_or_default())
 }
 
-fn focus(id: &str) {
-    if let Some(element) = document()
+fn element(id: &str) -> Option<web_sys::HtmlElement> {
+    document()
         .get_element_by_id(id)
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
-    {
+}
+
+fn focus(id: &str) {
+    if let Some(element) = element(id) {
         let _ = element.focus();
+    }
+}
+
+/// Scrolls whatever needs scrolling (the page on a phone, a pane on a wide
+/// screen) so the element with `id` is in view.
+fn scroll_into_view(id: &str, block: web_sys::ScrollLogicalPosition) {
+    if let Some(element) = element(id) {
+        let options = web_sys::ScrollIntoViewOptions::new();
+        options.set_block(block);
+        element.scroll_into_view_with_scroll_into_view_options(&options);
     }
 }
