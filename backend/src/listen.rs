@@ -118,7 +118,10 @@ async fn connection(
     let _ = tcp.set_nodelay(true);
     // A connection that never sends a byte would otherwise be held until the
     // peer gives up: hyper's header timer starts only once reading begins.
-
+    match timeout(limits.first_byte, tcp.peek(&mut [0u8; 1])).await {
+        Ok(Ok(read)) if read > 0 => {}
+        _ => return,
+    }
     match acceptor {
         None => serve_http(tcp, router, limits, ticket).await,
         Some(acceptor) => {

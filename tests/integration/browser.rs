@@ -90,6 +90,14 @@ async fn try_it_then_https_shows_the_whole_path_and_a_changed_request_marks_the_
         "{root}"
     );
     assert_eq!(session.active_id().await, "send", "focus stays on Send");
+    poll("the answer's status to be in view", || async {
+        in_view(browser, "#answer-status").await.then_some(())
+    })
+    .await;
+    assert!(
+        in_view(browser, "#send").await,
+        "the builder stays in view beside its answer"
+    );
     screenshot(browser, "desktop-https-answer").await;
 
     // A different request in the builder: the answer on screen is marked as

@@ -1,9 +1,16 @@
 //! The `safelab` program as a learner runs it: the release binary copied into an
-//! empty folder serves the app and the lab with nothing beside it, and its start-up
-//! errors are one clear line and a non-zero exit.
+//! empty folder serves the app (precompressed, cached) and the lab with nothing
+//! beside it; every URL it prints reaches it, even with another program on the
+//! same port elsewhere on loopback; a CA key others could read is made private
+//! and reported; and its start-up errors are one clear line and a non-zero exit.
 
-use safelab_tests::poll;
+use std::net::TcpListener;
+use std::path::Path;
+
+use safelab::Config;
+use safelab_protocol::ListenerId;
 use safelab_tests::program::{Program, release_binary, run_to_end};
+use safelab_tests::{Lab, poll};
 
 #[tokio::test]
 async fn the_release_binary_runs_alone_from_an_empty_folder() {
@@ -56,13 +63,9 @@ async fn the_release_binary_runs_alone_from_an_empty_folder() {
         .expect("the WASM");
     assert_eq!(wasm_response.status(), 200);
     assert_eq!(wasm_response.headers()["content-type"], "application/wasm");
-    assert!(
-        wasm_response
-            .bytes()
-            .await
-            .expect("bytes")
-            .starts_with(b"\0asm")
-    );
+    let raw_wasm = wasm_response.bytes().await.expect("bytes");
+    assert!(raw_wasm.starts_with(b"\0asm"));
+    check_precompressed_and_cached(&format!("{app}{wasm}"), &raw_wasm, &app).await;
 
     let lessons: serde_json::Value = reqwest::get(format!("{app}api/lessons"))
         .await
@@ -84,6 +87,193 @@ async fn the_release_binary_runs_alone_from_an_empty_folder() {
         .await
         .expect("HTTPS lab answers");
     assert_eq!(hello.status(), 200);
+}
+
+/// The app's files travel in the smallest encoding the browser accepts, the
+/// content-hashed ones are cached for good, and `index.html` is revalidated.
+async fn check_precompressed_and_cached(wasm_url: &str, raw: &[u8], app: &str) {
+    use std::io::Read;
+    let client = reqwest::Client::new();
+    let get =
+        |url: &str, accept: &'static str| client.get(url).header("Accept-Encoding", accept).send();
+    let brotli = get(wasm_url, "gzip, deflate, br").await.expect("the WASM");
+    assert_eq!(brotli.headers()["content-encoding"], "br");
+    assert_eq!(
+        brotli.headers()["cache-control"],
+        "public, max-age=31536000, immutable"
+    );
+    assert!(
+        brotli.headers()["vary"]
+            .to_str()
+            .unwrap_or_default()
+            .contains("Accept-Encoding")
+    );
+    let brotli_size = brotli.bytes().await.expect("bytes").len();
+    let gzip = get(wasm_url, "gzip").await.expect("the WASM");
+    assert_eq!(gzip.headers()["content-encoding"], "gzip");
+    let packed = gzip.bytes().await.expect("bytes");
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&packed[..])
+        .read_to_end(&mut unpacked)
+        .expect("real gzip");
+    assert_eq!(unpacked, raw, "the gzip copy is the same WASM");
+    assert!(brotli_size < packed.len() && packed.len() < raw.len() / 2);
+
+    let index = get(app, "br").await.expect("index.html");
+    assert_eq!(index.headers()["cache-control"], "no-cache");
+    let etag = index.headers()["etag"].clone();
+    let again = client
+        .get(app)
+        .header("Accept-Encoding", "br")
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .expect("index.html");
+    assert_eq!(again.status(), 304);
+}
+
+/// A port `p` with `p + 1` held by `decoy` on `decoy_ip`, both free on `host`.
+fn port_beside_a_decoy(host: &str, decoy_ip: &str) -> (u16, TcpListener) {
+    for _ in 0..20 {
+        let decoy = TcpListener::bind((decoy_ip, 0)).expect("bind the decoy");
+        let held = decoy.local_addr().expect("address").port();
+        let free = |port: u16| TcpListener::bind((host, port)).is_ok();
+        if held > 1024
+            && free(held - 1)
+            && free(held)
+            && TcpListener::bind((decoy_ip, held - 1)).is_ok()
+        {
+            return (held - 1, decoy);
+        }
+    }
+    panic!("no free pair of ports beside a decoy");
+}
+
+/// Whether `base` (a listener URL) reaches this safelab's lab: the HTTPS one
+/// must also present a chain from `ca`.
+async fn reaches_the_lab(base: &str, ca: &[u8]) -> bool {
+    // A decoy accepts connections and never answers: bound the wait.
+    let client = reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(ca).expect("PEM"))
+        .timeout(safelab_tests::PATIENCE)
+        .build()
+        .expect("client");
+    match client
+        .get(format!("{}/lab/hello", base.trim_end_matches('/')))
+        .send()
+        .await
+    {
+        Ok(response) => response
+            .text()
+            .await
+            .unwrap_or_default()
+            .contains("Hello from the safelab lab"),
+        Err(_) => false,
+    }
+}
+
+/// `--host 127.0.0.2` used to print `https://localhost:…`, which leads to
+/// 127.0.0.1, where another program answered.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn every_printed_and_listed_url_reaches_this_safelab() {
+    let folder = tempfile::tempdir().expect("folder");
+    let data = folder.path().to_string_lossy().into_owned();
+    let (port, _decoy) = port_beside_a_decoy("127.0.0.2", "127.0.0.1");
+    let program = Program::start(
+        &release_binary(),
+        &[
+            "--host",
+            "127.0.0.2",
+            "--port",
+            &port.to_string(),
+            "--data-dir",
+            &data,
+        ],
+        folder.path(),
+    );
+    let ca = std::fs::read(folder.path().join("ca/ca.pem")).expect("the CA");
+    let health = reqwest::get(format!("{}api/health", program.app_url))
+        .await
+        .expect("the app answers");
+    assert_eq!(health.status(), 200);
+    for label in ["Lab over HTTP:", "Lab over HTTPS:"] {
+        let url = program.printed(label).expect("printed");
+        assert!(
+            reaches_the_lab(url.trim_end_matches("/lab/"), &ca).await,
+            "{label} {url} does not reach this safelab"
+        );
+    }
+    let listed: serde_json::Value = reqwest::get(format!("{}api/lab", program.app_url))
+        .await
+        .expect("/api/lab")
+        .json()
+        .await
+        .expect("JSON");
+    for listener in listed["listeners"].as_array().expect("listeners") {
+        let url = listener["url"].as_str().expect("url");
+        assert!(
+            reaches_the_lab(url, &ca).await,
+            "/api/lab lists {url}, which does not reach this safelab"
+        );
+    }
+}
+
+/// `localhost` resolves to 127.0.0.1 or to ::1 depending on the machine: a
+/// URL that says `localhost` is printed only when both are this safelab.
+#[tokio::test]
+async fn localhost_is_named_only_when_both_loopback_addresses_are_this_safelab() {
+    let lab = Lab::start().await;
+    assert!(
+        lab.running
+            .url_of(ListenerId::Https)
+            .starts_with("https://localhost:")
+    );
+    if TcpListener::bind("[::1]:0").is_err() {
+        return; // No IPv6 loopback here: nothing else can answer on it.
+    }
+    let (port, _decoy) = port_beside_a_decoy("127.0.0.1", "::1");
+    let data = tempfile::tempdir().expect("data");
+    let mut config = Config::ephemeral(data.path());
+    config.port = port;
+    let running = safelab::serve(&config).await.expect("safelab starts");
+    let https = running.url_of(ListenerId::Https).to_owned();
+    assert_eq!(https, format!("https://127.0.0.1:{}", port + 1));
+    let ca = std::fs::read(&running.ca_path).expect("the CA");
+    assert!(reaches_the_lab(&https, &ca).await);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_ca_key_others_can_read_is_made_private_and_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let folder = tempfile::tempdir().expect("folder");
+    let data = folder.path().to_string_lossy().into_owned();
+    let arguments = ["--port", "0", "--data-dir", &data];
+    drop(Program::start(&release_binary(), &arguments, folder.path()));
+    let key = folder.path().join("ca/ca-key.pem");
+    let mode = |path: &Path| {
+        std::fs::metadata(path)
+            .expect("exists")
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&key), 0o600);
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).expect("loosen");
+
+    let program = Program::start(&release_binary(), &arguments, folder.path());
+    assert_eq!(mode(&key), 0o600, "the key is private again");
+    let note = program.banner.iter().find(|line| line.starts_with("Note:"));
+    let note = note.unwrap_or_else(|| panic!("the banner says so: {:?}", program.banner));
+    assert!(
+        note.contains("private key") && note.contains("other users"),
+        "{note}"
+    );
+    drop(program);
+    let quiet = Program::start(&release_binary(), &arguments, folder.path());
+    assert!(!quiet.banner.iter().any(|line| line.starts_with("Note:")));
 }
 
 #[test]
