@@ -35,7 +35,9 @@ fn copy_compressed(from: &Path, to: &Path) {
         }
         let bytes = fs::read(&source).expect("read a file of dist/");
         fs::write(&target, &bytes).expect("copy a file of dist/");
-        if bytes.len() < WORTH_COMPRESSING || is_compressed_already(&source) {
+        // index.html is served as safelab makes it at start-up, not as built.
+        let is_page = entry.file_name() == "index.html";
+        if is_page || bytes.len() < WORTH_COMPRESSING || is_compressed_already(&source) {
             continue;
         }
         for (extension, packed) in [("br", brotli(&bytes)), ("gz", gzip(&bytes))] {

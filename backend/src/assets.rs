@@ -4,15 +4,64 @@
 //! form the browser accepts.
 //!
 //! Files whose names carry trunk's content hash never change under that name:
-//! browsers may keep them for a year without asking again. `index.html` names
-//! the current hashes, so it is revalidated on every load (an `ETag` makes that
-//! a tiny 304).
+//! browsers may keep them for a year without asking again. The page itself
+//! (`index.html`) names the current hashes, so it is revalidated on every load
+//! (an `ETag` makes that a tiny 304). It is made once at start-up, with the
+//! first lesson already in it, so the browser paints the lesson before the
+//! app's WASM has even arrived.
 
+use std::io::Write;
+
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
+use flate2::Compression;
+use flate2::write::GzEncoder;
 use rust_embed::RustEmbed;
+use safelab_protocol::Lesson;
 
 use crate::negotiation;
+use crate::{AppState, lessons};
+
+/// Where index.html wants the server-rendered lesson.
+const LESSON_MARKER: &str = "<!-- safelab:lesson -->";
+
+/// The app's page as served: `index.html` with the first lesson in its shell.
+#[derive(Debug, Clone)]
+pub struct AppPage {
+    html: Vec<u8>,
+    gzip: Vec<u8>,
+    etag: String,
+}
+
+impl AppPage {
+    /// The page with `lesson` painted into its shell; `None` if the app was
+    /// not built into this program.
+    pub fn new(lesson: Option<&Lesson>) -> Option<Self> {
+        let index = AppFiles::get("index.html")?;
+        let index = String::from_utf8_lossy(&index.data);
+        let html = match lesson {
+            Some(lesson) => index.replacen(LESSON_MARKER, &lessons::static_html(lesson), 1),
+            None => index.into_owned(),
+        }
+        .into_bytes();
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
+        let gzip = encoder
+            .write_all(&html)
+            .and_then(|()| encoder.finish())
+            .unwrap_or_default();
+        let digest = ring::digest::digest(&ring::digest::SHA256, &html);
+        Some(Self {
+            etag: format!("\"{}\"", hex(&digest.as_ref()[..12])),
+            html,
+            gzip,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
 
 #[derive(RustEmbed)]
 #[folder = "$OUT_DIR/app/"]
@@ -28,28 +77,56 @@ and rebuild the backend.</p><p>The lab and the API work without it: try <a href=
 /// The encodings the build made, best first: (content coding, file suffix).
 const ENCODINGS: [(&str, &str); 2] = [("br", "br"), ("gzip", "gz")];
 
-/// Serves a file of the app, or `index.html` for any path that is not a file
-/// (the app's own routes).
-pub async fn serve(uri: Uri, request_headers: HeaderMap) -> Response {
+/// Serves a file of the app, or the app's page for any path that is not a
+/// file (the app's own routes).
+pub async fn serve(
+    State(state): State<AppState>,
+    uri: Uri,
+    request_headers: HeaderMap,
+) -> Response {
     let path = uri.path().trim_start_matches('/');
     let is_variant = ENCODINGS
         .iter()
         .any(|(_, suffix)| path.ends_with(&format!(".{suffix}")));
-    if !path.is_empty() && !is_variant && AppFiles::get(path).is_some() {
+    if !path.is_empty() && path != "index.html" && !is_variant && AppFiles::get(path).is_some() {
         return send(path, &request_headers);
     }
     let looks_like_a_file = path
         .rsplit('/')
         .next()
-        .is_some_and(|last| last.contains('.'));
+        .is_some_and(|last| last.contains('.') && last != "index.html");
     if looks_like_a_file {
         return (StatusCode::NOT_FOUND, "no such file in the app\n").into_response();
     }
-    if AppFiles::get("index.html").is_some() {
-        send("index.html", &request_headers)
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response()
+    match state.page.as_deref() {
+        Some(page) => send_page(page, &request_headers),
+        None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
     }
+}
+
+/// The app's page: always revalidated, gzip-compressed if the browser takes it.
+fn send_page(page: &AppPage, request_headers: &HeaderMap) -> Response {
+    let gzip = negotiation::allows(accept_encoding(request_headers), "gzip");
+    let etag = if gzip {
+        format!("{}-gzip\"", page.etag.trim_end_matches('"'))
+    } else {
+        page.etag.clone()
+    };
+    let headers = caching_headers(
+        "text/html; charset=utf-8",
+        "no-cache",
+        &etag,
+        gzip.then_some("gzip"),
+    );
+    if is_unchanged(request_headers, &etag) {
+        return not_modified(headers);
+    }
+    let body = if gzip {
+        page.gzip.clone()
+    } else {
+        page.html.clone()
+    };
+    (headers, body).into_response()
 }
 
 /// One file, in the best encoding the request accepts, with its caching rules.
@@ -57,9 +134,7 @@ fn send(name: &str, request_headers: &HeaderMap) -> Response {
     let Some(original) = AppFiles::get(name) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let accept_encoding = request_headers
-        .get(header::ACCEPT_ENCODING)
-        .and_then(|value| value.to_str().ok());
+    let accept_encoding = accept_encoding(request_headers);
     let (coding, file) = ENCODINGS
         .iter()
         .filter(|(coding, _)| negotiation::allows(accept_encoding, coding))
@@ -68,10 +143,7 @@ fn send(name: &str, request_headers: &HeaderMap) -> Response {
         })
         .unwrap_or((None, original.clone()));
 
-    let hash: String = original.metadata.sha256_hash()[..12]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let hash = hex(&original.metadata.sha256_hash()[..12]);
     let etag = format!(
         "\"{hash}{}\"",
         coding.map(|c| format!("-{c}")).unwrap_or_default()
@@ -81,33 +153,55 @@ fn send(name: &str, request_headers: &HeaderMap) -> Response {
     } else {
         "no-cache"
     };
+    let headers = caching_headers(original.metadata.mimetype(), cache_control, &etag, coding);
+    if is_unchanged(request_headers, &etag) {
+        return not_modified(headers);
+    }
+    (headers, file.data).into_response()
+}
 
+fn accept_encoding(request_headers: &HeaderMap) -> Option<&str> {
+    request_headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|value| value.to_str().ok())
+}
+
+fn caching_headers(
+    content_type: &str,
+    cache_control: &str,
+    etag: &str,
+    coding: Option<&str>,
+) -> HeaderMap {
     let mut headers = HeaderMap::new();
     let mut set = |name: header::HeaderName, value: &str| {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(name, value);
         }
     };
-    set(header::CONTENT_TYPE, original.metadata.mimetype());
+    set(header::CONTENT_TYPE, content_type);
     set(header::CACHE_CONTROL, cache_control);
-    set(header::ETAG, &etag);
+    set(header::ETAG, etag);
     set(header::VARY, "Accept-Encoding");
     if let Some(coding) = coding {
         set(header::CONTENT_ENCODING, coding);
     }
-    let unchanged = request_headers
+    headers
+}
+
+fn is_unchanged(request_headers: &HeaderMap, etag: &str) -> bool {
+    request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|tags| {
             tags.split(',')
                 .any(|tag| tag.trim() == etag || tag.trim() == "*")
-        });
-    if unchanged {
-        headers.remove(header::CONTENT_TYPE);
-        headers.remove(header::CONTENT_ENCODING);
-        return (StatusCode::NOT_MODIFIED, headers).into_response();
-    }
-    (headers, file.data).into_response()
+        })
+}
+
+fn not_modified(mut headers: HeaderMap) -> Response {
+    headers.remove(header::CONTENT_TYPE);
+    headers.remove(header::CONTENT_ENCODING);
+    (StatusCode::NOT_MODIFIED, headers).into_response()
 }
 
 /// Whether trunk put a content hash in the name (`app-0123456789abcdef.js`,

@@ -87,6 +87,71 @@ impl Lessons {
     pub fn get(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|lesson| lesson.summary.id == id)
     }
+
+    /// The first lesson of the curriculum.
+    pub fn first(&self) -> Option<&Lesson> {
+        self.lessons.first()
+    }
+}
+
+/// How many of a lesson's blocks the shell paints: enough to fill a screen.
+/// The rest would only make the browser parse and lay out more before the app,
+/// which shows the whole lesson, can start.
+const SHELL_BLOCKS: usize = 4;
+
+/// The start of a lesson as plain HTML, shaped like the app's own lesson view,
+/// for the page the browser paints before the app's WASM has arrived. Its
+/// buttons are disabled: the app brings them to life when it takes over.
+pub fn static_html(lesson: &Lesson) -> String {
+    let summary = &lesson.summary;
+    let mut html = format!(
+        "<article class=\"lesson\" aria-labelledby=\"lesson-title\" data-lesson=\"{}\">\
+         <p class=\"lesson-number\">Lesson {}</p>\
+         <h1 id=\"lesson-title\" elementtiming=\"lesson-title\">{}</h1><p class=\"lesson-summary\">{}</p>",
+        escape(&summary.id),
+        summary.number,
+        escape(&summary.title),
+        escape(&summary.summary)
+    );
+    for block in lesson.blocks.iter().take(SHELL_BLOCKS) {
+        match block {
+            // Rendered by [`parse_blocks`] from the lesson, raw HTML escaped.
+            LessonBlock::Prose { html: prose } => {
+                html.push_str(&format!("<div class=\"prose\">{prose}</div>"));
+            }
+            LessonBlock::Code(code) => html.push_str(&format!(
+                "<figure class=\"code-sample{}\"><figcaption><span class=\"code-language\">{}</span>\
+                 <button type=\"button\" class=\"copy-code\" disabled>Copy</button></figcaption>\
+                 <pre tabindex=\"0\"><code>{}</code></pre></figure>",
+                if code.fails_with.is_some() { " fails" } else { "" },
+                escape(&code.caption()),
+                escape(&code.code)
+            )),
+            LessonBlock::Request(request) => html.push_str(&format!(
+                "<div class=\"try-it\"><pre tabindex=\"0\"><code>{}</code></pre>\
+                 <button type=\"button\" class=\"try-it-button\" disabled>Try it</button></div>",
+                escape(&request.as_text())
+            )),
+        }
+    }
+    html.push_str("</article>");
+    html
+}
+
+/// `text` with the characters that mean something in HTML escaped.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
 }
 
 /// The lessons' routes: `GET /api/lessons` and `GET /api/lessons/{id}`.
@@ -467,6 +532,22 @@ mod tests {
             &addresses(),
         );
         assert!(unknown.unwrap_err().contains("runs=never"));
+    }
+
+    #[test]
+    fn the_static_lesson_escapes_what_the_lesson_says() {
+        let html = static_html(&sample());
+        assert!(
+            html.contains("<h1 id=\"lesson-title\" elementtiming=\"lesson-title\">Sample</h1>")
+        );
+        assert!(html.contains("data-lesson=\"sample\""));
+        assert!(
+            html.contains("<code>POST /lab/headers\nX-Learner: Ning\n\n{&quot;a&quot;: 1}</code>"),
+            "{html}"
+        );
+        assert!(html.contains("requests.get(&quot;https://localhost:40002/lab/hello&quot;)"));
+        assert!(html.contains("Python: the wrong way, ends with SSLError"));
+        assert!(!html.contains("<script>"));
     }
 
     #[test]

@@ -50,6 +50,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct AppState {
     lab: Arc<LabInfo>,
+    page: Option<Arc<assets::AppPage>>,
     ca_pem: Arc<str>,
     lessons: Arc<Lessons>,
     inspector: Arc<Inspector>,
@@ -64,8 +65,10 @@ impl AppState {
         own: Vec<(ListenerId, SocketAddr)>,
         allow_hosts: &[String],
     ) -> Result<Self, StartError> {
+        let lessons = Lessons::load(&Addresses::of(&lab))?;
         Ok(Self {
-            lessons: Arc::new(Lessons::load(&Addresses::of(&lab))?),
+            page: assets::AppPage::new(lessons.first()).map(Arc::new),
+            lessons: Arc::new(lessons),
             lab: Arc::new(lab),
             ca_pem: ca.root_pem().into(),
             inspector: Arc::new(Inspector::new(

@@ -283,6 +283,40 @@ pub struct LessonRequest {
     pub body: String,
 }
 
+impl LessonRequest {
+    /// The request as a lesson shows it: `METHOD /path`, the headers, and the body
+    /// after an empty line.
+    pub fn as_text(&self) -> String {
+        let mut text = format!("{} {}", self.method, self.path);
+        for (name, value) in &self.headers {
+            text.push_str(&format!("\n{name}: {value}"));
+        }
+        if !self.body.is_empty() {
+            text.push_str("\n\n");
+            text.push_str(&self.body);
+        }
+        text
+    }
+}
+
+impl LessonCode {
+    /// The line above the sample: its language in words, and for a wrong-way
+    /// sample the error it ends with.
+    pub fn caption(&self) -> String {
+        let language = match self.language.as_str() {
+            "python" => "Python",
+            "sh" | "bash" | "shell" => "Shell",
+            "text" | "http" => "As sent on the wire",
+            "" => "Code",
+            other => other,
+        };
+        match &self.fails_with {
+            Some(error) => format!("{language}: the wrong way, ends with {error}"),
+            None => language.to_owned(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -58,6 +58,13 @@ async fn try_it_then_https_shows_the_whole_path_and_a_changed_request_marks_the_
         text_of(browser, "#lesson-title").await.unwrap_or_default(),
         "How the web works"
     );
+    // The app has taken over from the page's shell: one lesson, the app's.
+    let taken_over = script(
+        browser,
+        "return [!!document.getElementById('shell'), document.getElementById('app').hidden, document.querySelectorAll('#lesson-title').length];",
+    )
+    .await;
+    assert_eq!(taken_over, serde_json::json!([false, false, 1]));
     click(browser, "#try-1").await;
     assert_eq!(value_of(browser, "#url").await, lab.http("/lab/hello"));
     click(browser, "#listener-https").await;

@@ -51,6 +51,11 @@ async fn the_release_binary_runs_alone_from_an_empty_folder() {
         index.contains("<html"),
         "the app's index.html is embedded: {index}"
     );
+    // The page arrives with lesson 1 in it, painted before the app runs.
+    assert!(
+        index.contains(">How the web works</h1>") && index.contains("data-lesson=\"http-basics\""),
+        "{index}"
+    );
     let script = index
         .split('"')
         .find(|part| part.ends_with(".js") && part.contains("safelab-app"))

@@ -9,7 +9,9 @@ use hyper_util::client::legacy::connect::HttpConnector;
 
 use crate::{poll, tool};
 
-/// chromedriver, stopped when dropped.
+/// chromedriver, stopped when dropped with every browser it started: it runs
+/// in a process group of its own, and the whole group is killed, so a test
+/// that fails half-way leaves no Chromium behind.
 pub struct Driver {
     process: Child,
     url: String,
@@ -17,6 +19,11 @@ pub struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.process.id())])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }
@@ -34,12 +41,14 @@ impl Driver {
             .and_then(|listener| listener.local_addr())
             .expect("a free port")
             .port();
-        let process = Command::new(chromedriver)
+        let mut command = Command::new(chromedriver);
+        command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let process = command.spawn().expect("chromedriver starts");
         let url = format!("http://127.0.0.1:{port}");
         let status = format!("{url}/status");
         poll("chromedriver to answer", || async {
@@ -82,6 +91,42 @@ impl Driver {
             .await
             .expect("a Chromium session")
     }
+}
+
+/// A Chrome DevTools Protocol command, sent through chromedriver to the
+/// current tab (`Network.clearBrowserCache`, `Page.addScriptToEvaluateOnNewDocument`).
+#[derive(Debug)]
+pub struct Cdp {
+    /// The method, `Domain.command`.
+    pub method: &'static str,
+    /// Its parameters.
+    pub params: serde_json::Value,
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = serde_json::json!({ "cmd": self.method, "params": self.params });
+        (http::Method::POST, Some(body.to_string()))
+    }
+}
+
+/// Sends one DevTools command to the current tab.
+pub async fn cdp(browser: &Client, method: &'static str, params: serde_json::Value) {
+    browser
+        .issue_cmd(Cdp { method, params })
+        .await
+        .unwrap_or_else(|error| panic!("{method}: {error}"));
 }
 
 /// The text of the first element matching `css`, if there is one.

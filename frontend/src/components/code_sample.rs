@@ -13,18 +13,7 @@ pub fn CodeSample(
     code: LessonCode,
 ) -> impl IntoView {
     let copied = RwSignal::new(None::<&'static str>);
-    let language = match code.language.as_str() {
-        "python" => "Python",
-        "sh" | "bash" | "shell" => "Shell",
-        "text" | "http" => "As sent on the wire",
-        "" => "Code",
-        other => other,
-    }
-    .to_owned();
-    let caption = match &code.fails_with {
-        Some(error) => format!("{language}: the wrong way, ends with {error}"),
-        None => language,
-    };
+    let caption = code.caption();
     let text = code.code.clone();
     let copy = move |_| {
         let text = text.clone();

@@ -67,14 +67,7 @@ fn TryIt(
     /// Called when the button is pressed.
     on_try: Callback<TryPress>,
 ) -> impl IntoView {
-    let mut text = format!("{} {}", request.method, request.path);
-    for (name, value) in &request.headers {
-        text.push_str(&format!("\n{name}: {value}"));
-    }
-    if !request.body.is_empty() {
-        text.push_str("\n\n");
-        text.push_str(&request.body);
-    }
+    let text = request.as_text();
     let label = format!("Try it: {}", text.replace('\n', ", "));
     let press = TryPress {
         request,

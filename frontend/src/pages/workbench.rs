@@ -25,7 +25,8 @@ type Outcome = (ExchangeRequest, Result<Exchange, api::Error>);
 pub fn Workbench() -> impl IntoView {
     let lab = LocalResource::new(api::lab);
     let lessons = LocalResource::new(api::lessons);
-    let chosen = RwSignal::new(None::<String>);
+    // The lesson the page's shell shows is fetched at once, beside the list.
+    let chosen = RwSignal::new(crate::shell::lesson_id());
     let current_id = Memo::new(move |_| {
         chosen.get().or_else(|| {
             lessons
@@ -36,11 +37,26 @@ pub fn Workbench() -> impl IntoView {
     });
     let lesson = LocalResource::new(move || {
         let id = current_id.get();
+        // `None` with the list still on its way means "not known yet", not
+        // "no lessons": wait for the list rather than say there are none. (The
+        // list is read only then, so its arrival does not fetch a known lesson
+        // again.)
+        let list = if id.is_none() { lessons.get() } else { None };
         async move {
-            match id {
-                Some(id) => api::lesson(&id).await.map(Some),
-                None => Ok(None),
+            match (id, list) {
+                (Some(id), _) => api::lesson(&id).await.map(Some),
+                (None, Some(Ok(_))) => Ok(None),
+                (None, Some(Err(error))) => Err(error),
+                (None, None) => std::future::pending().await,
             }
+        }
+    });
+
+    // The shell painted this lesson already; the app takes its place once it
+    // has the lesson too (or knows it cannot have it), so nothing flickers.
+    Effect::new(move || {
+        if lesson.with(Option::is_some) {
+            crate::shell::take_over();
         }
     });
 
