@@ -1,7 +1,7 @@
 //! Lesson 1, "How the web works": every lab endpoint answers the same over the
 //! app listener (HTTP) and the lab's HTTPS listener.
 
-use safelab_tests::{Lab, get_json};
+use safelab_tests::{Lab, get_json, raw_exchange};
 
 async fn both(lab: &Lab, path: &str) -> Vec<reqwest::Response> {
     let client = lab.trusting_client();
@@ -243,21 +243,6 @@ async fn the_app_answers_only_to_loopback_host_names() {
     assert_eq!(lab_page.status(), 200);
 }
 
-/// Sends `request` on a fresh connection to `address` and reads to the end.
-async fn raw(address: std::net::SocketAddr, request: &[u8]) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut tcp = tokio::net::TcpStream::connect(address)
-        .await
-        .expect("connects");
-    tcp.write_all(request).await.expect("writes");
-    let mut response = Vec::new();
-    tokio::time::timeout(safelab_tests::PATIENCE, tcp.read_to_end(&mut response))
-        .await
-        .expect("the server answers and closes")
-        .expect("reads");
-    String::from_utf8_lossy(&response).into_owned()
-}
-
 #[tokio::test]
 async fn redirects_say_where_to_go_and_the_target_says_which_method_arrived() {
     let lab = Lab::start().await;
@@ -294,7 +279,7 @@ async fn redirects_say_where_to_go_and_the_target_says_which_method_arrived() {
 #[tokio::test]
 async fn a_code_without_a_reason_phrase_has_none_on_the_wire() {
     let lab = Lab::start().await;
-    let response = raw(
+    let response = raw_exchange(
         lab.running.app_address,
         b"GET /lab/status/599 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     )
@@ -410,7 +395,7 @@ async fn admissions_answer_in_the_form_accept_asks_for() {
 async fn the_echo_shows_header_names_as_the_client_spelt_them() {
     let lab = Lab::start().await;
     // Two requests on one connection: each echo shows its own head.
-    let response = raw(
+    let response = raw_exchange(
         lab.running.app_address,
         b"POST /lab/headers HTTP/1.1\r\nHost: x\r\nX-Learner: Ning\r\nContent-Length: 4\r\n\r\nbody\
           GET /lab/headers HTTP/1.1\r\nHOST: y\r\nx-lower: case\r\nConnection: close\r\n\r\n",

@@ -5,26 +5,13 @@
 //! URLs and the CA key's permissions are checked on the real program, in
 //! `program.rs`.)
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use safelab::Limits;
-use safelab_tests::{Lab, PATIENCE};
+use safelab_tests::{Lab, PATIENCE, raw_exchange};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-
-/// Writes `request` on a fresh connection and reads until the server closes it.
-async fn raw(address: SocketAddr, request: &[u8]) -> String {
-    let mut tcp = TcpStream::connect(address).await.expect("connects");
-    tcp.write_all(request).await.expect("writes");
-    let mut response = Vec::new();
-    tokio::time::timeout(PATIENCE, tcp.read_to_end(&mut response))
-        .await
-        .expect("the server answers and closes")
-        .ok();
-    String::from_utf8_lossy(&response).into_owned()
-}
 
 /// The status code of a raw HTTP/1.1 response.
 fn status_of(response: &str) -> u16 {
@@ -155,7 +142,8 @@ async fn the_host_guard_judges_the_authority_a_server_would_act_on() {
         ("GET /api/health HTTP/1.0\r\n".to_owned(), 400, "bad_host"),
     ];
     for (head, status, code) in refused {
-        let response = raw(app, format!("{head}Connection: close\r\n\r\n").as_bytes()).await;
+        let response =
+            raw_exchange(app, format!("{head}Connection: close\r\n\r\n").as_bytes()).await;
         assert_eq!(status_of(&response), status, "{head:?}\n{response}");
         assert!(
             !response.contains("\"status\":\"ok\""),
@@ -169,11 +157,12 @@ async fn the_host_guard_judges_the_authority_a_server_would_act_on() {
         format!("GET /api/health HTTP/1.1\r\nHost: [::1]:{port}\r\n"),
     ];
     for head in allowed {
-        let response = raw(app, format!("{head}Connection: close\r\n\r\n").as_bytes()).await;
+        let response =
+            raw_exchange(app, format!("{head}Connection: close\r\n\r\n").as_bytes()).await;
         assert_eq!(status_of(&response), 200, "{head:?}\n{response}");
     }
     // The lab itself takes any Host: it is there to be experimented on.
-    let lab_page = raw(
+    let lab_page = raw_exchange(
         app,
         b"GET /lab/hello HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
     )
@@ -188,13 +177,13 @@ async fn the_app_listener_speaks_http_1_1_only() {
     // HTTP/2 with prior knowledge: the preface and an empty SETTINGS frame.
     let mut preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
     preface.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0]);
-    let answer = raw(app, &preface).await;
+    let answer = raw_exchange(app, &preface).await;
     assert!(
         answer.is_empty() || answer.starts_with("HTTP/1.1 4"),
         "no HTTP/2 frames come back: {answer:?}"
     );
     // An h2c upgrade is answered in HTTP/1.1, not switched.
-    let upgrade = raw(
+    let upgrade = raw_exchange(
         app,
         b"GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade, HTTP2-Settings, close\r\n\
           Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n",

@@ -2,9 +2,27 @@
 //! (`verify=ca.pem` succeeds, the default trust store raises an SSL error), and
 //! every sample in the lesson run exactly as a learner would paste it.
 
-use std::process::Command;
+use std::path::PathBuf;
+use std::process::{Command, Output};
 
 use safelab_tests::{Lab, get_json, repo_root, tool};
+
+/// Runs the venv's Python with `arguments` in `folder`, trusting nothing from
+/// the environment: only the trust store under test counts.
+async fn run_python(python: PathBuf, arguments: Vec<String>, folder: PathBuf) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .args(arguments)
+            .current_dir(folder)
+            .env_remove("REQUESTS_CA_BUNDLE")
+            .env_remove("CURL_CA_BUNDLE")
+            .env_remove("SSL_CERT_FILE")
+            .output()
+            .expect("python runs")
+    })
+    .await
+    .expect("joined")
+}
 
 #[tokio::test]
 async fn requests_verifies_with_the_lab_ca_and_refuses_without_it() {
@@ -17,21 +35,18 @@ async fn requests_verifies_with_the_lab_ca_and_refuses_without_it() {
     let script = repo_root().join("tests/python/lesson1.py");
     let https_base = lab.https("");
     let http_base = lab.http("");
-    let ca_path = lab.running.ca_path.clone();
-    let output = tokio::task::spawn_blocking(move || {
-        Command::new(python)
-            .arg(script)
-            .args([http_base.as_str(), https_base.as_str()])
-            .arg(ca_path)
-            // Only the trust store under test: no bundle from the environment.
-            .env_remove("REQUESTS_CA_BUNDLE")
-            .env_remove("CURL_CA_BUNDLE")
-            .env_remove("SSL_CERT_FILE")
-            .output()
-            .expect("python runs")
-    })
-    .await
-    .expect("joined");
+    let ca_path = lab.running.ca_path.to_string_lossy().into_owned();
+    let output = run_python(
+        python,
+        vec![
+            script.to_string_lossy().into_owned(),
+            http_base,
+            https_base,
+            ca_path,
+        ],
+        repo_root(),
+    )
+    .await;
     assert!(
         output.status.success(),
         "python failed:\n{}",
@@ -101,20 +116,8 @@ async fn every_sample_in_lesson_1_runs_as_pasted() {
     for sample in samples {
         let code = sample["code"].as_str().expect("code").to_owned();
         let fails_with = sample["fails_with"].as_str().map(str::to_owned);
-        let (python, folder) = (python.clone(), folder.path().to_owned());
-        let pasted = code.clone();
-        let output = tokio::task::spawn_blocking(move || {
-            Command::new(python)
-                .args(["-c", &pasted])
-                .current_dir(folder)
-                .env_remove("REQUESTS_CA_BUNDLE")
-                .env_remove("CURL_CA_BUNDLE")
-                .env_remove("SSL_CERT_FILE")
-                .output()
-                .expect("python runs")
-        })
-        .await
-        .expect("joined");
+        let arguments = vec!["-c".to_owned(), code.clone()];
+        let output = run_python(python.clone(), arguments, folder.path().to_owned()).await;
         let stderr = String::from_utf8_lossy(&output.stderr);
         match fails_with {
             None => assert!(

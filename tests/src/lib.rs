@@ -100,6 +100,22 @@ pub async fn get_json(url: &str) -> serde_json::Value {
         .unwrap_or_else(|error| panic!("{url}: not JSON: {error}"))
 }
 
+/// Writes `request` on a fresh connection to `address`, as netcat would, and
+/// reads until the server closes it (failing the test after [`PATIENCE`]).
+pub async fn raw_exchange(address: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut tcp = tokio::net::TcpStream::connect(address)
+        .await
+        .expect("connects");
+    tcp.write_all(request).await.expect("writes");
+    let mut response = Vec::new();
+    tokio::time::timeout(PATIENCE, tcp.read_to_end(&mut response))
+        .await
+        .expect("the server answers and closes")
+        .ok();
+    String::from_utf8_lossy(&response).into_owned()
+}
+
 /// The repository's root folder.
 pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
