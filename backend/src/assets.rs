@@ -188,13 +188,16 @@ fn caching_headers(
     headers
 }
 
+/// Whether `If-None-Match` names `etag` (compared weakly, as RFC 9110 says for
+/// this header: `W/"x"` matches `"x"`).
 fn is_unchanged(request_headers: &HeaderMap, etag: &str) -> bool {
     request_headers
         .get(header::IF_NONE_MATCH)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|tags| {
             tags.split(',')
-                .any(|tag| tag.trim() == etag || tag.trim() == "*")
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
         })
 }
 

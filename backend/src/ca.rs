@@ -253,14 +253,28 @@ fn make_private(folder: &Path, key_path: &Path) -> Result<Vec<String>, CaError> 
     let mut notices = Vec::new();
     for (path, private_mode, what) in [(folder, 0o700, "folder"), (key_path, 0o600, "private key")]
     {
-        let mode = fs::metadata(path)
-            .map_err(io_error(path))?
-            .permissions()
-            .mode()
-            & 0o777;
+        // Not through a symbolic link: the mode to repair is this file's own,
+        // and a link to a key elsewhere is not safelab's to change.
+        let metadata = fs::symlink_metadata(path).map_err(io_error(path))?;
+        if metadata.file_type().is_symlink() {
+            return Err(CaError::Corrupt {
+                path: folder.to_owned(),
+                reason: format!(
+                    "{} is a symbolic link, not the CA's own file",
+                    path.display()
+                ),
+            });
+        }
+        let mode = metadata.permissions().mode() & 0o777;
         if mode & 0o077 != 0 {
-            fs::set_permissions(path, fs::Permissions::from_mode(private_mode))
-                .map_err(io_error(path))?;
+            fs::set_permissions(path, fs::Permissions::from_mode(private_mode)).map_err(
+                |source| CaError::Corrupt {
+                    path: folder.to_owned(),
+                    reason: format!(
+                        "its {what} can be read by other users and safelab cannot make it private ({source})"
+                    ),
+                },
+            )?;
             notices.push(format!(
                 "the CA's {what} {} could be read by other users of this machine (mode {mode:o}); \
                  safelab made it private (mode {private_mode:o}). If anyone else uses this machine, \
@@ -281,8 +295,16 @@ fn make_private(_folder: &Path, _key_path: &Path) -> Result<Vec<String>, CaError
 /// Writes through a temporary file and a rename, so a crash never leaves half a key.
 fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), CaError> {
     let temporary = path.with_extension("tmp");
+    // A temporary file left by a crash keeps its old mode when reopened: start
+    // afresh, so the key file is created with the mode asked for.
+    match fs::remove_file(&temporary) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => {
+            return Err(io_error(&temporary)(error));
+        }
+        _ => {}
+    }
     let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;

@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 use crate::inspector::InspectorError;
 
 /// The largest body the API reads: room for the inspector's largest request
-/// body, even with JSON escaping, and nothing like a memory attack.
-pub const MAX_API_BODY: usize = 1024 * 1024;
+/// body even if every byte of it needs JSON's six-byte escape (`\u0001`), and
+/// nothing like a memory attack.
+pub const MAX_API_BODY: usize = 6 * safelab_protocol::MAX_REQUEST_BODY + 64 * 1024;
 
 /// Everything an API handler can fail with.
 #[derive(Debug, thiserror::Error)]

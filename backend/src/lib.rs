@@ -254,7 +254,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     .concat();
     let state = AppState::new(&ca, lab.clone(), own, &config.allow_hosts)?;
     let (app_address, https_address) = (app_listener.address, https_listener.address);
-    let limits = config.limits;
+    let limits = config.limits.fitted_to_open_files(2);
     let tasks = vec![
         tokio::spawn(listen::serve(
             app_listener.sockets,

@@ -3,26 +3,33 @@
 //! client may take to send its first byte, finish its TLS handshake and send
 //! its request headers.
 //!
-//! When the cap is reached, a new connection closes the one that has been idle
-//! the longest (no request being handled) instead of being turned away: a
-//! script that opens hundreds of connections and sends nothing, by accident or
-//! on purpose, cannot lock the learner out of the app.
+//! When the cap is reached, a new connection closes the one that has waited
+//! longest for a request instead of being turned away, or failing that the one
+//! that has been busy longest beyond a short grace: a script that opens
+//! hundreds of connections and sends nothing, or drips its requests in byte by
+//! byte, by accident or on purpose, cannot lock the learner out of the app. A
+//! connection counts as busy from a request's head until its response has been
+//! sent, so a slow download is not cut off for being "idle".
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, Bytes, HttpBody};
 use axum::extract::Request;
 use axum::response::Response;
+use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
+use tokio::task::JoinSet;
 use tokio::time::timeout;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
@@ -57,9 +64,31 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// These limits with the connection cap lowered where need be, so that
+    /// `listeners` can all be full at once and the process still has file
+    /// descriptors to spare (the inspector's own connections, the data
+    /// folder). The soft limit on open files is raised first, as far as the
+    /// system allows: many systems start programs at 256 or 1024.
+    pub fn fitted_to_open_files(self, listeners: usize) -> Self {
+        const SPARE: u64 = 128;
+        let files = rlimit::increase_nofile_limit(16 * 1024).unwrap_or(1024);
+        let per_listener = files.saturating_sub(SPARE) / (listeners as u64 + 1);
+        let fitted = usize::try_from(per_listener.max(16)).unwrap_or(usize::MAX);
+        Self {
+            max_connections: self.max_connections.min(fitted),
+            ..self
+        }
+    }
+}
+
+/// A connection busy for this long may be closed to make room when its
+/// listener is full and no connection is waiting for a request.
+const BUSY_GRACE: Duration = Duration::from_secs(2);
+
 /// Serves `router` on every socket of `sockets` (one listener reachable at
-/// several addresses) until the task is dropped; with an `acceptor`, every
-/// connection is TLS.
+/// several addresses) until the task is dropped, which closes the sockets; with
+/// an `acceptor`, every connection is TLS.
 pub async fn serve(
     sockets: Vec<TcpListener>,
     router: Router,
@@ -67,14 +96,14 @@ pub async fn serve(
     limits: Limits,
 ) {
     let connections = Arc::new(Connections::new(limits.max_connections));
-    let accepting = sockets.into_iter().map(|socket| {
+    // Dropped with this task, the set aborts every accept loop with it.
+    let mut accepting = JoinSet::new();
+    for socket in sockets {
         let (router, acceptor, connections) =
             (router.clone(), acceptor.clone(), connections.clone());
-        tokio::spawn(accept_loop(socket, router, acceptor, limits, connections))
-    });
-    for task in accepting.collect::<Vec<_>>() {
-        let _ = task.await;
+        accepting.spawn(accept_loop(socket, router, acceptor, limits, connections));
     }
+    while accepting.join_next().await.is_some() {}
 }
 
 async fn accept_loop(
@@ -85,11 +114,18 @@ async fn accept_loop(
     connections: Arc<Connections>,
 ) {
     loop {
-        let Ok((tcp, _peer)) = socket.accept().await else {
-            // Accept errors (too many open files, a reset before accept) pass:
-            // pause briefly instead of spinning, then keep serving.
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
+        let tcp = match socket.accept().await {
+            Ok((tcp, _peer)) => tcp,
+            Err(error) => {
+                // Out of file descriptors: free one the way a full listener
+                // does. Other accept errors (a reset before accept) pass. Either
+                // way, pause briefly instead of spinning, then keep serving.
+                if is_out_of_files(&error) {
+                    connections.lock().evict_one(BUSY_GRACE);
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
         };
         let Some(ticket) = connections.admit() else {
             // Every connection is busy with a request: this one waits its turn
@@ -146,8 +182,8 @@ where
                 request.extensions_mut().insert(head);
             }
             let response: Result<Response, Infallible> = router.oneshot(request).await;
-            ticket.idle();
-            response
+            // Busy until the body has been sent (or dropped half-way).
+            response.map(|response| response.map(|body| Body::new(UntilSent { body, ticket })))
         }
     });
     // HTTP/1.1 only: it is what the lessons read on the wire, and its header
@@ -163,7 +199,46 @@ where
         .await;
 }
 
-/// The open connections of one listener, and since when each has been idle.
+/// Whether an accept error means the process has no file descriptor left.
+fn is_out_of_files(error: &std::io::Error) -> bool {
+    // EMFILE and ENFILE on Linux and macOS alike.
+    matches!(error.raw_os_error(), Some(23 | 24))
+}
+
+/// A response body that keeps its connection marked busy until it has been
+/// sent in full or dropped.
+struct UntilSent {
+    body: Body,
+    ticket: Arc<Ticket>,
+}
+
+impl HttpBody for UntilSent {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl Drop for UntilSent {
+    fn drop(&mut self) {
+        self.ticket.idle();
+    }
+}
+
+/// The open connections of one listener, and what each is doing since when.
 #[derive(Debug)]
 struct Connections {
     max: usize,
@@ -178,9 +253,32 @@ struct Open {
 
 #[derive(Debug)]
 struct Entry {
-    /// `None` while a request is being handled.
-    idle_since: Option<Instant>,
+    /// Handling a request (from its head until its response is sent).
+    busy: bool,
+    /// When the connection became busy or idle.
+    since: Instant,
     evict: Arc<Notify>,
+}
+
+impl Open {
+    /// Closes the connection that has waited longest for a request or, if none
+    /// is waiting, the one busy longest beyond `grace`; false if none may go.
+    fn evict_one(&mut self, grace: Duration) -> bool {
+        let now = Instant::now();
+        let victim = self
+            .connections
+            .iter()
+            .filter(|(_, entry)| !entry.busy || now.duration_since(entry.since) >= grace)
+            .min_by_key(|(_, entry)| (entry.busy, entry.since))
+            .map(|(id, _)| *id);
+        match victim.and_then(|id| self.connections.remove(&id)) {
+            Some(evicted) => {
+                evicted.evict.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 impl Connections {
@@ -195,20 +293,12 @@ impl Connections {
         self.open.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Admits a new connection, closing the longest-idle one if the listener is
-    /// full; `None` when every open connection is handling a request.
+    /// Admits a new connection, making room if the listener is full; `None`
+    /// when every open connection has been busy for less than the grace.
     fn admit(self: &Arc<Self>) -> Option<Ticket> {
         let mut open = self.lock();
-        if open.connections.len() >= self.max {
-            let oldest = open
-                .connections
-                .iter()
-                .filter_map(|(id, entry)| entry.idle_since.map(|since| (since, *id)))
-                .min()?
-                .1;
-            if let Some(evicted) = open.connections.remove(&oldest) {
-                evicted.evict.notify_one();
-            }
+        if open.connections.len() >= self.max && !open.evict_one(BUSY_GRACE) {
+            return None;
         }
         let id = open.next_id;
         open.next_id += 1;
@@ -216,7 +306,8 @@ impl Connections {
         open.connections.insert(
             id,
             Entry {
-                idle_since: Some(Instant::now()),
+                busy: false,
+                since: Instant::now(),
                 evict: evict.clone(),
             },
         );
@@ -227,9 +318,10 @@ impl Connections {
         })
     }
 
-    fn set_idle(&self, id: u64, idle: bool) {
+    fn set_busy(&self, id: u64, busy: bool) {
         if let Some(entry) = self.lock().connections.get_mut(&id) {
-            entry.idle_since = idle.then(Instant::now);
+            entry.busy = busy;
+            entry.since = Instant::now();
         }
     }
 }
@@ -244,11 +336,11 @@ struct Ticket {
 
 impl Ticket {
     fn busy(&self) {
-        self.connections.set_idle(self.id, false);
+        self.connections.set_busy(self.id, true);
     }
 
     fn idle(&self) {
-        self.connections.set_idle(self.id, true);
+        self.connections.set_busy(self.id, false);
     }
 
     /// Resolves when a newer connection needed this one's place.
@@ -267,23 +359,46 @@ impl Drop for Ticket {
 mod tests {
     use super::*;
 
+    fn is_open(connections: &Connections, ticket: &Ticket) -> bool {
+        connections.lock().connections.contains_key(&ticket.id)
+    }
+
     #[test]
-    fn a_full_listener_closes_its_longest_idle_connection() {
+    fn a_full_listener_closes_the_connection_that_waited_longest() {
         let connections = Arc::new(Connections::new(2));
         let first = connections.admit().expect("room");
         let second = connections.admit().expect("room");
         second.busy();
-        let third = connections.admit().expect("the idle first one makes room");
-        assert!(!connections.lock().connections.contains_key(&first.id));
+        let third = connections
+            .admit()
+            .expect("the waiting first one makes room");
+        assert!(!is_open(&connections, &first));
         third.busy();
         assert!(
             connections.admit().is_none(),
-            "every connection is handling a request"
+            "every connection has just started handling a request"
         );
         second.idle();
-        let fourth = connections.admit().expect("the idle second one makes room");
+        let fourth = connections.admit().expect("the second, done, makes room");
+        assert!(!is_open(&connections, &second));
         drop(third);
         let open: Vec<u64> = connections.lock().connections.keys().copied().collect();
         assert_eq!(open, [fourth.id], "only the fourth is still open");
+    }
+
+    #[test]
+    fn a_connection_busy_beyond_the_grace_makes_room_when_none_waits() {
+        let connections = Arc::new(Connections::new(1));
+        let slow = connections.admit().expect("room");
+        slow.busy();
+        connections
+            .lock()
+            .connections
+            .get_mut(&slow.id)
+            .expect("open")
+            .since -= BUSY_GRACE;
+        let next = connections.admit().expect("the slow one makes room");
+        assert!(!is_open(&connections, &slow));
+        assert!(is_open(&connections, &next));
     }
 }

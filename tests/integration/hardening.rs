@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use safelab::Limits;
-use safelab_tests::{Lab, PATIENCE, raw_exchange};
+use safelab_tests::{Lab, PATIENCE, poll, raw_exchange};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -48,11 +48,10 @@ async fn a_silent_connection_is_closed_on_every_listener() {
     }
 }
 
-#[tokio::test]
-async fn a_flood_of_idle_and_slow_connections_does_not_lock_out_the_api() {
-    // Timeouts far beyond the test's patience: only making room for new
-    // connections can keep the API answering.
-    let lab = Lab::start_with(|config| {
+/// A lab whose timeouts are far beyond the test's patience: only making room
+/// for new connections can keep it answering.
+async fn patient_lab() -> Lab {
+    Lab::start_with(|config| {
         config.limits = Limits {
             max_connections: 16,
             first_byte: Duration::from_secs(600),
@@ -61,7 +60,12 @@ async fn a_flood_of_idle_and_slow_connections_does_not_lock_out_the_api() {
             ..Limits::default()
         };
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn a_flood_of_idle_and_slow_connections_does_not_lock_out_the_api() {
+    let lab = patient_lab().await;
     let mut held = Vec::new();
     for address in [lab.running.app_address, lab.running.https_address] {
         for index in 0..48 {
@@ -88,6 +92,44 @@ async fn a_flood_of_idle_and_slow_connections_does_not_lock_out_the_api() {
     .expect("the HTTPS lab answers too")
     .expect("a response");
     assert_eq!(hello.status(), 200);
+    drop(held);
+}
+
+#[tokio::test]
+async fn requests_that_never_finish_do_not_lock_out_the_api_for_long() {
+    let lab = patient_lab().await;
+    // Every place taken by a request whose body is dripped in so slowly that
+    // it never ends: each keeps a handler busy.
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let mut tcp = TcpStream::connect(lab.running.app_address)
+            .await
+            .expect("connects");
+        tcp.write_all(
+            b"POST /api/exchange HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+              Content-Length: 1000000\r\n\r\n{",
+        )
+        .await
+        .expect("writes");
+        held.push(tcp);
+    }
+    // While they are within their grace, a new connection is refused; the
+    // client tries again, as a browser would, and gets in once the longest
+    // busy one has had its time.
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client");
+    let health = poll("the API to answer while the flood holds on", || async {
+        client
+            .get(lab.http("/api/health"))
+            .send()
+            .await
+            .ok()
+            .filter(|response| response.status() == 200)
+    })
+    .await;
+    assert_eq!(health.status(), 200);
     drop(held);
 }
 
@@ -198,7 +240,7 @@ async fn an_oversized_body_is_a_413_with_the_limit_in_words() {
     let lab = Lab::start().await;
     // Too large for the API to read at all.
     let huge =
-        json!({"method": "POST", "url": lab.http("/lab/headers"), "body": "x".repeat(1100 * 1024)});
+        json!({"method": "POST", "url": lab.http("/lab/headers"), "body": "x".repeat(1700 * 1024)});
     let (status, error) = lab.exchange(huge).await;
     assert_eq!(
         (status, error["code"].as_str()),
@@ -209,7 +251,7 @@ async fn an_oversized_body_is_a_413_with_the_limit_in_words() {
         error["message"]
             .as_str()
             .unwrap_or_default()
-            .contains("1024 KB"),
+            .contains("1600 KB"),
         "{error}"
     );
     // Readable, but more than the inspector sends.

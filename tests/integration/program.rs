@@ -346,3 +346,27 @@ fn version_and_help() {
         assert!(help.contains(option), "--help lists {option}");
     }
 }
+
+/// Stopping safelab (dropping what `serve` returned) closes every listener, on
+/// every address it bound, so tests and embedders can start it again.
+#[tokio::test]
+async fn stopping_closes_every_listener() {
+    let lab = Lab::start().await;
+    let mut addresses = vec![lab.running.app_address, lab.running.https_address];
+    if std::net::TcpStream::connect(("::1", lab.running.app_address.port())).is_ok() {
+        addresses.push(
+            (
+                std::net::Ipv6Addr::LOCALHOST,
+                lab.running.app_address.port(),
+            )
+                .into(),
+        );
+    }
+    drop(lab);
+    for address in addresses {
+        poll(&format!("{address} to close"), || async {
+            tokio::net::TcpStream::connect(address).await.err()
+        })
+        .await;
+    }
+}

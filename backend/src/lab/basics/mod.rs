@@ -215,7 +215,7 @@ async fn status(Path(code): Path<String>) -> Response {
         return Json(json!({"status": code, "reason": reason, "note": note})).into_response();
     }
     let redirects = status.is_redirection() && status != StatusCode::NOT_MODIFIED;
-    let mut response = if matches!(code, 204 | 304) {
+    let mut response = if matches!(code, 204 | 205 | 304) {
         // These must not carry a body.
         status.into_response()
     } else {
