@@ -77,11 +77,6 @@ impl AppState {
             )?),
         })
     }
-
-    /// Where the lab can be reached.
-    pub fn lab(&self) -> &LabInfo {
-        &self.lab
-    }
 }
 
 /// What the app listener serves: the app, the API and the lab, with limits attached.

@@ -15,7 +15,8 @@ use crate::components::lesson_view::{LessonView, TryPress};
 use crate::components::projection_toggle::ProjectionToggle;
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
-use crate::draft::{Draft, Field, base_of};
+use crate::draft::{Draft, Field, Problem, base_of};
+use crate::shell;
 
 /// One send: the request as it went out, and what came of it.
 type Outcome = (ExchangeRequest, Result<Exchange, api::Error>);
@@ -26,7 +27,7 @@ pub fn Workbench() -> impl IntoView {
     let lab = LocalResource::new(api::lab);
     let lessons = LocalResource::new(api::lessons);
     // The lesson the page's shell shows is fetched at once, beside the list.
-    let chosen = RwSignal::new(crate::shell::lesson_id());
+    let chosen = RwSignal::new(shell::lesson_id());
     let current_id = Memo::new(move |_| {
         chosen.get().or_else(|| {
             lessons
@@ -56,7 +57,7 @@ pub fn Workbench() -> impl IntoView {
     // has the lesson too (or knows it cannot have it), so nothing flickers.
     Effect::new(move || {
         if lesson.with(Option::is_some) {
-            crate::shell::take_over();
+            shell::take_over();
         }
     });
 
@@ -95,7 +96,7 @@ pub fn Workbench() -> impl IntoView {
                 return;
             };
             if let Some(field) = error.code().and_then(Field::of_api_error) {
-                problems.0.set(vec![crate::draft::Problem {
+                problems.0.set(vec![Problem {
                     field,
                     message: error.to_string(),
                 }]);
