@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::{Uri, header};
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::{any, get};
 use axum::{Json, Router};
-use safelab_protocol::{Health, LabInfo};
+use safelab_protocol::{Health, LabInfo, ListenerId};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -18,6 +18,8 @@ pub fn routes() -> Router<AppState> {
         .route("/ca.pem", get(ca_pem))
         .route("/api", get(no_such_endpoint))
         .route("/api/{*rest}", get(no_such_endpoint).post(no_such_endpoint))
+        .route("/lab", any(lab_elsewhere))
+        .route("/lab/{*rest}", any(lab_elsewhere))
 }
 
 async fn health() -> Json<Health> {
@@ -48,4 +50,14 @@ async fn ca_pem(State(state): State<AppState>) -> impl IntoResponse {
 
 async fn no_such_endpoint(uri: Uri) -> AppError {
     AppError::NoSuchEndpoint(uri.path().to_owned())
+}
+
+/// A lab path on the app listener: says where the lab really is.
+async fn lab_elsewhere(State(state): State<AppState>, uri: Uri) -> AppError {
+    let base = state
+        .lab
+        .listener(ListenerId::Http)
+        .map_or("the HTTP lab listener", |listener| listener.url.as_str());
+    let path_and_query = uri.path_and_query().map_or("/lab", |path| path.as_str());
+    AppError::LabElsewhere(format!("{base}{path_and_query}"))
 }

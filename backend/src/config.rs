@@ -7,8 +7,8 @@ use clap::Parser;
 
 use crate::{Limits, StartError};
 
-/// The port of the app listener when `--port` is not given; the lab's HTTPS
-/// listener takes the next one.
+/// The port of the app listener when `--port` is not given; the lab's HTTP and
+/// HTTPS listeners take the next two.
 pub const DEFAULT_PORT: u16 = 7878;
 
 /// How to run safelab: which address, which ports, where to keep its data.
@@ -25,8 +25,8 @@ pub struct Config {
     #[arg(long, default_value = "127.0.0.1")]
     pub host: IpAddr,
 
-    /// Port of the app listener; the HTTPS lab listens on the next port.
-    /// 0 picks free ports for every listener.
+    /// Port of the app listener; the lab listens over HTTP on the next port
+    /// and over HTTPS on the one after. 0 picks free ports for every listener.
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
 
@@ -73,11 +73,15 @@ impl Config {
         }
     }
 
-    /// The port of the HTTPS lab listener: the one after `--port`, or 0 with it.
-    pub fn https_port(&self) -> Result<u16, StartError> {
+    /// The ports of the lab's HTTP and HTTPS listeners: the two after
+    /// `--port`, or 0 with it.
+    pub fn lab_ports(&self) -> Result<(u16, u16), StartError> {
         match self.port {
-            0 => Ok(0),
-            port => port.checked_add(1).ok_or(StartError::PortTooHigh(port)),
+            0 => Ok((0, 0)),
+            port => match (port.checked_add(1), port.checked_add(2)) {
+                (Some(http), Some(https)) => Ok((http, https)),
+                _ => Err(StartError::PortTooHigh(port)),
+            },
         }
     }
 }

@@ -49,6 +49,11 @@ pub enum AppError {
         "there is no API endpoint {0}: the API lives under /api/health, /api/lab, /api/lessons and /api/exchange"
     )]
     NoSuchEndpoint(String),
+    /// A lab path was sent to the app listener, which serves none.
+    #[error(
+        "the lab is not served here: it has listeners of its own, so its deliberately unsafe pages never share an origin with this app. Send it to {0}"
+    )]
+    LabElsewhere(String),
 }
 
 impl AppError {
@@ -58,6 +63,7 @@ impl AppError {
             Self::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             Self::LessonNotFound(_) => (StatusCode::NOT_FOUND, "lesson_not_found"),
             Self::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "no_such_endpoint"),
+            Self::LabElsewhere(_) => (StatusCode::NOT_FOUND, "lab_elsewhere"),
             Self::ForeignHost(_) => (StatusCode::MISDIRECTED_REQUEST, "foreign_host"),
             Self::BadHost(_) => (StatusCode::BAD_REQUEST, "bad_host"),
             Self::ApiBodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),

@@ -190,7 +190,7 @@ pub struct Addresses {
 }
 
 impl Addresses {
-    /// For every listener `X`: `{{X}}` is its base URL (`https://localhost:7879`)
+    /// For every listener `X`: `{{X}}` is its base URL (`https://localhost:7880`)
     /// and `{{X_host}}` its `host:port` (what a client puts in `Host`);
     /// `{{ca_url}}` is where the root certificate is downloaded.
     pub fn of(lab: &LabInfo) -> Self {
@@ -451,7 +451,7 @@ mod tests {
         for summary in &summaries {
             let lesson = lessons.get(&summary.id).expect("listed lessons exist");
             let json = serde_json::to_string(lesson).expect("serialises");
-            for default in ["7878", "7879"] {
+            for default in ["7878", "7879", "7880"] {
                 assert!(
                     !json.contains(default),
                     "{} names port {default}: use a placeholder",

@@ -1,9 +1,10 @@
 //! safelab: a local lab for learning web security.
 //!
-//! The library behind the `safelab` program. [`app`] builds the whole HTTP
-//! application (the web app, the JSON API, the lab endpoints) so tests can drive
-//! it without a socket; [`serve`] binds the app listener and the HTTPS lab
-//! listener and runs them.
+//! The library behind the `safelab` program. [`app`] builds the app listener's
+//! application (the web app and the JSON API) and [`lab_app`] the lab's, so tests
+//! can drive them without a socket; [`serve`] binds the app listener and the
+//! lab's HTTP and HTTPS listeners and runs them. The lab has origins of its own:
+//! a deliberately unsafe lab page can never reach the API as same-origin.
 
 pub mod ca;
 pub mod config;
@@ -79,7 +80,7 @@ impl AppState {
     }
 }
 
-/// What the app listener serves: the app, the API and the lab, with limits attached.
+/// What the app listener serves: the app and the API, nothing of the lab.
 pub fn app(state: AppState) -> Router {
     let app_and_api = Router::new()
         .merge(api::routes())
@@ -96,11 +97,11 @@ pub fn app(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ));
-    with_limits(Router::new().merge(app_and_api).merge(lab::routes())).with_state(state)
+    with_limits(app_and_api).with_state(state)
 }
 
-/// What the HTTPS lab listener serves: the lab and nothing else, so neither the
-/// app nor the inspector's API is reachable through it.
+/// What the lab listeners (HTTP and HTTPS) serve: the lab and nothing else, so
+/// neither the app nor the inspector's API is reachable through them.
 pub fn lab_app(state: AppState) -> Router {
     with_limits(lab::routes().fallback(lab::outside_the_lab)).with_state(state)
 }
@@ -143,9 +144,9 @@ pub enum StartError {
         /// The operating system's reason.
         source: io::Error,
     },
-    /// `--port 65535` leaves no port for the HTTPS listener.
+    /// `--port` leaves no room for the lab's listeners.
     #[error(
-        "--port {0} leaves no port for the HTTPS lab (it takes the next one): pass a lower --port"
+        "--port {0} leaves no ports for the lab (its HTTP and HTTPS listeners take the next two): pass a lower --port"
     )]
     PortTooHigh(u16),
     /// No data folder is known for this user.
@@ -169,6 +170,8 @@ pub struct Running {
     pub lab: LabInfo,
     /// The app listener's address.
     pub app_address: SocketAddr,
+    /// The HTTP lab listener's address.
+    pub http_address: SocketAddr,
     /// The HTTPS lab listener's address.
     pub https_address: SocketAddr,
     /// The root certificate's file.
@@ -181,10 +184,10 @@ pub struct Running {
 impl Running {
     /// The app's URL (`http://127.0.0.1:7878/`).
     pub fn app_url(&self) -> String {
-        format!("{}/", self.url_of(ListenerId::Http))
+        format!("{}/", self.url_of(ListenerId::App))
     }
 
-    /// The base URL of one listener (`https://localhost:7879`).
+    /// The base URL of one listener (`https://localhost:7880`).
     pub fn url_of(&self, id: ListenerId) -> &str {
         self.lab
             .listener(id)
@@ -207,16 +210,17 @@ impl Drop for Running {
     }
 }
 
-/// Loads or creates the CA, binds both listeners and starts serving them.
+/// Loads or creates the CA, binds every listener and starts serving them.
 pub async fn serve(config: &Config) -> Result<Running, StartError> {
     if !config.host.is_loopback() {
         return Err(StartError::NotLoopback(config.host));
     }
-    let https_port = config.https_port()?;
+    let (http_port, https_port) = config.lab_ports()?;
     let data_dir = config.data_dir()?;
     let ca = CertificateAuthority::load_or_create(&data_dir.join("ca"))?;
 
     let app_listener = BoundListener::bind(config.host, config.port).await?;
+    let http_listener = BoundListener::bind(config.host, http_port).await?;
     let https_listener = BoundListener::bind(config.host, https_port).await?;
 
     let mut names = vec![
@@ -237,23 +241,35 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
 
     let lab = LabInfo {
         listeners: vec![
-            app_listener.describe(ListenerId::Http),
+            app_listener.describe(ListenerId::App),
+            http_listener.describe(ListenerId::Http),
             https_listener.describe(ListenerId::Https),
         ],
         ca_url: format!("{}/ca.pem", app_listener.url("http", false)),
     };
     let own = [
-        app_listener.own(ListenerId::Http),
+        app_listener.own(ListenerId::App),
+        http_listener.own(ListenerId::Http),
         https_listener.own(ListenerId::Https),
     ]
     .concat();
     let state = AppState::new(&ca, lab.clone(), own, &config.allow_hosts)?;
-    let (app_address, https_address) = (app_listener.address, https_listener.address);
-    let limits = config.limits.fitted_to_open_files(2);
+    let (app_address, http_address, https_address) = (
+        app_listener.address,
+        http_listener.address,
+        https_listener.address,
+    );
+    let limits = config.limits.fitted_to_open_files(3);
     let tasks = vec![
         tokio::spawn(listen::serve(
             app_listener.sockets,
             app(state.clone()),
+            None,
+            limits,
+        )),
+        tokio::spawn(listen::serve(
+            http_listener.sockets,
+            lab_app(state.clone()),
             None,
             limits,
         )),
@@ -267,6 +283,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     Ok(Running {
         lab,
         app_address,
+        http_address,
         https_address,
         ca_path: ca.root_pem_path(),
         notices: ca.notices().to_vec(),
@@ -337,6 +354,11 @@ impl BoundListener {
 
     fn describe(&self, id: ListenerId) -> Listener {
         match id {
+            ListenerId::App => Listener {
+                id,
+                url: self.url("http", false),
+                description: "The app and its API. It serves nothing of the lab.".to_owned(),
+            },
             ListenerId::Http => Listener {
                 id,
                 url: self.url("http", false),

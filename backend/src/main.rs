@@ -42,6 +42,7 @@ fn print_banner(running: &Running) {
     println!("safelab {} is running.", env!("CARGO_PKG_VERSION"));
     println!();
     println!("  Open the app:     {}", running.app_url());
+    println!();
     println!(
         "  Lab over HTTP:    {}/lab/",
         running.url_of(ListenerId::Http)
@@ -49,6 +50,10 @@ fn print_banner(running: &Running) {
     println!(
         "  Lab over HTTPS:   {}/lab/",
         running.url_of(ListenerId::Https)
+    );
+    println!(
+        "  The lab's index:  {}/lab",
+        running.url_of(ListenerId::Http)
     );
     println!("  CA certificate:   {}", running.ca_path.display());
     println!("                    (also at {})", running.lab.ca_url);

@@ -26,19 +26,28 @@ pub struct Health {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ListenerId {
-    /// The app listener: the app, `/api/…` and the lab over plain HTTP.
+    /// The app listener: the app and `/api/…`, nothing of the lab.
+    App,
+    /// The lab over plain HTTP, on its own origin.
     Http,
     /// The lab over HTTPS, with a chain from safelab's local certificate authority.
     Https,
 }
 
 impl ListenerId {
-    /// The id as it appears in JSON (`"http"`, `"https"`).
+    /// The id as it appears in JSON (`"app"`, `"http"`, `"https"`).
     pub fn as_str(self) -> &'static str {
         match self {
+            Self::App => "app",
             Self::Http => "http",
             Self::Https => "https",
         }
+    }
+
+    /// Whether this listener serves the lab (and so may be sent requests by
+    /// the inspector and by raw mode); the app listener does not.
+    pub fn is_lab(self) -> bool {
+        !matches!(self, Self::App)
     }
 }
 

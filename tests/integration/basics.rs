@@ -148,18 +148,20 @@ async fn headers_echoes_a_custom_header() {
 #[tokio::test]
 async fn api_health_lab_and_ca() {
     let lab = Lab::start().await;
-    let health = get_json(&lab.http("/api/health")).await;
+    let health = get_json(&lab.app("/api/health")).await;
     assert_eq!(health["status"], "ok");
-    let info = get_json(&lab.http("/api/lab")).await;
+    let info = get_json(&lab.app("/api/lab")).await;
     let ids: Vec<&str> = info["listeners"]
         .as_array()
         .expect("listeners")
         .iter()
         .filter_map(|l| l["id"].as_str())
         .collect();
-    assert_eq!(ids, ["http", "https"]);
-    assert_eq!(info["listeners"][1]["url"], lab.https(""));
-    let pem = reqwest::get(lab.http("/ca.pem"))
+    assert_eq!(ids, ["app", "http", "https"]);
+    assert_eq!(info["listeners"][0]["url"], lab.app(""));
+    assert_eq!(info["listeners"][1]["url"], lab.http(""));
+    assert_eq!(info["listeners"][2]["url"], lab.https(""));
+    let pem = reqwest::get(lab.app("/ca.pem"))
         .await
         .expect("up")
         .text()
@@ -167,7 +169,7 @@ async fn api_health_lab_and_ca() {
         .expect("text");
     assert_eq!(pem, lab.ca_pem());
     assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
-    let missing = reqwest::get(lab.http("/api/nope")).await.expect("up");
+    let missing = reqwest::get(lab.app("/api/nope")).await.expect("up");
     assert_eq!(missing.status(), 404);
     let error: serde_json::Value = missing.json().await.expect("JSON error");
     assert_eq!(error["code"], "no_such_endpoint");
@@ -176,9 +178,9 @@ async fn api_health_lab_and_ca() {
 #[tokio::test]
 async fn lessons_are_served_with_try_it_requests() {
     let lab = Lab::start().await;
-    let list = get_json(&lab.http("/api/lessons")).await;
+    let list = get_json(&lab.app("/api/lessons")).await;
     assert_eq!(list[0]["id"], "http-basics");
-    let lesson = get_json(&lab.http("/api/lessons/http-basics")).await;
+    let lesson = get_json(&lab.app("/api/lessons/http-basics")).await;
     assert_eq!(lesson["title"], "How the web works");
     let blocks = lesson["blocks"].as_array().expect("blocks");
     assert!(
@@ -186,7 +188,7 @@ async fn lessons_are_served_with_try_it_requests() {
             .iter()
             .any(|block| block["kind"] == "request" && block["path"] == "/lab/hello")
     );
-    let missing = reqwest::get(lab.http("/api/lessons/nope"))
+    let missing = reqwest::get(lab.app("/api/lessons/nope"))
         .await
         .expect("up");
     assert_eq!(missing.status(), 404);
@@ -215,7 +217,7 @@ async fn the_app_answers_only_to_loopback_host_names() {
     let lab = Lab::start().await;
     let client = reqwest::Client::new();
     let rebound = client
-        .get(lab.http("/api/health"))
+        .get(lab.app("/api/health"))
         .header("Host", "attacker.example")
         .send()
         .await
@@ -226,7 +228,7 @@ async fn the_app_answers_only_to_loopback_host_names() {
     for host in ["localhost", "127.0.0.1"] {
         let port = lab.running.app_address.port();
         let fine = client
-            .get(lab.http("/api/health"))
+            .get(lab.app("/api/health"))
             .header("Host", format!("{host}:{port}"))
             .send()
             .await
@@ -280,7 +282,7 @@ async fn redirects_say_where_to_go_and_the_target_says_which_method_arrived() {
 async fn a_code_without_a_reason_phrase_has_none_on_the_wire() {
     let lab = Lab::start().await;
     let response = raw_exchange(
-        lab.running.app_address,
+        lab.running.http_address,
         b"GET /lab/status/599 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
     )
     .await;
@@ -396,7 +398,7 @@ async fn the_echo_shows_header_names_as_the_client_spelt_them() {
     let lab = Lab::start().await;
     // Two requests on one connection: each echo shows its own head.
     let response = raw_exchange(
-        lab.running.app_address,
+        lab.running.http_address,
         b"POST /lab/headers HTTP/1.1\r\nHost: x\r\nX-Learner: Ning\r\nContent-Length: 4\r\n\r\nbody\
           GET /lab/headers HTTP/1.1\r\nHOST: y\r\nx-lower: case\r\nConnection: close\r\n\r\n",
     )
@@ -424,4 +426,21 @@ async fn the_echo_shows_header_names_as_the_client_spelt_them() {
         echoes[1]["headers"][1],
         serde_json::json!(["x-lower", "case"])
     );
+}
+
+#[tokio::test]
+async fn the_app_listener_serves_nothing_of_the_lab() {
+    let lab = Lab::start().await;
+    for path in ["/lab", "/lab/hello", "/lab/status/418?x=1"] {
+        let response = reqwest::get(lab.app(path)).await.expect("answers");
+        assert_eq!(response.status(), 404, "{path}");
+        let error: serde_json::Value = response.json().await.expect("JSON error");
+        assert_eq!(error["code"], "lab_elsewhere");
+        let message = error["message"].as_str().unwrap_or_default();
+        assert!(message.contains(&lab.http(path)), "{message}");
+    }
+    for path in ["/api/health", "/"] {
+        let outside = reqwest::get(lab.http(path)).await.expect("answers");
+        assert_eq!(outside.status(), 404, "the lab listener serves no {path}");
+    }
 }

@@ -28,7 +28,7 @@ impl Session {
         let driver = Driver::start().await;
         let profile = tempfile::tempdir().expect("profile folder");
         let browser = driver.browser(profile.path(), size).await;
-        browser.goto(&lab.http("/")).await.expect("the app opens");
+        browser.goto(&lab.app("/")).await.expect("the app opens");
         wait_for(&browser, "#try-1").await;
         Self {
             lab,

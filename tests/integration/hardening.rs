@@ -35,7 +35,11 @@ async fn a_silent_connection_is_closed_on_every_listener() {
         };
     })
     .await;
-    for address in [lab.running.app_address, lab.running.https_address] {
+    for address in [
+        lab.running.app_address,
+        lab.running.http_address,
+        lab.running.https_address,
+    ] {
         let mut tcp = TcpStream::connect(address).await.expect("connects");
         let mut byte = [0u8; 1];
         let read = tokio::time::timeout(PATIENCE, tcp.read(&mut byte))
@@ -67,7 +71,11 @@ async fn patient_lab() -> Lab {
 async fn a_flood_of_idle_and_slow_connections_does_not_lock_out_the_api() {
     let lab = patient_lab().await;
     let mut held = Vec::new();
-    for address in [lab.running.app_address, lab.running.https_address] {
+    for address in [
+        lab.running.app_address,
+        lab.running.http_address,
+        lab.running.https_address,
+    ] {
         for index in 0..48 {
             let mut tcp = TcpStream::connect(address).await.expect("connects");
             if index % 3 == 0 {
@@ -79,7 +87,7 @@ async fn a_flood_of_idle_and_slow_connections_does_not_lock_out_the_api() {
             held.push(tcp);
         }
     }
-    let health = tokio::time::timeout(PATIENCE, reqwest::get(lab.http("/api/health")))
+    let health = tokio::time::timeout(PATIENCE, reqwest::get(lab.app("/api/health")))
         .await
         .expect("the API answers while the flood holds its connections")
         .expect("a response");
@@ -122,7 +130,7 @@ async fn requests_that_never_finish_do_not_lock_out_the_api_for_long() {
         .expect("client");
     let health = poll("the API to answer while the flood holds on", || async {
         client
-            .get(lab.http("/api/health"))
+            .get(lab.app("/api/health"))
             .send()
             .await
             .ok()
@@ -205,7 +213,7 @@ async fn the_host_guard_judges_the_authority_a_server_would_act_on() {
     }
     // The lab itself takes any Host: it is there to be experimented on.
     let lab_page = raw_exchange(
-        app,
+        lab.running.http_address,
         b"GET /lab/hello HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
     )
     .await;
@@ -281,13 +289,13 @@ async fn every_api_error_reads_as_a_sentence() {
             .await
             .1,
         lab.exchange(json!({"method": "GET"})).await.1,
-        reqwest::get(lab.http("/api/nope"))
+        reqwest::get(lab.app("/api/nope"))
             .await
             .expect("up")
             .json()
             .await
             .expect("JSON"),
-        reqwest::get(lab.http("/api/lessons/nope"))
+        reqwest::get(lab.app("/api/lessons/nope"))
             .await
             .expect("up")
             .json()

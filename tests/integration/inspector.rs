@@ -175,7 +175,7 @@ async fn targets_outside_the_lab_are_refused_with_a_reason() {
         );
     }
     let (status, error) = lab
-        .exchange(json!({"method": "GET", "url": lab.http("/api/exchange")}))
+        .exchange(json!({"method": "GET", "url": lab.app("/api/exchange")}))
         .await;
     assert_eq!(
         (status, error["code"].as_str()),
@@ -187,7 +187,7 @@ async fn targets_outside_the_lab_are_refused_with_a_reason() {
 async fn bad_input_gets_a_400_that_says_what_is_wrong() {
     let lab = Lab::start().await;
     let raw = reqwest::Client::new()
-        .post(lab.http("/api/exchange"))
+        .post(lab.app("/api/exchange"))
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -270,40 +270,35 @@ async fn plain_http_to_the_https_port_is_explained() {
 async fn a_smuggled_second_request_cannot_reach_the_api() {
     let lab = Lab::start().await;
     let smuggled = "POST /api/exchange HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
-    let attack = json!({
-        "method": "POST",
-        "url": lab.http("/lab/hello"),
-        "headers": [["Content-Length", "0"], ["Connection", "keep-alive"]],
-        "body": smuggled,
-    });
-    let (status, error) = lab.exchange(attack).await;
-    assert_eq!(
-        (status, error["code"].as_str()),
-        (400, Some("invalid_header")),
-        "{error}"
-    );
-    assert!(
-        error["message"]
-            .as_str()
-            .unwrap_or_default()
-            .contains("HTTPS lab listener")
-    );
-
-    // On the HTTPS lab listener, which serves no API, framing goes out as written.
-    let study = json!({
-        "method": "POST",
-        "url": lab.https("/lab/hello"),
-        "headers": [["Content-Length", "0"]],
-        "body": smuggled,
-    });
-    let (status, exchange) = lab.exchange(study).await;
-    assert_eq!(status, 200, "{exchange}");
-    assert!(
-        exchange["request"]
-            .as_str()
-            .unwrap_or_default()
-            .ends_with(smuggled)
-    );
+    // The app listener is no target at all, whatever the path.
+    for path in ["/", "/lab/hello", "/index.html"] {
+        let (status, error) = lab
+            .exchange(json!({"method": "GET", "url": lab.app(path)}))
+            .await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (403, Some("api_not_a_target")),
+            "{path}: {error}"
+        );
+    }
+    // The lab listeners serve no API, so framing goes out as written there and
+    // a smuggled request can only reach the lab.
+    for url in [lab.http("/lab/hello"), lab.https("/lab/hello")] {
+        let study = json!({
+            "method": "POST",
+            "url": url,
+            "headers": [["Content-Length", "0"], ["Connection", "keep-alive"]],
+            "body": smuggled,
+        });
+        let (status, exchange) = lab.exchange(study).await;
+        assert_eq!(status, 200, "{exchange}");
+        assert!(
+            exchange["request"]
+                .as_str()
+                .unwrap_or_default()
+                .ends_with(smuggled)
+        );
+    }
 }
 
 /// A TLS server outside the lab with a self-signed certificate: it accepts one

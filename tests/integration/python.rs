@@ -86,7 +86,7 @@ async fn every_sample_in_lesson_1_runs_as_pasted() {
         repo_root().join(".local/venv/bin/python"),
         "the project's Python venv",
     );
-    let lesson = get_json(&lab.http("/api/lessons/http-basics")).await;
+    let lesson = get_json(&lab.app("/api/lessons/http-basics")).await;
     let text = lesson.to_string();
     for default in ["7878", "7879"] {
         assert!(
@@ -94,7 +94,7 @@ async fn every_sample_in_lesson_1_runs_as_pasted() {
             "the lesson names port {default}, not this run's"
         );
     }
-    let info = get_json(&lab.http("/api/lab")).await;
+    let info = get_json(&lab.app("/api/lab")).await;
 
     // The learner's folder, with the CA saved where the lesson says.
     let folder = tempfile::tempdir().expect("a working folder");

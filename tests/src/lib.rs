@@ -39,9 +39,14 @@ impl Lab {
         Self { running, data }
     }
 
-    /// A URL on the app (plain HTTP) listener.
-    pub fn http(&self, path: &str) -> String {
+    /// A URL on the app listener (the app and its API).
+    pub fn app(&self, path: &str) -> String {
         format!("http://{}{path}", self.running.app_address)
+    }
+
+    /// A URL on the lab's plain-HTTP listener.
+    pub fn http(&self, path: &str) -> String {
+        format!("http://{}{path}", self.running.http_address)
     }
 
     /// A URL on the HTTPS lab listener, by host name as learners use it.
@@ -74,7 +79,7 @@ impl Lab {
     /// POSTs `body` to `/api/exchange`; returns the status and the JSON answer.
     pub async fn exchange(&self, body: serde_json::Value) -> (u16, serde_json::Value) {
         let response = reqwest::Client::new()
-            .post(self.http("/api/exchange"))
+            .post(self.app("/api/exchange"))
             .json(&body)
             .send()
             .await

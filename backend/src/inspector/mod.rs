@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use axum::{Json, Router, routing::post};
 use rustls::pki_types::{CertificateDer, ServerName};
 use safelab_protocol::{
-    CertificateInfo, CertificateSource, Exchange, ExchangeRequest, ListenerId, Timings, TlsInfo,
+    CertificateInfo, CertificateSource, Exchange, ExchangeRequest, Timings, TlsInfo,
 };
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -75,8 +75,10 @@ pub enum InspectorError {
         /// `host:port` of the refused target.
         target: String,
     },
-    /// The target is the app's own API.
-    #[error("the inspector sends to the lab, not to safelab's own /api/: pick a /lab/… path")]
+    /// The target is the app listener or the app's own API.
+    #[error(
+        "the inspector sends to the lab's listeners, not to safelab's own app and API: pick the HTTP or HTTPS lab and a /lab/… path"
+    )]
     ApiTarget,
     /// The body to send is larger than the inspector sends.
     #[error(
@@ -195,15 +197,9 @@ impl Inspector {
         let destination = self.policy.check(&target)?;
         timeout(EXCHANGE_TIMEOUT, async {
             let address = self.resolve(&target, destination).await?;
+            // The app listener is never a target, so framing goes out as the
+            // learner wrote it: a smuggled second request can only reach the lab.
             let own_listener = self.policy.admit(&target, address)?;
-            // The app listener also serves safelab's API, so there the inspector
-            // frames the request itself: a learner's Content-Length must not let a
-            // second, smuggled request through to /api/.
-            let framing = if own_listener == Some(ListenerId::Http) {
-                wire::RequestFraming::Enforced
-            } else {
-                wire::RequestFraming::AsWritten
-            };
             let method = request.method.trim();
             let bytes = wire::encode_request(
                 method,
@@ -211,7 +207,6 @@ impl Inspector {
                 &target.authority,
                 &request.headers,
                 &request.body,
-                framing,
             )?;
             let head_only = method.eq_ignore_ascii_case("HEAD");
             let lab_peer = own_listener.is_some();

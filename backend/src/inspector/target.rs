@@ -132,8 +132,10 @@ impl TargetPolicy {
     /// Decides whether `target` may be reached, and where to connect. What may be
     /// sent once the address is known is [`Self::admit`]'s to decide.
     pub fn check(&self, target: &Target) -> Result<Destination, InspectorError> {
-        if let Some((id, address)) = self.own_listener(target) {
-            return Ok(Destination::Own(id, address));
+        match self.own_listener(target) {
+            Some((id, _)) if !id.is_lab() => return Err(InspectorError::ApiTarget),
+            Some((id, address)) => return Ok(Destination::Own(id, address)),
+            None => {}
         }
         let allowed = self.allowed.iter().any(|allowed| {
             allowed.host == target.host && allowed.port.is_none_or(|port| port == target.port)
@@ -148,16 +150,17 @@ impl TargetPolicy {
     }
 
     /// The rules for the address `target` resolved to: which own listener it is,
-    /// if any (an allowed name may resolve to one), and never safelab's own API
-    /// there. Only the app listener serves `/api/` today; refusing it on every own
-    /// listener keeps that true if the routers ever change.
+    /// if any (an allowed name may resolve to one), and never the app listener
+    /// nor an `/api/` path there. Only the app listener serves `/api/`; refusing
+    /// the path on every own listener keeps that true if the routers ever change.
     pub fn admit(
         &self,
         target: &Target,
         address: SocketAddr,
     ) -> Result<Option<ListenerId>, InspectorError> {
         let own = self.own_listener_at(address);
-        if own.is_some() && is_api_path(&target.path_and_query) {
+        let app_or_api = own.is_some_and(|id| !id.is_lab() || is_api_path(&target.path_and_query));
+        if app_or_api {
             return Err(InspectorError::ApiTarget);
         }
         Ok(own)
@@ -242,8 +245,9 @@ mod tests {
     fn policy() -> TargetPolicy {
         TargetPolicy::new(
             vec![
-                (ListenerId::Http, "127.0.0.1:7878".parse().expect("addr")),
-                (ListenerId::Https, "127.0.0.1:7879".parse().expect("addr")),
+                (ListenerId::App, "127.0.0.1:7878".parse().expect("addr")),
+                (ListenerId::Http, "127.0.0.1:7879".parse().expect("addr")),
+                (ListenerId::Https, "127.0.0.1:7880".parse().expect("addr")),
             ],
             &["example.test".into(), "api.test:8443".into()],
         )
@@ -278,8 +282,8 @@ mod tests {
     #[test]
     fn own_listeners_are_reachable_by_name_and_address() {
         for url in [
-            "http://127.0.0.1:7878/lab/hello",
-            "https://localhost:7879/lab/hello",
+            "http://127.0.0.1:7879/lab/hello",
+            "https://localhost:7880/lab/hello",
         ] {
             let target = Target::parse(url).expect("parses");
             assert!(
@@ -287,6 +291,19 @@ mod tests {
                 "{url}"
             );
         }
+    }
+
+    #[test]
+    fn the_app_listener_is_never_a_target() {
+        for url in ["http://127.0.0.1:7878/", "http://localhost:7878/lab/hello"] {
+            let target = Target::parse(url).expect("parses");
+            assert!(
+                matches!(policy().check(&target), Err(InspectorError::ApiTarget)),
+                "{url} must be refused"
+            );
+        }
+        let renamed = decide("http://example.test:7878/", "127.0.0.1:7878");
+        assert!(matches!(renamed, Err(InspectorError::ApiTarget)));
     }
 
     #[test]
@@ -324,9 +341,9 @@ mod tests {
     fn a_resolved_address_is_recognised_as_an_own_listener() {
         let policy = policy();
         let at = |text: &str| policy.own_listener_at(text.parse().expect("addr"));
-        assert_eq!(at("127.0.0.1:7878"), Some(ListenerId::Http));
-        assert_eq!(at("127.0.0.2:7879"), Some(ListenerId::Https));
-        assert_eq!(at("[::1]:7878"), Some(ListenerId::Http));
+        assert_eq!(at("127.0.0.1:7879"), Some(ListenerId::Http));
+        assert_eq!(at("127.0.0.2:7880"), Some(ListenerId::Https));
+        assert_eq!(at("[::1]:7879"), Some(ListenerId::Http));
         assert_eq!(at("192.0.2.1:7878"), None);
         assert_eq!(at("127.0.0.1:8080"), None);
     }
@@ -365,21 +382,21 @@ mod tests {
             "/%61pi/exchange",
             "//api/health",
         ] {
-            let refused = decide(&format!("http://127.0.0.1:7878{path}"), "127.0.0.1:7878");
+            let refused = decide(&format!("http://127.0.0.1:7879{path}"), "127.0.0.1:7879");
             assert!(
                 matches!(refused, Err(InspectorError::ApiTarget)),
                 "{path} must be refused"
             );
         }
-        let over_tls = decide("https://localhost:7879/api/exchange", "127.0.0.1:7879");
+        let over_tls = decide("https://localhost:7880/api/exchange", "127.0.0.1:7880");
         assert!(matches!(over_tls, Err(InspectorError::ApiTarget)));
-        let lab = decide("http://127.0.0.1:7878/lab/api-docs", "127.0.0.1:7878");
+        let lab = decide("http://127.0.0.1:7879/lab/api-docs", "127.0.0.1:7879");
         assert_eq!(lab.expect("a lab path"), Some(ListenerId::Http));
     }
 
     #[test]
     fn an_allowed_name_that_resolves_to_an_own_listener_gets_its_rules() {
-        let api = decide("https://example.test:7878/api/exchange", "127.0.0.1:7878");
+        let api = decide("https://example.test:7880/api/exchange", "127.0.0.1:7880");
         assert!(matches!(api, Err(InspectorError::ApiTarget)));
         let outside = decide("https://example.test/api/exchange", "192.0.2.7:443");
         assert_eq!(outside.expect("not an own listener"), None);

@@ -32,21 +32,6 @@ pub struct RawResponse {
     pub first_byte: Option<Instant>,
 }
 
-/// Who decides where the request ends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RequestFraming {
-    /// The learner's `Content-Length`, `Transfer-Encoding` and `Connection` go
-    /// out as written, so framing mistakes (and smuggling) can be studied.
-    AsWritten,
-    /// Exactly one request per connection, framed by the inspector: for a
-    /// listener that also serves safelab's own API.
-    Enforced,
-}
-
-const ENFORCED_FRAMING: &str = "the app listener also serves safelab's own API, so the inspector frames \
-    requests to it itself (Content-Length equal to the body, Connection: close). To experiment with \
-    framing, send to the HTTPS lab listener";
-
 /// Checks a method and headers and lays out the request bytes: request line,
 /// `Host`, the learner's headers, and the headers a client must add.
 pub fn encode_request(
@@ -55,7 +40,6 @@ pub fn encode_request(
     authority: &str,
     headers: &[(String, String)],
     body: &str,
-    framing: RequestFraming,
 ) -> Result<Vec<u8>, InspectorError> {
     if method.is_empty() || !method.bytes().all(is_token_byte) {
         return Err(InspectorError::InvalidMethod(method.to_owned()));
@@ -88,10 +72,6 @@ pub fn encode_request(
             .iter()
             .any(|(name, _)| name.eq_ignore_ascii_case(wanted))
     };
-    if framing == RequestFraming::Enforced {
-        check_enforced_framing(headers, body)?;
-    }
-
     let mut request = format!("{method} {path_and_query} HTTP/1.1\r\n");
     if !has("host") {
         request.push_str(&format!("Host: {authority}\r\n"));
@@ -119,25 +99,6 @@ pub fn encode_request(
     request.push_str("\r\n");
     request.push_str(body);
     Ok(request.into_bytes())
-}
-
-fn check_enforced_framing(headers: &[(String, String)], body: &str) -> Result<(), InspectorError> {
-    for (name, value) in headers {
-        let value = value.trim();
-        let acceptable = match name.to_ascii_lowercase().as_str() {
-            "transfer-encoding" => false,
-            "content-length" => value == body.len().to_string(),
-            "connection" => value.eq_ignore_ascii_case("close"),
-            _ => true,
-        };
-        if !acceptable {
-            return Err(InspectorError::InvalidHeader {
-                name: name.clone(),
-                reason: ENFORCED_FRAMING.to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// `tchar` of RFC 9110: what may appear in a method or header name.
@@ -388,7 +349,6 @@ mod tests {
             "localhost:7878",
             &[("X-Learner".into(), "Ning".into())],
             "",
-            RequestFraming::AsWritten,
         )
         .expect("valid");
         let text = String::from_utf8(bytes).expect("utf-8");
@@ -410,7 +370,6 @@ mod tests {
                 ("Accept".into(), "application/json".into()),
             ],
             "{\"a\":1}",
-            RequestFraming::AsWritten,
         )
         .expect("valid");
         let text = String::from_utf8(bytes).expect("utf-8");
@@ -426,74 +385,34 @@ mod tests {
         path: &str,
         headers: &[(&str, &str)],
         body: &str,
-        framing: RequestFraming,
     ) -> Result<String, InspectorError> {
         let headers: Vec<(String, String)> = headers
             .iter()
             .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
             .collect();
-        encode_request(method, path, "h", &headers, body, framing)
+        encode_request(method, path, "h", &headers, body)
             .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     }
 
     #[test]
     fn header_injection_and_bad_methods_are_refused() {
-        let as_written = RequestFraming::AsWritten;
-        let crlf = encode("GET", "/", &[("X", "a\r\nInjected: yes")], "", as_written);
+        let crlf = encode("GET", "/", &[("X", "a\r\nInjected: yes")], "");
         assert!(matches!(crlf, Err(InspectorError::InvalidHeader { .. })));
-        let spaced_name = encode("GET", "/", &[("Bad Name", "v")], "", as_written);
+        let spaced_name = encode("GET", "/", &[("Bad Name", "v")], "");
         assert!(matches!(
             spaced_name,
             Err(InspectorError::InvalidHeader { .. })
         ));
-        let spaced_method = encode("GE T", "/", &[], "", as_written);
+        let spaced_method = encode("GE T", "/", &[], "");
         assert!(matches!(
             spaced_method,
             Err(InspectorError::InvalidMethod(_))
         ));
-        let spaced_path = encode("GET", "/a b", &[], "", as_written);
+        let spaced_path = encode("GET", "/a b", &[], "");
         assert!(matches!(
             spaced_path,
             Err(InspectorError::InvalidUrl { .. })
         ));
-    }
-
-    #[test]
-    fn enforced_framing_refuses_a_smuggled_second_request() {
-        let smuggled = "POST /api/exchange HTTP/1.1\r\nHost: h\r\n\r\n";
-        let enforced = RequestFraming::Enforced;
-        for headers in [
-            [("Content-Length", "0")],
-            [("Transfer-Encoding", "chunked")],
-            [("Connection", "keep-alive")],
-        ] {
-            let refused = encode("POST", "/lab/hello", &headers, smuggled, enforced);
-            assert!(
-                matches!(refused, Err(InspectorError::InvalidHeader { .. })),
-                "{headers:?}"
-            );
-        }
-        let honest = encode(
-            "POST",
-            "/lab/hello",
-            &[("Content-Length", "3")],
-            "abc",
-            enforced,
-        )
-        .expect("fine");
-        assert!(honest.contains("Content-Length: 3\r\n"), "{honest}");
-        assert!(honest.ends_with("Connection: close\r\n\r\nabc"), "{honest}");
-        let studied = encode(
-            "POST",
-            "/lab/hello",
-            &[("Content-Length", "0")],
-            smuggled,
-            RequestFraming::AsWritten,
-        );
-        assert!(
-            studied.is_ok(),
-            "framing can still be studied on the lab listener"
-        );
     }
 
     #[test]

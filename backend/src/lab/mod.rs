@@ -23,10 +23,10 @@ pub fn routes() -> Router<AppState> {
         .route("/lab/{*rest}", any(no_such_endpoint))
 }
 
-/// The HTTPS listener's answer outside `/lab/`: it serves the lab only.
+/// A lab listener's answer outside `/lab/`: it serves the lab only.
 pub async fn outside_the_lab(uri: Uri) -> impl IntoResponse {
     let error = format!(
-        "{} is not served here: this HTTPS listener serves the lab only (try /lab/hello); the app and its API are on the HTTP listener",
+        "{} is not served here: this listener serves the lab only (GET /lab lists it); the app and its API have a listener of their own",
         uri.path()
     );
     (StatusCode::NOT_FOUND, Json(json!({ "error": error })))

@@ -55,9 +55,11 @@ pub fn RequestBuilder(
     let listener_buttons = lab
         .listeners
         .iter()
+        .filter(|listener| listener.id.is_lab())
         .map(|listener| {
             let base = listener.url.clone();
             let label = match listener.id {
+                ListenerId::App => "app",
                 ListenerId::Http => "HTTP lab",
                 ListenerId::Https => "HTTPS lab",
             };

@@ -120,7 +120,11 @@ pub fn Workbench() -> impl IntoView {
         let base = draft
             .url
             .with_untracked(|url| base_of(url).map(str::to_owned))
-            .filter(|base| lab.listeners.iter().any(|listener| &listener.url == base))
+            .filter(|base| {
+                lab.listeners
+                    .iter()
+                    .any(|listener| listener.id.is_lab() && &listener.url == base)
+            })
             .unwrap_or_else(|| http_base(&lab));
         draft.fill(&press.request, &base);
         problems.0.set(Vec::new());
@@ -278,8 +282,9 @@ fn ExchangeResult(
 
 fn http_base(lab: &LabInfo) -> String {
     lab.listener(ListenerId::Http)
+        .or_else(|| lab.listeners.iter().find(|listener| listener.id.is_lab()))
         .map(|listener| listener.url.clone())
-        .unwrap_or_else(|| window().location().origin().unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn element(id: &str) -> Option<web_sys::HtmlElement> {
