@@ -26,7 +26,36 @@ use crate::{AppState, lessons};
 /// Where index.html wants the server-rendered lesson.
 const LESSON_MARKER: &str = "<!-- safelab:lesson -->";
 
-/// The app's page as served: `index.html` with the first lesson in its shell.
+/// The app's page for every lesson: the one a path names (`/lessons/{id}…`),
+/// else the first lesson's.
+#[derive(Debug, Clone, Default)]
+pub struct AppPages {
+    pages: Vec<(String, AppPage)>,
+}
+
+impl AppPages {
+    /// A page per lesson; empty if the app was not built into this program.
+    pub fn new(lessons: &[Lesson]) -> Self {
+        let pages = lessons
+            .iter()
+            .filter_map(|lesson| Some((lesson.summary.id.clone(), AppPage::new(Some(lesson))?)))
+            .collect();
+        Self { pages }
+    }
+
+    /// The page for `path`: the lesson it names, or the first one.
+    fn for_path(&self, path: &str) -> Option<&AppPage> {
+        let named = path
+            .strip_prefix("lessons/")
+            .map(|rest| rest.split('/').next().unwrap_or_default());
+        named
+            .and_then(|id| self.pages.iter().find(|(lesson, _)| lesson == id))
+            .or_else(|| self.pages.first())
+            .map(|(_, page)| page)
+    }
+}
+
+/// The app's page as served: `index.html` with a lesson in its shell.
 #[derive(Debug, Clone)]
 pub struct AppPage {
     html: Vec<u8>,
@@ -98,7 +127,7 @@ pub async fn serve(
     if looks_like_a_file {
         return (StatusCode::NOT_FOUND, "no such file in the app\n").into_response();
     }
-    match state.page.as_deref() {
+    match state.pages.for_path(path) {
         Some(page) => send_page(page, &request_headers),
         None => (StatusCode::SERVICE_UNAVAILABLE, Html(NOT_BUILT)).into_response(),
     }

@@ -46,9 +46,25 @@ pub enum AppError {
     ApiBodyTooLarge,
     /// No API endpoint has this path.
     #[error(
-        "there is no API endpoint {0}: the API lives under /api/health, /api/lab, /api/lessons and /api/exchange"
+        "there is no API endpoint {0}: the API lives under /api/health, /api/lab, /api/lessons, /api/progress and /api/exchange"
     )]
     NoSuchEndpoint(String),
+    /// A lesson has no script by this name.
+    #[error(
+        "lesson {lesson:?} has no Python script {name:?}: GET /api/lessons/{lesson} lists its scripts"
+    )]
+    ScriptNotFound {
+        /// The lesson's id.
+        lesson: String,
+        /// The name asked for.
+        name: String,
+    },
+    /// A reset was asked for with GET.
+    #[error("a reset changes what is stored, so it takes POST (curl -X POST …)")]
+    UsePost,
+    /// The progress store failed.
+    #[error(transparent)]
+    Progress(#[from] crate::progress::ProgressError),
     /// A lab path was sent to the app listener, which serves none.
     #[error(
         "the lab is not served here: it has listeners of its own, so its deliberately unsafe pages never share an origin with this app. Send it to {0}"
@@ -62,6 +78,9 @@ impl AppError {
             Self::Inspector(error) => error.status_and_code(),
             Self::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             Self::LessonNotFound(_) => (StatusCode::NOT_FOUND, "lesson_not_found"),
+            Self::ScriptNotFound { .. } => (StatusCode::NOT_FOUND, "script_not_found"),
+            Self::Progress(_) => (StatusCode::INTERNAL_SERVER_ERROR, "progress_failed"),
+            Self::UsePost => (StatusCode::METHOD_NOT_ALLOWED, "use_post"),
             Self::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "no_such_endpoint"),
             Self::LabElsewhere(_) => (StatusCode::NOT_FOUND, "lab_elsewhere"),
             Self::ForeignHost(_) => (StatusCode::MISDIRECTED_REQUEST, "foreign_host"),

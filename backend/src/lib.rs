@@ -11,6 +11,7 @@ pub mod config;
 pub mod error;
 pub mod inspector;
 pub mod lessons;
+pub mod progress;
 pub mod received;
 
 mod api;
@@ -43,6 +44,7 @@ pub use error::AppError;
 use inspector::{Inspector, TargetPolicy};
 use lessons::{Addresses, Lessons};
 pub use listen::Limits;
+use progress::{Exercise, LOCAL_LEARNER};
 
 /// How long any one request may take to be answered.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
@@ -51,24 +53,28 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 #[derive(Debug, Clone)]
 pub struct AppState {
     lab: Arc<LabInfo>,
-    page: Option<Arc<assets::AppPage>>,
+    pages: Arc<assets::AppPages>,
     ca_pem: Arc<str>,
     lessons: Arc<Lessons>,
     inspector: Arc<Inspector>,
+    progress: Arc<progress::Store>,
 }
 
 impl AppState {
     /// State for a lab described by `lab`, whose listeners are reached at the
-    /// `own` addresses, with this CA and these extra inspector targets.
+    /// `own` addresses, with this CA, these extra inspector targets and this
+    /// progress store.
     pub fn new(
         ca: &CertificateAuthority,
         lab: LabInfo,
         own: Vec<(ListenerId, SocketAddr)>,
         allow_hosts: &[String],
+        progress: Arc<progress::Store>,
     ) -> Result<Self, StartError> {
-        let lessons = Lessons::load(&Addresses::of(&lab))?;
+        let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
         Ok(Self {
-            page: assets::AppPage::new(lessons.first()).map(Arc::new),
+            progress,
+            pages: Arc::new(assets::AppPages::new(lessons.all())),
             lessons: Arc::new(lessons),
             lab: Arc::new(lab),
             ca_pem: ca.root_pem().into(),
@@ -80,11 +86,26 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Records that the local learner did `exercise`, before the lab answers.
+    /// A failure to record is reported to the person running safelab; the lab
+    /// still answers, because the answer is what the learner is studying.
+    pub(crate) async fn solved(&self, exercise: Exercise) {
+        if let Err(error) = self.progress.solve(LOCAL_LEARNER, exercise).await {
+            eprintln!(
+                "safelab: could not record exercise {}/{} as solved: {error}",
+                exercise.lesson, exercise.id
+            );
+        }
+    }
+}
+
 /// What the app listener serves: the app and the API, nothing of the lab.
 pub fn app(state: AppState) -> Router {
     let app_and_api = Router::new()
         .merge(api::routes())
         .merge(lessons::routes())
+        .merge(progress::api::routes())
         .merge(inspector::routes())
         .fallback(assets::serve)
         .layer(middleware::from_fn(host::require_loopback))
@@ -100,10 +121,11 @@ pub fn app(state: AppState) -> Router {
     with_limits(app_and_api).with_state(state)
 }
 
-/// What the lab listeners (HTTP and HTTPS) serve: the lab and nothing else, so
-/// neither the app nor the inspector's API is reachable through them.
-pub fn lab_app(state: AppState) -> Router {
-    with_limits(lab::routes().fallback(lab::outside_the_lab)).with_state(state)
+/// What a lab listener (`listener`, HTTP or HTTPS) serves: the lab and
+/// nothing else, so neither the app nor the inspector's API is reachable
+/// through it.
+pub fn lab_app(state: AppState, listener: ListenerId) -> Router {
+    with_limits(lab::routes(listener)).with_state(state)
 }
 
 /// The limits every listener shares: small bodies, bounded time.
@@ -155,6 +177,19 @@ pub enum StartError {
     /// The certificate authority could not be loaded or created.
     #[error(transparent)]
     Ca(#[from] ca::CaError),
+    /// The progress database cannot be used.
+    #[error(transparent)]
+    Progress(#[from] progress::ProgressError),
+    /// The data folder cannot be created.
+    #[error(
+        "cannot create the data folder {path} ({source}): pass --data-dir DIR with a folder you can write"
+    )]
+    DataDir {
+        /// The folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: io::Error,
+    },
     /// The embedded lessons are broken (a build defect).
     #[error("this build's lessons are broken ({0}): rebuild from a clean checkout")]
     Lessons(#[from] lessons::LessonError),
@@ -253,7 +288,12 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         https_listener.own(ListenerId::Https),
     ]
     .concat();
-    let state = AppState::new(&ca, lab.clone(), own, &config.allow_hosts)?;
+    std::fs::create_dir_all(&data_dir).map_err(|source| StartError::DataDir {
+        path: data_dir.clone(),
+        source,
+    })?;
+    let store = progress::Store::open(&data_dir.join(progress::FILE_NAME))?;
+    let state = AppState::new(&ca, lab.clone(), own, &config.allow_hosts, Arc::new(store))?;
     let (app_address, http_address, https_address) = (
         app_listener.address,
         http_listener.address,
@@ -269,13 +309,13 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         )),
         tokio::spawn(listen::serve(
             http_listener.sockets,
-            lab_app(state.clone()),
+            lab_app(state.clone(), ListenerId::Http),
             None,
             limits,
         )),
         tokio::spawn(listen::serve(
             https_listener.sockets,
-            lab_app(state),
+            lab_app(state, ListenerId::Https),
             Some(TlsAcceptor::from(Arc::new(tls))),
             limits,
         )),

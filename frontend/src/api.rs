@@ -4,7 +4,9 @@
 use std::fmt;
 
 use gloo_net::http::{Request, Response};
-use safelab_protocol::{ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary};
+use safelab_protocol::{
+    ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary, ResetDone,
+};
 use serde::de::DeserializeOwned;
 
 /// Why a call to the backend failed.
@@ -96,6 +98,20 @@ pub async fn exchange(request: &ExchangeRequest) -> Result<Exchange, Error> {
     let response = Request::post("/api/exchange")
         .json(request)
         .map_err(|error| Error::Unexpected(error.to_string()))?
+        .send()
+        .await
+        .map_err(|error| Error::Network(error.to_string()))?;
+    read(response).await
+}
+
+/// Forgets the progress and restores the lab state of one lesson, or of every
+/// lesson with `None`.
+pub async fn reset(lesson: Option<&str>) -> Result<ResetDone, Error> {
+    let path = match lesson {
+        Some(id) => format!("/api/progress/{id}/reset"),
+        None => "/api/progress/reset".to_owned(),
+    };
+    let response = Request::post(&path)
         .send()
         .await
         .map_err(|error| Error::Network(error.to_string()))?;

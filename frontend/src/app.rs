@@ -1,11 +1,16 @@
 //! The root component.
 
 use leptos::prelude::*;
+use leptos_router::components::Router;
 
 use crate::pages::workbench::Workbench;
 
 /// The whole app.
 #[component]
 pub fn App() -> impl IntoView {
-    view! { <Workbench /> }
+    view! {
+        <Router>
+            <Workbench />
+        </Router>
+    }
 }

@@ -8,6 +8,7 @@ mod components;
 mod draft;
 mod explain;
 mod pages;
+mod progress;
 mod shell;
 mod snippets;
 

@@ -219,6 +219,92 @@ pub enum CertificateSource {
     TrustStore,
 }
 
+/// Answer of `GET /api/progress`, and of each `progress` event of
+/// `GET /api/progress/events`: every lesson with its exercises.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Progress {
+    /// Every lesson, in curriculum order.
+    pub lessons: Vec<LessonProgress>,
+}
+
+impl Progress {
+    /// One lesson's progress by id.
+    pub fn lesson(&self, id: &str) -> Option<&LessonProgress> {
+        self.lessons.iter().find(|lesson| lesson.id == id)
+    }
+}
+
+/// One lesson's exercises and which of them are solved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonProgress {
+    /// The lesson's id.
+    pub id: String,
+    /// How many of its exercises are solved.
+    pub solved: u32,
+    /// Its exercises, in reading order.
+    pub exercises: Vec<ExerciseProgress>,
+}
+
+/// One exercise and whether it is solved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciseProgress {
+    /// The exercise's id within its lesson.
+    pub id: String,
+    /// Its title.
+    pub title: String,
+    /// When the lab saw it done (RFC 3339, UTC); `None` while unsolved.
+    pub solved_at: Option<String>,
+}
+
+impl ExerciseProgress {
+    /// Whether the lab has seen this exercise done.
+    pub fn is_solved(&self) -> bool {
+        self.solved_at.is_some()
+    }
+}
+
+/// Answer of `POST /api/progress/reset` and `POST /api/progress/{lesson}/reset`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResetDone {
+    /// The lessons whose progress and lab state were restored.
+    pub lessons: Vec<String>,
+    /// How many solved exercises were forgotten.
+    pub forgotten: u32,
+}
+
+/// Which side of an insecure/secure pair a lab endpoint is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Twin {
+    /// Vulnerable on purpose, under `/lab/insecure/…`.
+    Insecure,
+    /// The fixed version with the same routes, under `/lab/secure/…`.
+    Secure,
+}
+
+/// One endpoint of the lab, as `GET /lab` lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabEndpoint {
+    /// The lesson it belongs to.
+    pub lesson: String,
+    /// The method it answers (`GET`), or `ANY`.
+    pub method: String,
+    /// The route, with `{name}` for one path segment and `{*name}` for the rest
+    /// of the path (`/lab/insecure/files/{*path}`).
+    pub path: String,
+    /// Which twin it is; `None` for an endpoint that is neither.
+    pub twin: Option<Twin>,
+    /// One line: what it answers.
+    pub summary: String,
+}
+
+/// Answer of `GET /lab` on every lab listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabIndex {
+    /// Every lab endpoint.
+    pub endpoints: Vec<LabEndpoint>,
+}
+
 /// Every error the API returns has this body, with a fitting status code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiError {
@@ -247,11 +333,54 @@ pub struct Lesson {
     /// The lesson's entry in the table of contents.
     #[serde(flatten)]
     pub summary: LessonSummary,
-    /// The lesson's content, in reading order.
+    /// The lesson's content, in reading order: objectives first, key points last.
     pub blocks: Vec<LessonBlock>,
+    /// The lesson's Python exercise scripts, by file name (`traversal.py`),
+    /// downloadable from `GET /api/lessons/{id}/python/{name}`.
+    #[serde(default)]
+    pub scripts: Vec<String>,
 }
 
-/// A piece of a lesson: prose, a code sample, or a request the learner can try.
+impl Lesson {
+    /// Every challenge of the lesson, in reading order.
+    pub fn challenges(&self) -> Vec<&LessonChallenge> {
+        self.all_blocks()
+            .into_iter()
+            .filter_map(|block| match block {
+                LessonBlock::Challenge(challenge) => Some(challenge),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Every block of the lesson in reading order, with the blocks inside
+    /// asides and challenges (task, hint, solution) right after their box.
+    pub fn all_blocks(&self) -> Vec<&LessonBlock> {
+        let mut found = Vec::new();
+        collect_blocks(&self.blocks, &mut found);
+        found
+    }
+}
+
+fn collect_blocks<'a>(blocks: &'a [LessonBlock], found: &mut Vec<&'a LessonBlock>) {
+    for block in blocks {
+        found.push(block);
+        match block {
+            LessonBlock::Aside(aside) => collect_blocks(&aside.blocks, found),
+            LessonBlock::Challenge(challenge) => {
+                collect_blocks(&challenge.task, found);
+                if let Some(hint) = &challenge.hint {
+                    collect_blocks(hint, found);
+                }
+                collect_blocks(&challenge.solution, found);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A piece of a lesson: prose, a code sample, a request the learner can try, a
+/// box set apart, or a challenge.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum LessonBlock {
@@ -264,6 +393,61 @@ pub enum LessonBlock {
     Code(LessonCode),
     /// A request with a "Try it" control that fills the request builder.
     Request(LessonRequest),
+    /// Objectives, key points or a callout: blocks set apart in a box.
+    Aside(LessonAside),
+    /// An exercise the lab checks: solved when the server sees it done.
+    Challenge(LessonChallenge),
+}
+
+/// Which kind of box an [`LessonAside`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AsideKind {
+    /// What the learner will be able to do (the lesson's first block).
+    Objectives,
+    /// What to remember (the lesson's last block).
+    Keypoints,
+    /// A note beside the main line of the lesson.
+    Callout,
+}
+
+impl AsideKind {
+    /// The box's heading.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Self::Objectives => "In this lesson you will",
+            Self::Keypoints => "Key points",
+            Self::Callout => "Note",
+        }
+    }
+}
+
+/// A box of blocks set apart from the lesson's main line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonAside {
+    /// Objectives, key points or a callout.
+    pub aside: AsideKind,
+    /// What the box holds.
+    pub blocks: Vec<LessonBlock>,
+}
+
+/// An exercise declared in a lesson: a task the lab's own handlers recognise as
+/// done, whichever client sent the request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonChallenge {
+    /// Stable id within the lesson, used in URLs and in `/api/progress`
+    /// (`read-passwd`).
+    pub id: String,
+    /// Position among the lesson's challenges, from 1 ("challenge 3").
+    pub number: u32,
+    /// The challenge's title.
+    pub title: String,
+    /// What to do.
+    pub task: Vec<LessonBlock>,
+    /// A nudge, shown collapsed; `None` when the lesson gives none.
+    pub hint: Option<Vec<LessonBlock>>,
+    /// One way to do it, shown collapsed.
+    pub solution: Vec<LessonBlock>,
 }
 
 /// A code sample in a lesson.

@@ -1,5 +1,6 @@
-//! Lesson 1, "How the web works": every lab endpoint answers the same over the
-//! app listener (HTTP) and the lab's HTTPS listener.
+//! Lesson `basics`, "How the web works": every lab endpoint answers the same
+//! over the lab's HTTP and HTTPS listeners, and its challenges are solved by
+//! what the lab sees.
 
 use safelab_tests::{Lab, get_json, raw_exchange};
 
@@ -179,8 +180,8 @@ async fn api_health_lab_and_ca() {
 async fn lessons_are_served_with_try_it_requests() {
     let lab = Lab::start().await;
     let list = get_json(&lab.app("/api/lessons")).await;
-    assert_eq!(list[0]["id"], "http-basics");
-    let lesson = get_json(&lab.app("/api/lessons/http-basics")).await;
+    assert_eq!(list[0]["id"], "basics");
+    let lesson = get_json(&lab.app("/api/lessons/basics")).await;
     assert_eq!(lesson["title"], "How the web works");
     let blocks = lesson["blocks"].as_array().expect("blocks");
     assert!(
@@ -443,4 +444,61 @@ async fn the_app_listener_serves_nothing_of_the_lab() {
         let outside = reqwest::get(lab.http(path)).await.expect("answers");
         assert_eq!(outside.status(), 404, "the lab listener serves no {path}");
     }
+}
+
+/// The lesson's challenges are solved by what the lab sees, whichever client
+/// sent it: the builder, a raw socket, any HTTP library.
+#[tokio::test]
+async fn each_challenge_is_solved_by_what_the_lab_sees_from_any_client() {
+    let lab = Lab::start().await;
+    assert!(lab.solved("basics").await.is_empty());
+    // Asking for nothing in particular solves nothing.
+    for path in [
+        "/lab/headers",
+        "/lab/admissions",
+        "/lab/data.json",
+        "/lab/hello",
+    ] {
+        reqwest::get(lab.http(path)).await.expect("answers");
+    }
+    let python_over_http = reqwest::Client::builder()
+        .user_agent("python-requests/2.34.2")
+        .build()
+        .expect("client");
+    python_over_http
+        .get(lab.http("/lab/hello"))
+        .send()
+        .await
+        .expect("answers");
+    assert!(lab.solved("basics").await.is_empty());
+
+    // The builder, a raw socket, and another HTTP client.
+    let (status, _) = lab
+        .exchange(serde_json::json!({
+            "method": "GET", "url": lab.https("/lab/headers"), "headers": [["X-Project", "admissions"]],
+        }))
+        .await;
+    assert_eq!(status, 200);
+    raw_exchange(
+        lab.running.http_address,
+        b"GET /lab/admissions HTTP/1.1\r\nHost: x\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    reqwest::Client::new()
+        .get(lab.http("/lab/data.json"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(
+        lab.solved("basics").await,
+        ["compressed", "ask-for-json", "custom-header"]
+    );
+    lab.trusting_client()
+        .get(lab.https("/lab/hello"))
+        .header("User-Agent", "python-requests/2.34.2")
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(lab.solved("basics").await.len(), 4);
 }

@@ -6,5 +6,5 @@ mod browser;
 mod certificates;
 mod hardening;
 mod inspector;
+mod lessons;
 mod program;
-mod python;

@@ -53,7 +53,7 @@ async fn the_release_binary_runs_alone_from_an_empty_folder() {
     );
     // The page arrives with lesson 1 in it, painted before the app runs.
     assert!(
-        index.contains(">How the web works</h1>") && index.contains("data-lesson=\"http-basics\""),
+        index.contains(">How the web works</h1>") && index.contains("data-lesson=\"basics\""),
         "{index}"
     );
     let script = index
@@ -78,7 +78,7 @@ async fn the_release_binary_runs_alone_from_an_empty_folder() {
         .json()
         .await
         .expect("JSON");
-    assert_eq!(lessons[0]["id"], "http-basics");
+    assert_eq!(lessons[0]["id"], "basics");
 
     let ca = std::fs::read(data.join("ca/ca.pem")).expect("the CA was created in --data-dir");
     let client = reqwest::Client::builder()

@@ -12,6 +12,7 @@ use tempfile::TempDir;
 
 pub mod browser;
 pub mod program;
+pub mod python;
 
 /// How long any poll may wait before the test fails.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -74,6 +75,37 @@ impl Lab {
             .resolve("localhost", self.running.https_address)
             .build()
             .expect("client builds")
+    }
+
+    /// The learner's progress, as `GET /api/progress` reports it.
+    pub async fn progress(&self) -> safelab_protocol::Progress {
+        serde_json::from_value(get_json(&self.app("/api/progress")).await)
+            .expect("/api/progress matches the protocol")
+    }
+
+    /// The ids of `lesson`'s solved exercises, in the lesson's order.
+    pub async fn solved(&self, lesson: &str) -> Vec<String> {
+        self.progress()
+            .await
+            .lesson(lesson)
+            .unwrap_or_else(|| panic!("/api/progress lists no lesson {lesson}"))
+            .exercises
+            .iter()
+            .filter(|exercise| exercise.is_solved())
+            .map(|exercise| exercise.id.clone())
+            .collect()
+    }
+
+    /// Polls until the lab has seen `exercise` of `lesson` done.
+    pub async fn wait_until_solved(&self, lesson: &str, exercise: &str) {
+        poll(&format!("{lesson}/{exercise} to be solved"), || async {
+            self.solved(lesson)
+                .await
+                .iter()
+                .any(|id| id == exercise)
+                .then_some(())
+        })
+        .await;
     }
 
     /// POSTs `body` to `/api/exchange`; returns the status and the JSON answer.

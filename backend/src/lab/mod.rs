@@ -1,41 +1,155 @@
 //! The lab: the endpoints lessons send requests to, on every lab listener.
 //!
-//! One module per lesson. Where a lesson teaches a vulnerability, its module holds
-//! `insecure.rs` and `secure.rs` with the same routes under `/lab/insecure/…` and
-//! `/lab/secure/…`, so one edit of the URL switches between them. Every handler
-//! works on lab resources only, never on the host's files, processes or network.
+//! One module per lesson, named by the lesson's id. Where a lesson teaches a
+//! vulnerability, its module holds `insecure.rs` and `secure.rs` with the same
+//! routes under `/lab/insecure/…` and `/lab/secure/…`, so one edit of the URL
+//! switches between them. Every handler works on lab resources only, never on
+//! the host's files, processes or network.
+//!
+//! Each module describes itself as a [`LessonLab`]: its endpoints (listed by
+//! `GET /lab`), the exercises its handlers detect, and its routes.
 
 mod basics;
 
+use axum::extract::Extension;
 use axum::http::{StatusCode, Uri};
 use axum::response::IntoResponse;
-use axum::routing::any;
+use axum::routing::{any, get};
 use axum::{Json, Router};
+use safelab_protocol::{LabEndpoint, LabIndex, ListenerId, Twin};
 use serde_json::json;
 
 use crate::AppState;
+use crate::progress::Exercise;
 
-/// Every lab route, merged, with a real 404 for unknown lab paths (the app's
-/// own fallback would answer them with its page and a 200).
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .merge(basics::routes())
-        .route("/lab/{*rest}", any(no_such_endpoint))
+/// One endpoint of a lesson's lab, as `GET /lab` lists it.
+#[derive(Debug, Clone, Copy)]
+pub struct Endpoint {
+    /// The method it answers, or `ANY`.
+    pub method: &'static str,
+    /// Its route (`/lab/status/{code}`).
+    pub path: &'static str,
+    /// Which twin it is, if it is one.
+    pub twin: Option<Twin>,
+    /// One line: what it answers.
+    pub summary: &'static str,
 }
 
-/// A lab listener's answer outside `/lab/`: it serves the lab only.
-pub async fn outside_the_lab(uri: Uri) -> impl IntoResponse {
-    let error = format!(
-        "{} is not served here: this listener serves the lab only (GET /lab lists it); the app and its API have a listener of their own",
-        uri.path()
-    );
-    (StatusCode::NOT_FOUND, Json(json!({ "error": error })))
+/// A lesson's part of the lab.
+pub struct LessonLab {
+    /// The lesson's id.
+    pub lesson: &'static str,
+    /// Its endpoints.
+    pub endpoints: &'static [Endpoint],
+    /// The exercises its handlers detect.
+    pub exercises: &'static [Exercise],
+    /// Its routes.
+    pub routes: fn() -> Router<AppState>,
 }
 
+/// Every lesson's lab, in curriculum order.
+const LABS: &[&LessonLab] = &[&basics::LAB];
+
+/// Every exercise some lab handler detects.
+pub fn exercises() -> Vec<Exercise> {
+    LABS.iter()
+        .flat_map(|lab| lab.exercises.iter().copied())
+        .collect()
+}
+
+/// What `GET /lab` answers: every endpoint with its lesson.
+pub fn index() -> LabIndex {
+    let listed = |lab: &LessonLab| {
+        lab.endpoints
+            .iter()
+            .map(|endpoint| LabEndpoint {
+                lesson: lab.lesson.to_owned(),
+                method: endpoint.method.to_owned(),
+                path: endpoint.path.to_owned(),
+                twin: endpoint.twin,
+                summary: endpoint.summary.to_owned(),
+            })
+            .collect::<Vec<_>>()
+    };
+    LabIndex {
+        endpoints: LABS.iter().flat_map(|lab| listed(lab)).collect(),
+    }
+}
+
+/// Every lab route of the listener `listener`, merged, with `GET /lab` and a
+/// real 404 for unknown lab paths. Handlers can ask which listener a request
+/// arrived on (`Extension<ListenerId>`).
+pub fn routes(listener: ListenerId) -> Router<AppState> {
+    let mut router = Router::new()
+        .route("/lab", get(list))
+        .route("/lab/", get(list))
+        .route("/lab/{*rest}", any(no_such_endpoint));
+    for lab in LABS {
+        router = router.merge((lab.routes)());
+    }
+    router.fallback(outside_the_lab).layer(Extension(listener))
+}
+
+async fn list() -> Json<LabIndex> {
+    Json(index())
+}
+
+/// The answer of an unknown `/lab/…` path. The marker extension lets the lesson
+/// validator tell "no such endpoint" from an endpoint's own 404.
 async fn no_such_endpoint(uri: Uri) -> impl IntoResponse {
     let error = format!(
         "there is no lab endpoint {}: GET /lab lists them",
         uri.path()
     );
-    (StatusCode::NOT_FOUND, Json(json!({ "error": error })))
+    (
+        StatusCode::NOT_FOUND,
+        Extension(NoSuchEndpoint),
+        Json(json!({ "error": error })),
+    )
+}
+
+/// Marks the answer of a path no lab endpoint serves.
+#[derive(Debug, Clone, Copy)]
+pub struct NoSuchEndpoint;
+
+/// A lab listener's answer outside `/lab/`: it serves the lab only.
+async fn outside_the_lab(uri: Uri) -> impl IntoResponse {
+    let error = format!(
+        "{} is not served here: this listener serves the lab only (GET /lab lists it); the app and its API have a listener of their own",
+        uri.path()
+    );
+    (
+        StatusCode::NOT_FOUND,
+        Extension(NoSuchEndpoint),
+        Json(json!({ "error": error })),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::*;
+
+    #[test]
+    fn lesson_ids_name_their_lab_and_exercise_ids_are_unique() {
+        let mut seen = HashSet::new();
+        for exercise in exercises() {
+            assert!(seen.insert(exercise), "{exercise:?} is declared twice");
+        }
+        for lab in LABS {
+            assert!(
+                lab.exercises
+                    .iter()
+                    .all(|exercise| exercise.lesson == lab.lesson),
+                "{} detects another lesson's exercise",
+                lab.lesson
+            );
+            assert!(
+                lab.endpoints
+                    .iter()
+                    .all(|endpoint| endpoint.path.starts_with("/lab/"))
+            );
+        }
+    }
 }

@@ -1,11 +1,16 @@
-//! A lesson: its prose, its code samples, and a "Try it" button on each of its
-//! requests.
+//! A lesson: its objectives, prose, code samples, "Try it" requests,
+//! challenges and key points, and its Python scripts to download.
+
+use std::cell::Cell;
+use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
 use safelab_protocol::{Lesson, LessonBlock, LessonRequest};
 
+use crate::components::challenge::Challenge;
 use crate::components::code_sample::CodeSample;
+use crate::progress::LiveProgress;
 
 /// A "Try it" press: the request, and the id of the button that was pressed
 /// (so the learner can be taken back to it).
@@ -17,6 +22,19 @@ pub struct TryPress {
     pub button_id: String,
 }
 
+/// What every block of a lesson may need while it is drawn.
+#[derive(Clone)]
+pub struct BlockContext {
+    /// The lesson's id.
+    pub lesson: String,
+    /// Called when a "Try it" button is pressed.
+    pub on_try: Callback<TryPress>,
+    /// The learner's progress.
+    pub progress: LiveProgress,
+    /// Numbers the "Try it" buttons in reading order (`try-1`, `try-2`…).
+    requests: Rc<Cell<u32>>,
+}
+
 /// Shows one lesson.
 #[component]
 pub fn LessonView(
@@ -24,25 +42,38 @@ pub fn LessonView(
     lesson: Lesson,
     /// Called when a "Try it" button is pressed.
     on_try: Callback<TryPress>,
+    /// The learner's progress, to mark solved challenges.
+    progress: LiveProgress,
 ) -> impl IntoView {
-    let mut requests = 0;
-    let blocks = lesson
-        .blocks
-        .into_iter()
-        .map(|block| match block {
-            // The HTML was rendered by the backend from safelab's own lesson
-            // files, with any raw HTML in them escaped.
-            LessonBlock::Prose { html } => {
-                view! { <div class="prose" inner_html=html></div> }.into_any()
-            }
-            LessonBlock::Code(code) => view! { <CodeSample code /> }.into_any(),
-            LessonBlock::Request(request) => {
-                requests += 1;
-                let button_id = format!("try-{requests}");
-                view! { <TryIt request button_id on_try /> }.into_any()
-            }
-        })
-        .collect_view();
+    let context = BlockContext {
+        lesson: lesson.summary.id.clone(),
+        on_try,
+        progress,
+        requests: Rc::new(Cell::new(0)),
+    };
+    let blocks = blocks_view(lesson.blocks, &context);
+    let id = lesson.summary.id.clone();
+    let scripts = (!lesson.scripts.is_empty()).then(|| {
+        let links = lesson
+            .scripts
+            .into_iter()
+            .map(|name| {
+                let href = format!("/api/lessons/{id}/python/{name}");
+                view! { <li><a href=href download=name.clone()><code>{name.clone()}</code></a></li> }
+            })
+            .collect_view();
+        view! {
+            <section class="scripts" aria-labelledby="scripts-title">
+                <h2 id="scripts-title">"The lesson in Python"</h2>
+                <p>
+                    "Scripts that do this lesson's challenges with "<code>"requests"</code>
+                    ", with your safelab's addresses already in them. Save them next to "
+                    <code>"safelab-ca.pem"</code>" and run them with "<code>"python"</code>"."
+                </p>
+                <ul>{links}</ul>
+            </section>
+        }
+    });
     view! {
         <article class="lesson" aria-labelledby="lesson-title">
             <p class="lesson-number">"Lesson " {lesson.summary.number}</p>
@@ -53,7 +84,52 @@ pub fn LessonView(
             </h1>
             <p class="lesson-summary">{lesson.summary.summary}</p>
             {blocks}
+            {scripts}
         </article>
+    }
+}
+
+/// Draws `blocks` in order.
+pub fn blocks_view(blocks: Vec<LessonBlock>, context: &BlockContext) -> AnyView {
+    blocks
+        .into_iter()
+        .map(|block| block_view(block, context))
+        .collect_view()
+        .into_any()
+}
+
+fn block_view(block: LessonBlock, context: &BlockContext) -> AnyView {
+    match block {
+        // The HTML was rendered by the backend from safelab's own lesson
+        // files, with any raw HTML in them escaped.
+        LessonBlock::Prose { html } => {
+            view! { <div class="prose" inner_html=html></div> }.into_any()
+        }
+        LessonBlock::Code(code) => view! { <CodeSample code /> }.into_any(),
+        LessonBlock::Request(request) => {
+            let number = context.requests.get() + 1;
+            context.requests.set(number);
+            let button_id = format!("try-{number}");
+            view! { <TryIt request button_id on_try=context.on_try /> }.into_any()
+        }
+        LessonBlock::Aside(aside) => {
+            let class = match aside.aside {
+                safelab_protocol::AsideKind::Objectives => "aside objectives",
+                safelab_protocol::AsideKind::Keypoints => "aside keypoints",
+                safelab_protocol::AsideKind::Callout => "aside callout",
+            };
+            let heading = aside.aside.heading();
+            view! {
+                <aside class=class>
+                    <h2>{heading}</h2>
+                    {blocks_view(aside.blocks, context)}
+                </aside>
+            }
+            .into_any()
+        }
+        LessonBlock::Challenge(challenge) => {
+            view! { <Challenge challenge context=context.clone() /> }.into_any()
+        }
     }
 }
 

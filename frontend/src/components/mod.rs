@@ -1,8 +1,10 @@
 //! Reusable components, one per file.
 
+pub mod challenge;
 pub mod code_sample;
 pub mod copy_snippets;
 pub mod lesson_view;
+pub mod progress_controls;
 pub mod projection_toggle;
 pub mod request_builder;
 pub mod response_view;

@@ -1,3 +1,4 @@
 //! Pages, one per file.
 
+pub mod lesson;
 pub mod workbench;

@@ -6,60 +6,34 @@
 //! in the lesson.
 
 use leptos::prelude::*;
+use leptos_router::NavigateOptions;
+use leptos_router::components::{A, Route, Routes};
+use leptos_router::hooks::use_navigate;
+use leptos_router::path;
 use safelab_protocol::{Exchange, ExchangeRequest, LabInfo, LessonSummary, ListenerId};
 use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::components::copy_snippets::CopySnippets;
-use crate::components::lesson_view::{LessonView, TryPress};
+use crate::components::lesson_view::TryPress;
 use crate::components::projection_toggle::ProjectionToggle;
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
 use crate::draft::{Draft, Field, Problem, base_of};
+use crate::pages::lesson::{LessonPage, LessonTools};
+use crate::progress::LiveProgress;
 use crate::shell;
 
 /// One send: the request as it went out, and what came of it.
 type Outcome = (ExchangeRequest, Result<Exchange, api::Error>);
 
-/// The app's one page.
+/// The app's one page: the routed lesson beside the request builder, which
+/// stays as it is while the learner moves between lessons.
 #[component]
 pub fn Workbench() -> impl IntoView {
     let lab = LocalResource::new(api::lab);
     let lessons = LocalResource::new(api::lessons);
-    // The lesson the page's shell shows is fetched at once, beside the list.
-    let chosen = RwSignal::new(shell::lesson_id());
-    let current_id = Memo::new(move |_| {
-        chosen.get().or_else(|| {
-            lessons
-                .get()
-                .and_then(Result::ok)
-                .and_then(|list| list.first().map(|lesson| lesson.id.clone()))
-        })
-    });
-    let lesson = LocalResource::new(move || {
-        let id = current_id.get();
-        // `None` with the list still on its way means "not known yet", not
-        // "no lessons": wait for the list rather than say there are none. (The
-        // list is read only then, so its arrival does not fetch a known lesson
-        // again.)
-        let list = if id.is_none() { lessons.get() } else { None };
-        async move {
-            match (id, list) {
-                (Some(id), _) => api::lesson(&id).await.map(Some),
-                (None, Some(Ok(_))) => Ok(None),
-                (None, Some(Err(error))) => Err(error),
-                (None, None) => std::future::pending().await,
-            }
-        }
-    });
-
-    // The shell painted this lesson already; the app takes its place once it
-    // has the lesson too (or knows it cannot have it), so nothing flickers.
-    Effect::new(move || {
-        if lesson.with(Option::is_some) {
-            shell::take_over();
-        }
-    });
+    let progress = LiveProgress::subscribe();
 
     let draft = Draft::new(String::new());
     Effect::new(move || {
@@ -148,6 +122,7 @@ pub fn Workbench() -> impl IntoView {
         }
     };
     let current_request = Memo::new(move |_| draft.values().to_request());
+    provide_context(LessonTools { on_try, progress });
 
     view! {
         <a class="skip-link" href="#builder-title">"Skip to the request builder"</a>
@@ -155,7 +130,7 @@ pub fn Workbench() -> impl IntoView {
             <span class="brand">"safelab"</span>
             <nav aria-label="Lessons">
                 {move || lessons.get().map(|result| match result {
-                    Ok(list) => view! { <LessonNav list chosen current_id /> }.into_any(),
+                    Ok(list) => view! { <LessonNav list progress /> }.into_any(),
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
             </nav>
@@ -164,12 +139,10 @@ pub fn Workbench() -> impl IntoView {
         </header>
         <main class="workbench">
             <section class="lesson-pane" aria-label="Lesson">
-                {move || match lesson.get() {
-                    None => view! { <p class="loading">"Loading the lesson…"</p> }.into_any(),
-                    Some(Ok(Some(lesson))) => view! { <LessonView lesson on_try /> }.into_any(),
-                    Some(Ok(None)) => view! { <p>"No lessons are installed."</p> }.into_any(),
-                    Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
-                }}
+                <Routes fallback=|| view! { <NoSuchPage /> }>
+                    <Route path=path!("/") view=move || view! { <FirstLesson lessons /> } />
+                    <Route path=path!("/lessons/:lesson/:exercise?") view=LessonPage />
+                </Routes>
             </section>
             <section class="lab-pane" aria-labelledby="builder-title">
                 {move || last_try.get().map(|_| view! {
@@ -192,36 +165,82 @@ pub fn Workbench() -> impl IntoView {
     }
 }
 
-/// The lesson list.
+/// The lesson list, each lesson with how many of its challenges are solved.
 #[component]
 fn LessonNav(
     /// Every lesson.
     list: Vec<LessonSummary>,
-    /// The lesson the learner picked, if any.
-    chosen: RwSignal<Option<String>>,
-    /// The lesson shown.
-    current_id: Memo<Option<String>>,
+    /// The learner's progress.
+    progress: LiveProgress,
 ) -> impl IntoView {
     list.into_iter()
         .map(|summary| {
+            let href = format!("/lessons/{}", summary.id);
             let id = summary.id.clone();
-            let is_current = {
-                let id = id.clone();
-                move || current_id.get().as_deref() == Some(id.as_str())
+            let count = move || {
+                progress
+                    .counts(&id)
+                    .filter(|(_, total)| *total > 0)
+                    .map(|(solved, total)| {
+                        view! {
+                            <span
+                                class="lesson-count"
+                                class:complete=solved as usize == total
+                                aria-label=format!("{solved} of {total} challenges solved")
+                            >
+                                {format!("{solved}/{total}")}
+                            </span>
+                        }
+                    })
             };
             view! {
-                <button
-                    type="button"
-                    class="lesson-link"
-                    title=summary.summary
-                    aria-current=move || if is_current() { "page" } else { "false" }
-                    on:click=move |_| chosen.set(Some(id.clone()))
-                >
+                <A href=href attr:class="lesson-link" attr:title=summary.summary>
                     {format!("{}. {}", summary.number, summary.title)}
-                </button>
+                    " "
+                    {count}
+                </A>
             }
         })
         .collect_view()
+}
+
+/// `/`: shows the first lesson (the one the page's shell already painted).
+#[component]
+fn FirstLesson(
+    /// The lesson list, for when the shell names no lesson.
+    lessons: LocalResource<Result<Vec<LessonSummary>, api::Error>>,
+) -> impl IntoView {
+    let navigate = use_navigate();
+    Effect::new(move || {
+        let first = shell::lesson_id().or_else(|| {
+            lessons
+                .get()
+                .and_then(Result::ok)
+                .and_then(|list| list.first().map(|lesson| lesson.id.clone()))
+        });
+        if let Some(id) = first {
+            navigate(
+                &format!("/lessons/{id}"),
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    });
+    view! { <p class="loading">"Loading the lesson…"</p> }
+}
+
+/// Any path the app does not know.
+#[component]
+fn NoSuchPage() -> impl IntoView {
+    shell::take_over();
+    view! {
+        <div class="error" role="alert">
+            <h1>"There is no such page"</h1>
+            <p>"Pick a lesson above, or start from "<A href="/">"the first lesson"</A>"."</p>
+        </div>
+    }
 }
 
 /// The latest exchange, or why it failed, or a hint before the first one. When
@@ -287,13 +306,13 @@ fn http_base(lab: &LabInfo) -> String {
         .unwrap_or_default()
 }
 
-fn element(id: &str) -> Option<web_sys::HtmlElement> {
+pub(crate) fn element(id: &str) -> Option<web_sys::HtmlElement> {
     document()
         .get_element_by_id(id)
         .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok())
 }
 
-fn focus(id: &str) {
+pub(crate) fn focus(id: &str) {
     if let Some(element) = element(id) {
         let _ = element.focus();
     }
@@ -301,7 +320,7 @@ fn focus(id: &str) {
 
 /// Scrolls whatever needs scrolling (the page on a phone, a pane on a wide
 /// screen) so the element with `id` is in view.
-fn scroll_into_view(id: &str, block: web_sys::ScrollLogicalPosition) {
+pub(crate) fn scroll_into_view(id: &str, block: web_sys::ScrollLogicalPosition) {
     if let Some(element) = element(id) {
         let options = web_sys::ScrollIntoViewOptions::new();
         options.set_block(block);

@@ -1,9 +1,12 @@
-//! Lesson 1, "How the web works": plain endpoints that show the parts of an HTTP
-//! exchange. Nothing here is insecure; these are the shapes later lessons break.
+//! Lesson `basics`, "How the web works": plain endpoints that show the parts of
+//! an HTTP exchange. Nothing here is insecure; these are the shapes later
+//! lessons break. Its challenges are solved by what a request asked for: a
+//! header of the learner's own, JSON by `Accept`, a compressed answer, and
+//! HTTPS from Python.
 
 use std::io::Write;
 
-use axum::extract::{Path, Request};
+use axum::extract::{Extension, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{any, get};
@@ -11,20 +14,97 @@ use axum::{Json, Router};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use hyper::ext::ReasonPhrase;
+use safelab_protocol::ListenerId;
 use serde_json::json;
 
+use super::{Endpoint, LessonLab};
 use crate::AppState;
 use crate::negotiation;
+use crate::progress::Exercise;
 use crate::received::ReceivedHead;
+
+/// The lesson's id.
+const LESSON: &str = "basics";
+
+/// A header the learner made up arrived at the echo.
+const CUSTOM_HEADER: Exercise = Exercise {
+    lesson: LESSON,
+    id: "custom-header",
+};
+/// `/lab/admissions` answered JSON because `Accept` asked for it.
+const ASK_FOR_JSON: Exercise = Exercise {
+    lesson: LESSON,
+    id: "ask-for-json",
+};
+/// `/lab/data.json` travelled gzip-compressed because the client allowed it.
+const COMPRESSED: Exercise = Exercise {
+    lesson: LESSON,
+    id: "compressed",
+};
+/// Python `requests` completed an HTTPS request to the lab (which it does by
+/// default only when it verified the chain: `verify="safelab-ca.pem"`).
+const HTTPS_FROM_PYTHON: Exercise = Exercise {
+    lesson: LESSON,
+    id: "https-from-python",
+};
+
+/// The lesson's part of the lab.
+pub const LAB: LessonLab = LessonLab {
+    lesson: LESSON,
+    endpoints: &[
+        Endpoint {
+            method: "GET",
+            path: "/lab/hello",
+            twin: None,
+            summary: "plain text",
+        },
+        Endpoint {
+            method: "GET",
+            path: "/lab/data.json",
+            twin: None,
+            summary: "JSON: a small synthetic data set; gzip-compressed if you send Accept-Encoding: gzip",
+        },
+        Endpoint {
+            method: "GET",
+            path: "/lab/admissions",
+            twin: None,
+            summary: "the same data as HTML, JSON or CSV, whichever your Accept header prefers",
+        },
+        Endpoint {
+            method: "GET",
+            path: "/lab/page.html",
+            twin: None,
+            summary: "an HTML page",
+        },
+        Endpoint {
+            method: "ANY",
+            path: "/lab/status/{code}",
+            twin: None,
+            summary: "any final status code from 200 to 599; 3xx codes redirect to /lab/redirected",
+        },
+        Endpoint {
+            method: "ANY",
+            path: REDIRECT_TARGET,
+            twin: None,
+            summary: "where redirects land: says which method arrived",
+        },
+        Endpoint {
+            method: "ANY",
+            path: "/lab/headers",
+            twin: None,
+            summary: "the headers of your request as the server received them, as JSON",
+        },
+    ],
+    exercises: &[CUSTOM_HEADER, ASK_FOR_JSON, COMPRESSED, HTTPS_FROM_PYTHON],
+    routes,
+};
 
 /// Where every 3xx of `/lab/status/{code}` points.
 const REDIRECT_TARGET: &str = "/lab/redirected";
 
 /// The lesson's routes.
-pub fn routes() -> Router<AppState> {
+fn routes() -> Router<AppState> {
     Router::new()
-        .route("/lab", get(index))
-        .route("/lab/", get(index))
         .route("/lab/hello", get(hello))
         .route("/lab/data.json", get(data))
         .route("/lab/admissions", get(admissions))
@@ -34,22 +114,18 @@ pub fn routes() -> Router<AppState> {
         .route("/lab/headers", any(headers))
 }
 
-async fn index() -> Json<serde_json::Value> {
-    Json(json!({
-        "lab": "safelab",
-        "endpoints": [
-            {"path": "/lab/hello", "returns": "plain text"},
-            {"path": "/lab/data.json", "returns": "JSON: a small synthetic data set; gzip-compressed if you send Accept-Encoding: gzip"},
-            {"path": "/lab/admissions", "returns": "the same data as HTML, JSON or CSV, whichever your Accept header prefers"},
-            {"path": "/lab/page.html", "returns": "an HTML page"},
-            {"path": "/lab/status/{code}", "returns": "any final status code from 200 to 599; 3xx codes redirect to /lab/redirected"},
-            {"path": REDIRECT_TARGET, "returns": "where redirects land: says which method arrived"},
-            {"path": "/lab/headers", "returns": "the headers of your request as the server received them, as JSON"},
-        ]
-    }))
-}
-
-async fn hello() -> impl IntoResponse {
+async fn hello(
+    State(state): State<AppState>,
+    Extension(listener): Extension<ListenerId>,
+    request_headers: HeaderMap,
+) -> impl IntoResponse {
+    let from_requests = request_headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|agent| agent.starts_with("python-requests/"));
+    if listener == ListenerId::Https && from_requests {
+        state.solved(HTTPS_FROM_PYTHON).await;
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         "Hello from the safelab lab! This answer is plain text.\n",
@@ -81,15 +157,19 @@ fn data_json() -> serde_json::Value {
 /// The data set as JSON, compressed with gzip when the client says it can
 /// unpack it: the body's type (`Content-Type`) stays JSON either way, only how
 /// it travels (`Content-Encoding`) changes.
-async fn data(request_headers: HeaderMap) -> Response {
+async fn data(State(state): State<AppState>, request_headers: HeaderMap) -> Response {
     let body = data_json().to_string();
-    respond(&request_headers, "application/json", body.into_bytes())
+    let response = respond(&request_headers, "application/json", body.into_bytes());
+    if response.headers().contains_key(header::CONTENT_ENCODING) {
+        state.solved(COMPRESSED).await;
+    }
+    response
 }
 
 /// The same data in the representation the client's `Accept` prefers: HTML
 /// for a browser (and for `*/*`), JSON or CSV for scripts that ask, and 406
 /// for a type this endpoint cannot produce.
-async fn admissions(request_headers: HeaderMap) -> Response {
+async fn admissions(State(state): State<AppState>, request_headers: HeaderMap) -> Response {
     const OFFERED: [&str; 3] = ["text/html", "application/json", "text/csv"];
     let accept = request_headers
         .get(header::ACCEPT)
@@ -112,6 +192,9 @@ async fn admissions(request_headers: HeaderMap) -> Response {
             .insert(header::VARY, HeaderValue::from_static("Accept"));
         return response;
     };
+    if chosen == "application/json" {
+        state.solved(ASK_FOR_JSON).await;
+    }
     let body = match chosen {
         "application/json" => data_json().to_string(),
         "text/csv" => {
@@ -257,7 +340,14 @@ async fn redirected(request: Request) -> Json<serde_json::Value> {
 /// Echoes the request line and headers as the server received them, names
 /// spelt as the client sent them, so a learner can see what their client
 /// really sent (and that a custom header arrives unchanged).
-async fn headers(request: Request) -> Json<serde_json::Value> {
+async fn headers(State(state): State<AppState>, request: Request) -> Json<serde_json::Value> {
+    let made_up = request
+        .headers()
+        .keys()
+        .any(|name| name.as_str().starts_with("x-"));
+    if made_up {
+        state.solved(CUSTOM_HEADER).await;
+    }
     let received = request.extensions().get::<ReceivedHead>();
     let header_pairs: Vec<serde_json::Value> = match received {
         Some(head) => head

@@ -1,0 +1,120 @@
+//! The placeholders that put this run's real addresses into lessons.
+
+use safelab_protocol::LabInfo;
+
+/// The values `{{name}}` placeholders in a lesson stand for: this run's real
+/// addresses, so every sample a learner copies works as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Addresses {
+    values: Vec<(String, String)>,
+}
+
+impl Addresses {
+    /// For every listener `X`: `{{X}}` is its base URL (`https://localhost:7880`)
+    /// and `{{X_host}}` its `host:port` (what a client puts in `Host`);
+    /// `{{ca_url}}` is where the root certificate is downloaded.
+    pub fn of(lab: &LabInfo) -> Self {
+        let mut values = Vec::new();
+        for listener in &lab.listeners {
+            let id = listener.id.as_str();
+            let authority = listener
+                .url
+                .split_once("://")
+                .map_or(listener.url.as_str(), |(_, rest)| rest);
+            values.push((id.to_owned(), listener.url.clone()));
+            values.push((format!("{id}_host"), authority.to_owned()));
+        }
+        values.push(("ca_url".to_owned(), lab.ca_url.clone()));
+        Self { values }
+    }
+
+    /// Replaces every `{{name}}` in `text`; an unknown name is an error that
+    /// lists the known ones.
+    pub(super) fn fill(&self, text: &str) -> Result<String, String> {
+        let mut filled = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find("{{") {
+            filled.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find("}}").ok_or_else(|| {
+                format!(
+                    "a placeholder opened by {{{{ is not closed: {:?}",
+                    excerpt(after)
+                )
+            })?;
+            let name = after[..end].trim();
+            let value = self
+                .values
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, value)| value)
+                .ok_or_else(|| {
+                    let known: Vec<&str> = self
+                        .values
+                        .iter()
+                        .map(|(known, _)| known.as_str())
+                        .collect();
+                    format!(
+                        "unknown placeholder {{{{{name}}}}} (known: {})",
+                        known.join(", ")
+                    )
+                })?;
+            filled.push_str(value);
+            rest = &after[end + 2..];
+        }
+        filled.push_str(rest);
+        Ok(filled)
+    }
+}
+
+fn excerpt(text: &str) -> &str {
+    text.char_indices()
+        .nth(30)
+        .map_or(text, |(index, _)| &text[..index])
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use safelab_protocol::{Listener, ListenerId};
+
+    use super::*;
+
+    /// A run's addresses as tests use them.
+    pub fn addresses() -> Addresses {
+        let listener = |id, url: &str| Listener {
+            id,
+            url: url.to_owned(),
+            description: String::new(),
+        };
+        Addresses::of(&LabInfo {
+            listeners: vec![
+                listener(ListenerId::App, "http://127.0.0.1:40000"),
+                listener(ListenerId::Http, "http://127.0.0.1:40001"),
+                listener(ListenerId::Https, "https://localhost:40002"),
+            ],
+            ca_url: "http://127.0.0.1:40000/ca.pem".to_owned(),
+        })
+    }
+
+    #[test]
+    fn placeholders_become_this_runs_addresses() {
+        let filled = addresses()
+            .fill("{{http}} {{ https_host }} {{ca_url}} {{app}}")
+            .expect("known names");
+        assert_eq!(
+            filled,
+            "http://127.0.0.1:40001 localhost:40002 http://127.0.0.1:40000/ca.pem http://127.0.0.1:40000"
+        );
+        let unknown = addresses().fill("{{lab}}").unwrap_err();
+        assert!(
+            unknown.contains("{{lab}}") && unknown.contains("https_host"),
+            "{unknown}"
+        );
+        assert!(
+            addresses()
+                .fill("{{http")
+                .unwrap_err()
+                .contains("not closed")
+        );
+    }
+}
