@@ -4,6 +4,7 @@
 mod basics;
 mod browser;
 mod certificates;
+mod files;
 mod hardening;
 mod inspector;
 mod lessons;

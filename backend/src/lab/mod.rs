@@ -10,6 +10,9 @@
 //! `GET /lab`), the exercises its handlers detect, and its routes.
 
 mod basics;
+mod files;
+mod parameters;
+mod percent;
 
 use axum::extract::Extension;
 use axum::http::{StatusCode, Uri};
@@ -48,7 +51,7 @@ pub struct LessonLab {
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[&basics::LAB];
+const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {

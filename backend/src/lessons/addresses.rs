@@ -10,9 +10,11 @@ pub struct Addresses {
 }
 
 impl Addresses {
-    /// For every listener `X`: `{{X}}` is its base URL (`https://localhost:7880`)
-    /// and `{{X_host}}` its `host:port` (what a client puts in `Host`);
-    /// `{{ca_url}}` is where the root certificate is downloaded.
+    /// For every listener `X`: `{{X}}` is its base URL (`https://localhost:7880`),
+    /// `{{X_host}}` its `host:port` (what a client puts in `Host`), and
+    /// `{{X_hostname}}` and `{{X_port}}` the two apart (what a socket connects
+    /// to: `localhost`, `7880`); `{{ca_url}}` is where the root certificate is
+    /// downloaded.
     pub fn of(lab: &LabInfo) -> Self {
         let mut values = Vec::new();
         for listener in &lab.listeners {
@@ -23,6 +25,11 @@ impl Addresses {
                 .map_or(listener.url.as_str(), |(_, rest)| rest);
             values.push((id.to_owned(), listener.url.clone()));
             values.push((format!("{id}_host"), authority.to_owned()));
+            if let Some((hostname, port)) = authority.rsplit_once(':') {
+                let hostname = hostname.trim_start_matches('[').trim_end_matches(']');
+                values.push((format!("{id}_hostname"), hostname.to_owned()));
+                values.push((format!("{id}_port"), port.to_owned()));
+            }
         }
         values.push(("ca_url".to_owned(), lab.ca_url.clone()));
         Self { values }
@@ -99,11 +106,11 @@ pub(super) mod tests {
     #[test]
     fn placeholders_become_this_runs_addresses() {
         let filled = addresses()
-            .fill("{{http}} {{ https_host }} {{ca_url}} {{app}}")
+            .fill("{{http}} {{ https_host }} {{ca_url}} {{app}} {{https_hostname}} {{http_port}}")
             .expect("known names");
         assert_eq!(
             filled,
-            "http://127.0.0.1:40001 localhost:40002 http://127.0.0.1:40000/ca.pem http://127.0.0.1:40000"
+            "http://127.0.0.1:40001 localhost:40002 http://127.0.0.1:40000/ca.pem http://127.0.0.1:40000 localhost 40001"
         );
         let unknown = addresses().fill("{{lab}}").unwrap_err();
         assert!(

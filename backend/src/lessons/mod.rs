@@ -112,6 +112,19 @@ impl Lessons {
             };
             lesson.scripts.push(name.clone());
         }
+        if let Some(stray) = detectors.iter().find(|exercise| {
+            !lessons
+                .iter()
+                .any(|lesson| lesson.summary.id == exercise.lesson)
+        }) {
+            return Err(LessonError {
+                file: format!("{}.md", stray.lesson),
+                reason: format!(
+                    "the lab detects exercise {:?} of this lesson, but there is no such lesson",
+                    stray.id
+                ),
+            });
+        }
         for lesson in &mut lessons {
             lesson.scripts.sort();
             check_detectors(lesson, detectors).map_err(|reason| LessonError {

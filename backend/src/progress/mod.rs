@@ -272,6 +272,25 @@ impl Store {
         .await
     }
 
+    /// The keys `learner` has under `lesson` that start with `prefix`, sorted.
+    pub async fn lab_state_keys(
+        self: &Arc<Self>,
+        learner: &str,
+        lesson: &'static str,
+        prefix: &str,
+    ) -> Result<Vec<String>, ProgressError> {
+        let (learner, prefix) = (learner.to_owned(), prefix.to_owned());
+        self.with_db(move |db| {
+            let mut query = db.prepare_cached(
+                "SELECT key FROM lab_state WHERE learner_id = ?1 AND lesson_id = ?2 \
+                 AND substr(key, 1, length(?3)) = ?3 ORDER BY key",
+            )?;
+            let keys = query.query_map(params![learner, lesson, prefix], |row| row.get(0))?;
+            Ok(keys.collect::<Result<Vec<String>, _>>()?)
+        })
+        .await
+    }
+
     /// Says when progress changes: each message means "read it again".
     pub fn subscribe(&self) -> broadcast::Receiver<()> {
         self.changes.subscribe()
@@ -356,6 +375,19 @@ mod tests {
             .await
             .expect("reads");
         assert_eq!(state, None);
+        store
+            .set_lab_state(LOCAL_LEARNER, "files", "insecure:/a", b"1".to_vec())
+            .await
+            .expect("keeps");
+        store
+            .set_lab_state(LOCAL_LEARNER, "files", "secure:/b", b"2".to_vec())
+            .await
+            .expect("keeps");
+        let keys = store
+            .lab_state_keys(LOCAL_LEARNER, "files", "insecure:")
+            .await
+            .expect("lists");
+        assert_eq!(keys, ["insecure:/a"]);
         assert_eq!(store.reset(LOCAL_LEARNER, None).await.expect("resets"), 1);
         assert!(store.solved(LOCAL_LEARNER).await.expect("reads").is_empty());
     }
