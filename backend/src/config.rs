@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 use crate::{Limits, StartError};
 
@@ -20,19 +20,23 @@ pub const DEFAULT_PORT: u16 = 7878;
     after_help = "Open the printed app URL in a browser. Everything listens on loopback only."
 )]
 pub struct Config {
+    /// What to do instead of serving the lab.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on. Only loopback addresses are accepted: the lab's
     /// endpoints are insecure on purpose.
-    #[arg(long, default_value = "127.0.0.1")]
+    #[arg(long, default_value = "127.0.0.1", global = true)]
     pub host: IpAddr,
 
     /// Port of the app listener; the lab listens over HTTP on the next port
     /// and over HTTPS on the one after. 0 picks free ports for every listener.
-    #[arg(long, default_value_t = DEFAULT_PORT)]
+    #[arg(long, default_value_t = DEFAULT_PORT, global = true)]
     pub port: u16,
 
     /// Folder for the certificate authority and progress (default: the
     /// platform's data folder, e.g. ~/.local/share/safelab).
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", global = true)]
     pub data_dir: Option<PathBuf>,
 
     /// Open the app in the default browser once it is listening.
@@ -50,10 +54,26 @@ pub struct Config {
     pub limits: Limits,
 }
 
+/// The program's subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Forget a lesson's solved challenges and restore its lab (the instructor's
+    /// reset). Goes through the safelab running on --port if there is one, so
+    /// open browsers update at once; otherwise resets the data folder directly.
+    Reset {
+        /// The lesson's id (`files`); see the app's lesson list.
+        lesson: Option<String>,
+        /// Reset every lesson.
+        #[arg(long, conflicts_with = "lesson")]
+        all: bool,
+    },
+}
+
 impl Config {
     /// A configuration for tests and embedding: loopback, free ports, the given data folder.
     pub fn ephemeral(data_dir: impl Into<PathBuf>) -> Self {
         Self {
+            command: None,
             host: IpAddr::from([127, 0, 0, 1]),
             port: 0,
             data_dir: Some(data_dir.into()),

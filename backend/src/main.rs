@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use safelab::config::Command;
 use safelab::{Config, Running};
 use safelab_protocol::ListenerId;
 
@@ -26,6 +27,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(config: Config) -> anyhow::Result<()> {
+    if let Some(Command::Reset { lesson, all }) = &config.command {
+        let done = safelab::progress::command::reset(&config, lesson.as_deref(), *all).await?;
+        println!("{done}");
+        return Ok(());
+    }
     let running = safelab::serve(&config).await?;
     print_banner(&running);
     if config.open {

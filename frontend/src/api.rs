@@ -5,7 +5,7 @@ use std::fmt;
 
 use gloo_net::http::{Request, Response};
 use safelab_protocol::{
-    ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary, ResetDone,
+    ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary, RawRequest, ResetDone,
 };
 use serde::de::DeserializeOwned;
 
@@ -96,6 +96,17 @@ pub async fn lesson(id: &str) -> Result<Lesson, Error> {
 /// Has the backend perform `request` and return what crossed the wire.
 pub async fn exchange(request: &ExchangeRequest) -> Result<Exchange, Error> {
     let response = Request::post("/api/exchange")
+        .json(request)
+        .map_err(|error| Error::Unexpected(error.to_string()))?
+        .send()
+        .await
+        .map_err(|error| Error::Network(error.to_string()))?;
+    read(response).await
+}
+
+/// Has the backend write `request`'s bytes to a lab listener as typed.
+pub async fn raw(request: &RawRequest) -> Result<Exchange, Error> {
+    let response = Request::post("/api/raw")
         .json(request)
         .map_err(|error| Error::Unexpected(error.to_string()))?
         .send()

@@ -3,7 +3,45 @@
 //! it is sent, as plain functions tested on the host.
 
 use leptos::prelude::*;
-use safelab_protocol::{ExchangeRequest, LessonRequest, MAX_REQUEST_BODY};
+use safelab_protocol::{ExchangeRequest, LessonRequest, MAX_REQUEST_BODY, RawRequest};
+
+/// What the learner sent: a request built in the form, or raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    /// A request from the form.
+    Form(ExchangeRequest),
+    /// Raw bytes, and the base URL of the listener they went to.
+    Raw(RawRequest, String),
+}
+
+impl Sent {
+    /// The request as the response view needs it (for following a redirect):
+    /// for raw bytes, the method and URL of their request line.
+    pub fn as_request(&self) -> ExchangeRequest {
+        match self {
+            Self::Form(request) => request.clone(),
+            Self::Raw(raw, base) => {
+                let (method, path) = raw.request_line().unwrap_or(("GET", "/"));
+                ExchangeRequest {
+                    method: method.to_owned(),
+                    url: format!("{base}{path}"),
+                    ..ExchangeRequest::default()
+                }
+            }
+        }
+    }
+
+    /// One line saying what was sent.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Form(request) => format!("{} {}", request.method, request.url),
+            Self::Raw(raw, base) => {
+                let first = raw.text.lines().next().unwrap_or_default();
+                format!("raw bytes to {base}: {first}")
+            }
+        }
+    }
+}
 
 /// One editable header row. The id keys the row in the list so editing one
 /// row never re-creates the others (and focus stays where it is).

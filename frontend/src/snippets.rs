@@ -1,6 +1,7 @@
-//! "Copy as Python requests" and "Copy as curl": the current request as code a
-//! learner can run outside the lab. HTTPS snippets trust safelab's CA file;
-//! they never turn verification off.
+//! "Copy as Python requests", "Copy as curl", "Copy as raw HTTP", "Copy as
+//! netcat / openssl s_client" and "Copy as Python socket": the current request
+//! as code a learner can run outside the lab. HTTPS snippets trust safelab's
+//! CA file; they never turn verification off.
 
 use safelab_protocol::Header;
 
@@ -117,6 +118,168 @@ impl Snippet<'_> {
     }
 }
 
+impl Snippet<'_> {
+    /// The request as it goes on the wire, lines joined with `\n` for
+    /// reading and editing (raw mode sends them as CR LF): the request line
+    /// with the path exactly as written, `Host`, the headers, and what a
+    /// one-shot client adds (`Content-Length`, `Connection: close`).
+    pub fn raw(&self) -> String {
+        let (authority, path) = split_url(self.url);
+        let method = self.method.trim();
+        let path = if path.is_empty() { "/" } else { path };
+        let has = |wanted: &str| {
+            self.headers
+                .iter()
+                .any(|(name, _)| name.trim().eq_ignore_ascii_case(wanted))
+        };
+        let mut text = format!("{method} {path} HTTP/1.1\n");
+        if !has("host") {
+            text.push_str(&format!("Host: {authority}\n"));
+        }
+        for (name, value) in self
+            .headers
+            .iter()
+            .filter(|(name, _)| !name.trim().is_empty())
+        {
+            text.push_str(&format!("{}: {value}\n", name.trim()));
+        }
+        if !self.body.is_empty() && !has("content-length") && !has("transfer-encoding") {
+            text.push_str(&format!("Content-Length: {}\n", self.body.len()));
+        }
+        if !has("connection") {
+            text.push_str("Connection: close\n");
+        }
+        text.push('\n');
+        text.push_str(self.body);
+        text
+    }
+}
+
+/// Where raw bytes go: the listener's host and port, and whether over TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawTarget {
+    /// The host name or address (`localhost`, `127.0.0.1`, `::1`).
+    pub host: String,
+    /// The port.
+    pub port: u16,
+    /// Whether the bytes go over TLS.
+    pub tls: bool,
+}
+
+impl RawTarget {
+    /// The target of a base URL (`https://localhost:7880`).
+    pub fn of(base: &str) -> Option<Self> {
+        let (scheme, rest) = base.split_once("://")?;
+        let tls = scheme.eq_ignore_ascii_case("https");
+        let authority = rest.split('/').next()?;
+        let (host, port) = match authority.rsplit_once(':') {
+            Some((host, port)) if !host.is_empty() => (host, port.parse().ok()?),
+            _ => (authority, if tls { 443 } else { 80 }),
+        };
+        Some(Self {
+            host: host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+            port,
+            tls,
+        })
+    }
+
+    /// `wire` (the exact bytes) piped into netcat, or for TLS into
+    /// `openssl s_client` trusting safelab's CA.
+    pub fn netcat(&self, wire: &str) -> String {
+        let bytes = printf_quote(wire);
+        if self.tls {
+            format!(
+                "printf {bytes} | openssl s_client -quiet -connect {}:{} -servername {} -CAfile {CA_FILE}",
+                bracketed(&self.host),
+                self.port,
+                self.host
+            )
+        } else {
+            format!("printf {bytes} | nc {} {}", self.host, self.port)
+        }
+    }
+
+    /// A Python script that writes `wire` to a socket (TLS-wrapped, verified
+    /// against safelab's CA, for HTTPS) and prints the whole answer.
+    pub fn python_socket(&self, wire: &str) -> String {
+        let mut code = String::from("import socket\n");
+        if self.tls {
+            code.push_str("import ssl\n");
+        }
+        code.push_str("\nrequest = (\n");
+        for line in wire.split_inclusive('\n') {
+            code.push_str(&format!("    {}\n", python_string(line)));
+        }
+        if wire.is_empty() {
+            code.push_str("    \"\"\n");
+        }
+        code.push_str(").encode()\n\n");
+        let address = format!("({}, {})", python_string(&self.host), self.port);
+        if self.tls {
+            code.push_str(&format!(
+                "# Trust safelab's CA (download it from /ca.pem); never switch verification off.\n\
+                 context = ssl.create_default_context(cafile={})\n\
+                 with socket.create_connection({address}, timeout=10) as tcp:\n    \
+                 with context.wrap_socket(tcp, server_hostname={}) as connection:\n        \
+                 connection.sendall(request)\n        \
+                 answer = b\"\"\n        \
+                 while chunk := connection.recv(65536):\n            \
+                 answer += chunk\n",
+                python_string(CA_FILE),
+                python_string(&self.host)
+            ));
+        } else {
+            code.push_str(&format!(
+                "with socket.create_connection({address}, timeout=10) as connection:\n    \
+                 connection.sendall(request)\n    \
+                 answer = b\"\"\n    \
+                 while chunk := connection.recv(65536):\n        \
+                 answer += chunk\n"
+            ));
+        }
+        code.push_str("print(answer.decode(errors=\"replace\"))\n");
+        code
+    }
+}
+
+/// `[::1]` for an IPv6 address, the name itself otherwise.
+fn bracketed(host: &str) -> String {
+    if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+/// The authority and the path-and-query of an absolute URL, unparsed.
+fn split_url(url: &str) -> (&str, &str) {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    match rest.find('/') {
+        Some(slash) => (&rest[..slash], &rest[slash..]),
+        None => (rest, ""),
+    }
+}
+
+/// `text` as one single-quoted `printf` format: CR, LF and tab as escapes,
+/// `%` and `\` doubled so printf prints them as they are.
+fn printf_quote(text: &str) -> String {
+    let mut format = String::with_capacity(text.len() + 16);
+    for character in text.chars() {
+        match character {
+            '\r' => format.push_str("\\r"),
+            '\n' => format.push_str("\\n"),
+            '\t' => format.push_str("\\t"),
+            '\\' => format.push_str("\\\\"),
+            '%' => format.push_str("%%"),
+            other => format.push(other),
+        }
+    }
+    shell_quote(&format)
+}
+
 /// A Python string literal. JSON's escapes are all valid in Python.
 fn python_string(text: &str) -> String {
     serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
@@ -163,6 +326,50 @@ mod tests {
         assert!(code.contains("requests.request(\n    \"BREW\","));
         assert!(code.contains("data=\"{\\\"tea\\\": \\\"earl grey\\\"}\""));
         assert!(!code.contains("verify"));
+    }
+
+    #[test]
+    fn raw_keeps_the_path_and_adds_what_a_one_shot_client_adds() {
+        let headers = headers();
+        let raw = Snippet {
+            method: "POST",
+            url: "http://127.0.0.1:7879/lab/../x?y=1",
+            headers: &headers,
+            body: "a=1",
+        }
+        .raw();
+        assert_eq!(
+            raw,
+            "POST /lab/../x?y=1 HTTP/1.1\nHost: 127.0.0.1:7879\nX-Learner: Ning's laptop\n\
+             Content-Length: 3\nConnection: close\n\na=1"
+        );
+    }
+
+    #[test]
+    fn netcat_and_openssl_get_the_exact_bytes() {
+        let wire = "GET /a%20b HTTP/1.1\r\nHost: x\r\n\r\n";
+        let plain = RawTarget::of("http://127.0.0.1:7879").expect("a base");
+        assert_eq!(
+            plain.netcat(wire),
+            "printf 'GET /a%%20b HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' | nc 127.0.0.1 7879"
+        );
+        let tls = RawTarget::of("https://localhost:7880").expect("a base");
+        assert!(tls.netcat(wire).ends_with(
+            "| openssl s_client -quiet -connect localhost:7880 -servername localhost -CAfile safelab-ca.pem"
+        ));
+    }
+
+    #[test]
+    fn the_python_socket_verifies_tls_with_the_ca_file() {
+        let wire = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+        let tls = RawTarget::of("https://localhost:7880").expect("a base");
+        let code = tls.python_socket(wire);
+        assert!(code.contains("ssl.create_default_context(cafile=\"safelab-ca.pem\")"));
+        assert!(code.contains("server_hostname=\"localhost\""));
+        assert!(code.contains("    \"GET / HTTP/1.1\\r\\n\"\n"));
+        assert!(!code.contains("CERT_NONE"));
+        let plain = RawTarget::of("http://127.0.0.1:7879").expect("a base");
+        assert!(plain.python_socket(wire).contains("(\"127.0.0.1\", 7879)"));
     }
 
     #[test]

@@ -93,6 +93,57 @@ pub struct ExchangeRequest {
     pub body: String,
 }
 
+/// Body of `POST /api/raw`: bytes the learner typed, for the inspector to write
+/// to a lab listener exactly as they are, as netcat or `openssl s_client` would.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawRequest {
+    /// The lab listener to write to (never the app listener).
+    pub listener: ListenerId,
+    /// The request as typed: request line, headers, an empty line, the body.
+    pub text: String,
+    /// How line breaks in [`Self::text`] go out.
+    #[serde(default)]
+    pub line_endings: LineEndings,
+}
+
+/// How the line breaks of a raw request go on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineEndings {
+    /// Every line break becomes CR LF, as HTTP/1.1 requires (netcat's `-C`).
+    #[default]
+    Crlf,
+    /// Line breaks go out as typed (a text box gives LF alone).
+    AsTyped,
+}
+
+impl RawRequest {
+    /// The bytes that go on the wire.
+    pub fn wire_text(&self) -> String {
+        match self.line_endings {
+            LineEndings::AsTyped => self.text.clone(),
+            LineEndings::Crlf => {
+                let mut wire = String::with_capacity(self.text.len() + 16);
+                let mut previous = '\0';
+                for character in self.text.chars() {
+                    if character == '\n' && previous != '\r' {
+                        wire.push('\r');
+                    }
+                    wire.push(character);
+                    previous = character;
+                }
+                wire
+            }
+        }
+    }
+
+    /// The method and path of the request line, when it has them.
+    pub fn request_line(&self) -> Option<(&str, &str)> {
+        let mut words = self.text.lines().next()?.split_whitespace();
+        Some((words.next()?, words.next()?))
+    }
+}
+
 /// Answer of `POST /api/exchange`: everything that crossed the wire.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exchange {
@@ -551,6 +602,19 @@ mod tests {
         assert_eq!(json["path"], "/lab/hello");
         let back: LessonBlock = serde_json::from_value(json).expect("round-trips");
         assert_eq!(back, block);
+    }
+
+    #[test]
+    fn raw_requests_get_crlf_unless_asked_otherwise() {
+        let mut raw = RawRequest {
+            listener: ListenerId::Http,
+            text: "GET / HTTP/1.1\nHost: x\r\n\n".into(),
+            line_endings: LineEndings::default(),
+        };
+        assert_eq!(raw.wire_text(), "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+        assert_eq!(raw.request_line(), Some(("GET", "/")));
+        raw.line_endings = LineEndings::AsTyped;
+        assert_eq!(raw.wire_text(), raw.text);
     }
 
     #[test]

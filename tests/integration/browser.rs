@@ -279,3 +279,144 @@ async fn projection_is_one_click_away_and_remembered() {
     assert_eq!(pressed, "true");
     screenshot(browser, "projector").await;
 }
+
+/// Types `text` into the text field matching `css` as the app sees typing.
+async fn type_into(browser: &Client, css: &str, text: &str) {
+    wait_for(browser, css).await;
+    let set = format!(
+        "const field = document.querySelector({css:?}); field.value = {text}; \
+         field.dispatchEvent(new Event('input', {{ bubbles: true }}));",
+        text = serde_json::to_string(text).expect("JSON")
+    );
+    script(browser, &set).await;
+}
+
+/// The newcomer's path through lesson `files`: a traversal typed in Raw mode
+/// is solved and marked at once, a solve from Python appears in the open page
+/// without a reload, the secure twin refuses the same bytes, and a link to a
+/// challenge survives a reload and the back button.
+#[tokio::test]
+async fn raw_mode_and_python_solve_the_traversal_and_the_page_shows_it_live() {
+    let session = Session::open((1280, 800)).await;
+    let (browser, lab) = (&session.browser, &session.lab);
+    click(browser, "a.lesson-link[href='/lessons/files']").await;
+    wait_for_text(
+        browser,
+        "#lesson-title",
+        "Serving files, and leaving the web root",
+    )
+    .await;
+    assert_eq!(
+        text_of(browser, "#challenge-read-passwd .solved-mark")
+            .await
+            .unwrap_or_default(),
+        "Not solved yet"
+    );
+
+    click(browser, "#mode-raw").await;
+    let traversal =
+        "GET /lab/insecure/files/../../../etc/passwd HTTP/1.1\nHost: x\nConnection: close\n\n";
+    type_into(browser, "#raw-request", traversal).await;
+    click(browser, "#raw-send").await;
+    wait_for_text(browser, ".status-code", "200").await;
+    let body = text_of(browser, ".response-body").await.unwrap_or_default();
+    assert!(body.contains("root:x:0:0"), "{body}");
+    click(browser, "#show-line-endings").await;
+    let as_sent = text_of(browser, ".raw-request").await.unwrap_or_default();
+    assert!(as_sent.contains("HTTP/1.1␍␊"), "{as_sent}");
+    wait_for_text(browser, "#challenge-read-passwd .solved-mark", "✓ Solved").await;
+    screenshot(browser, "files-raw-solved").await;
+
+    // The same bytes to the secure twin are refused.
+    type_into(
+        browser,
+        "#raw-request",
+        &traversal.replace("insecure", "secure"),
+    )
+    .await;
+    click(browser, "#raw-send").await;
+    wait_for_text(browser, ".status-code", "404").await;
+    wait_for_text(
+        browser,
+        "#challenge-secure-refuses .solved-mark",
+        "✓ Solved",
+    )
+    .await;
+
+    // A solve from elsewhere (here a plain HTTP client, as Python would) shows up live.
+    let env = reqwest::get(lab.http("/lab/insecure/files/..%2f.env"))
+        .await
+        .expect("up");
+    assert_eq!(env.status(), 200);
+    wait_for_text(
+        browser,
+        "#challenge-encoded-traversal .solved-mark",
+        "✓ Solved",
+    )
+    .await;
+    let count = text_of(
+        browser,
+        "a.lesson-link[href='/lessons/files'] .lesson-count",
+    )
+    .await
+    .unwrap_or_default();
+    assert_eq!(count, "3/5");
+
+    // A deep link to a challenge, reloaded, opens there; back returns.
+    browser
+        .goto(&lab.app("/lessons/files/overwrite-page"))
+        .await
+        .expect("the link opens");
+    wait_for_text(
+        browser,
+        "#lesson-title",
+        "Serving files, and leaving the web root",
+    )
+    .await;
+    poll("the challenge to be in view and focused", || async {
+        let active = script(
+            browser,
+            "return document.activeElement && document.activeElement.id;",
+        )
+        .await;
+        (active == "challenge-overwrite-page"
+            && in_view(browser, "#challenge-overwrite-page h3").await)
+            .then_some(())
+    })
+    .await;
+    browser.refresh().await.expect("reloads");
+    wait_for_text(
+        browser,
+        "#challenge-encoded-traversal .solved-mark",
+        "✓ Solved",
+    )
+    .await;
+    click(browser, "a.lesson-link[href='/lessons/basics']").await;
+    wait_for_text(browser, "#lesson-title", "How the web works").await;
+    browser.back().await.expect("goes back");
+    wait_for_text(
+        browser,
+        "#lesson-title",
+        "Serving files, and leaving the web root",
+    )
+    .await;
+    assert!(
+        browser
+            .current_url()
+            .await
+            .expect("url")
+            .as_str()
+            .ends_with("/lessons/files/overwrite-page")
+    );
+
+    // Resetting the lesson from the app forgets its solves, live.
+    click(browser, "#reset-lesson").await;
+    click(browser, "#confirm-reset").await;
+    wait_for_text(
+        browser,
+        "#challenge-read-passwd .solved-mark",
+        "Not solved yet",
+    )
+    .await;
+    assert!(lab.solved("files").await.is_empty());
+}

@@ -359,3 +359,77 @@ async fn an_allowed_host_with_an_unverifiable_chain_gets_no_request() {
         "no request bytes were sent"
     );
 }
+
+/// Raw mode: the bytes as typed, CR LF added unless asked otherwise, to the
+/// lab's listeners only.
+#[tokio::test]
+async fn raw_requests_go_to_lab_listeners_exactly_as_typed() {
+    let lab = Lab::start().await;
+    let raw = |body: serde_json::Value| {
+        let lab = &lab;
+        async move {
+            let response = reqwest::Client::new()
+                .post(lab.app("/api/raw"))
+                .json(&body)
+                .send()
+                .await
+                .expect("the API answers");
+            let status = response.status().as_u16();
+            (
+                status,
+                response.json::<serde_json::Value>().await.expect("JSON"),
+            )
+        }
+    };
+    let traversal =
+        "GET /lab/insecure/files/../../../etc/passwd HTTP/1.1\nHost: x\nConnection: close\n\n";
+    for listener in ["http", "https"] {
+        let (status, exchange) = raw(json!({"listener": listener, "text": traversal})).await;
+        assert_eq!(status, 200, "{exchange}");
+        assert_eq!(exchange["status"], 200);
+        assert!(
+            exchange["body"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("root:x:0:0")
+        );
+        assert_eq!(
+            exchange["request"],
+            "GET /lab/insecure/files/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        );
+        assert_eq!(exchange["tls"].is_object(), listener == "https");
+    }
+    let (_, as_typed) = raw(json!({"listener": "http", "text": "GET /lab/hello HTTP/1.1\nHost: x\nConnection: close\n\n", "line_endings": "as_typed"})).await;
+    assert_eq!(
+        as_typed["request"],
+        "GET /lab/hello HTTP/1.1\nHost: x\nConnection: close\n\n"
+    );
+
+    let (status, error) =
+        raw(json!({"listener": "app", "text": "GET /api/health HTTP/1.1\r\n\r\n"})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("not_a_lab_listener")),
+        "{error}"
+    );
+    let (status, error) = raw(json!({"listener": "mainframe", "text": ""})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (400, Some("bad_json")),
+        "{error}"
+    );
+    // A head that never ends: the server waits, and the learner is told why.
+    let (status, error) =
+        raw(json!({"listener": "http", "text": "GET /lab/hello HTTP/1.1\r\nHost: x\r\n"})).await;
+    assert_eq!(
+        (status, error["code"].as_str()),
+        (504, Some("raw_unanswered")),
+        "{error}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("empty line")
+    );
+}

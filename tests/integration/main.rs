@@ -8,4 +8,6 @@ mod files;
 mod hardening;
 mod inspector;
 mod lessons;
+mod parameters;
 mod program;
+mod progress;

@@ -61,6 +61,13 @@ impl Program {
         }
     }
 
+    /// Kills the process at once, as `kill -9` does (SIGKILL on Unix): no
+    /// chance to flush or close anything.
+    pub fn kill_hard(mut self) {
+        self.child.kill().expect("the process can be killed");
+        self.child.wait().expect("the process ends");
+    }
+
     /// The last word of the banner line that contains `label`.
     pub fn printed(&self, label: &str) -> Option<String> {
         last_word(&self.banner, label)

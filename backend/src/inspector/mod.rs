@@ -23,7 +23,7 @@ use axum::http::StatusCode;
 use axum::{Json, Router, routing::post};
 use rustls::pki_types::{CertificateDer, ServerName};
 use safelab_protocol::{
-    CertificateInfo, CertificateSource, Exchange, ExchangeRequest, Timings, TlsInfo,
+    CertificateInfo, CertificateSource, Exchange, ExchangeRequest, RawRequest, Timings, TlsInfo,
 };
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -39,6 +39,11 @@ use verify::RecordingVerifier;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 const EXCHANGE_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long a raw request waits for its answer: a server still waiting for
+/// the rest of a hand-typed request would otherwise hold the learner long.
+const RAW_TIMEOUT: Duration = Duration::from_secs(5);
+/// The most a raw request may hold: the largest body plus a generous head.
+const MAX_RAW_BYTES: usize = MAX_REQUEST_BODY + 64 * 1024;
 /// Exchanges in flight at once; more are refused rather than queued.
 const MAX_IN_FLIGHT: usize = 16;
 pub use safelab_protocol::MAX_REQUEST_BODY;
@@ -132,6 +137,17 @@ pub enum InspectorError {
         /// Why its chain does not verify.
         reason: String,
     },
+    /// A raw request went unanswered: most often, the head never ended.
+    #[error(
+        "no answer within {} seconds: the server is still waiting for the rest of your request. A request's head ends with an empty line, and a body must be as long as its Content-Length says",
+        RAW_TIMEOUT.as_secs()
+    )]
+    RawUnanswered,
+    /// A raw request for a listener that is not a lab listener of this run.
+    #[error(
+        "raw requests go to the lab's own listeners only, and this run has no lab listener {0:?}"
+    )]
+    NotALabListener(String),
     /// The response is not HTTP/1.x.
     #[error("the response cannot be read: {0}")]
     MalformedResponse(String),
@@ -158,6 +174,8 @@ impl InspectorError {
             Self::UntrustedPeer { .. } => (StatusCode::BAD_GATEWAY, "untrusted_certificate"),
             Self::Io { .. } => (StatusCode::BAD_GATEWAY, "connection_failed"),
             Self::MalformedResponse(_) => (StatusCode::BAD_GATEWAY, "malformed_response"),
+            Self::RawUnanswered => (StatusCode::GATEWAY_TIMEOUT, "raw_unanswered"),
+            Self::NotALabListener(_) => (StatusCode::BAD_REQUEST, "not_a_lab_listener"),
         }
     }
 }
@@ -218,6 +236,35 @@ impl Inspector {
             phase: "waiting for the whole response",
             limit: EXCHANGE_TIMEOUT,
         })?
+    }
+
+    /// Writes a raw request to the lab listener whose base URL is `base`,
+    /// exactly as typed (line endings as asked), and reads one response.
+    pub async fn raw(&self, base: &str, request: &RawRequest) -> Result<Exchange, InspectorError> {
+        let bytes = request.wire_text().into_bytes();
+        if bytes.len() > MAX_RAW_BYTES {
+            return Err(InspectorError::BodyTooLarge(bytes.len()));
+        }
+        let _permit = self
+            .in_flight
+            .try_acquire()
+            .map_err(|_| InspectorError::Busy)?;
+        let target = Target::parse(base)?;
+        let Destination::Own(id, address) = self.policy.check(&target)? else {
+            return Err(InspectorError::NotALabListener(base.to_owned()));
+        };
+        if !id.is_lab() {
+            return Err(InspectorError::ApiTarget);
+        }
+        let head_only = request
+            .request_line()
+            .is_some_and(|(method, _)| method.eq_ignore_ascii_case("HEAD"));
+        timeout(
+            RAW_TIMEOUT,
+            self.perform(&target, address, &bytes, head_only, true),
+        )
+        .await
+        .map_err(|_| InspectorError::RawUnanswered)?
     }
 
     async fn perform(
@@ -431,7 +478,22 @@ fn describe_chain(
 
 /// The inspector's route: `POST /api/exchange`.
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/api/exchange", post(post_exchange))
+    Router::new()
+        .route("/api/exchange", post(post_exchange))
+        .route("/api/raw", post(post_raw))
+}
+
+async fn post_raw(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<RawRequest>,
+) -> Result<Json<Exchange>, AppError> {
+    let base = state
+        .lab
+        .listener(request.listener)
+        .filter(|listener| listener.id.is_lab())
+        .map(|listener| listener.url.clone())
+        .ok_or_else(|| InspectorError::NotALabListener(request.listener.as_str().to_owned()))?;
+    Ok(Json(state.inspector.raw(&base, &request).await?))
 }
 
 async fn post_exchange(

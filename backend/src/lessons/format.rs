@@ -40,6 +40,12 @@ pub fn parse_lesson(text: &str, addresses: &Addresses) -> Result<Lesson, String>
     Ok(lesson)
 }
 
+/// A lesson's front matter alone.
+pub fn summary_of(text: &str) -> Result<LessonSummary, String> {
+    let (front, _) = split_front_matter(text)?;
+    parse_front_matter(front)
+}
+
 /// Objectives first, key points last: the frame every lesson has.
 fn check_frame(blocks: &[LessonBlock]) -> Result<(), String> {
     let is = |block: Option<&LessonBlock>, kind: AsideKind| matches!(block, Some(LessonBlock::Aside(aside)) if aside.aside == kind);

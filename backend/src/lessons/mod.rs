@@ -167,6 +167,21 @@ impl Lessons {
     }
 }
 
+/// The ids of every embedded lesson, in curriculum order, read from their front
+/// matter alone (no addresses needed): for the command line.
+pub fn ids() -> Vec<String> {
+    let mut found: Vec<(u32, String)> = LessonFiles::iter()
+        .filter(|file| !file.contains('/'))
+        .filter_map(|file| {
+            let text = LessonFiles::get(&file)?.data;
+            let summary = format::summary_of(std::str::from_utf8(&text).ok()?).ok()?;
+            Some((summary.number, summary.id))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, id)| id).collect()
+}
+
 /// Every challenge of `lesson` has a detector in the lab, and every detector
 /// of the lesson's lab has a challenge: an exercise nobody can solve, or a
 /// detector nobody can see, is a defect.

@@ -8,6 +8,7 @@
 //! learner today, many in the classroom mode to come. [`api`] serves it.
 
 pub mod api;
+pub mod command;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};

@@ -6,6 +6,7 @@ pub mod copy_snippets;
 pub mod lesson_view;
 pub mod progress_controls;
 pub mod projection_toggle;
+pub mod raw_editor;
 pub mod request_builder;
 pub mod response_view;
 pub mod tls_panel;

@@ -47,6 +47,8 @@ pub fn ResponseView(
         })
         .collect_view();
     let timings = exchange.timings;
+    let request = exchange.request.clone();
+    let show_endings = RwSignal::new(false);
     let millis = |value: f64| format!("{value:.1} ms");
     view! {
         <section class="response" aria-labelledby="response-title">
@@ -100,10 +102,37 @@ pub fn ResponseView(
             </div>
             <h3>{body_note}</h3>
             <pre class="response-body" tabindex="0">{body}</pre>
-            <h3>"Request as sent"</h3>
-            <pre class="raw-request" tabindex="0">{exchange.request}</pre>
+            <div class="as-sent-heading">
+                <h3>"Request as sent"</h3>
+                <label>
+                    <input
+                        type="checkbox"
+                        id="show-line-endings"
+                        prop:checked=move || show_endings.get()
+                        on:change=move |event| show_endings.set(event_target_checked(&event))
+                    />
+                    " Show line endings (␍ CR, ␊ LF)"
+                </label>
+            </div>
+            <pre class="raw-request" tabindex="0">
+                {move || if show_endings.get() { with_line_endings(&request) } else { request.clone() }}
+            </pre>
         </section>
     }
+}
+
+/// `text` with its line endings made visible: CR as ␍ and LF as ␊ (before
+/// the line break itself), so a learner sees CR LF where HTTP requires it.
+fn with_line_endings(text: &str) -> String {
+    let mut shown = String::with_capacity(text.len() + text.len() / 8);
+    for character in text.chars() {
+        match character {
+            '\r' => shown.push('␍'),
+            '\n' => shown.push_str("␊\n"),
+            other => shown.push(other),
+        }
+    }
+    shown
 }
 
 /// The body's heading: how big it was on the wire, and whether it was unpacked.

@@ -10,22 +10,31 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Route, Routes};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
-use safelab_protocol::{Exchange, ExchangeRequest, LabInfo, LessonSummary, ListenerId};
+use safelab_protocol::{Exchange, LabInfo, LessonSummary, ListenerId};
 use wasm_bindgen::JsCast;
 
 use crate::api;
 use crate::components::copy_snippets::CopySnippets;
 use crate::components::lesson_view::TryPress;
 use crate::components::projection_toggle::ProjectionToggle;
+use crate::components::raw_editor::{RawDraft, RawEditor};
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
-use crate::draft::{Draft, Field, Problem, base_of};
+use crate::draft::{Draft, Field, Problem, Sent, base_of};
 use crate::pages::lesson::{LessonPage, LessonTools};
 use crate::progress::LiveProgress;
 use crate::shell;
+use crate::snippets::Snippet;
 
-/// One send: the request as it went out, and what came of it.
-type Outcome = (ExchangeRequest, Result<Exchange, api::Error>);
+/// Which editor the builder shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Form,
+    Raw,
+}
+
+/// One send: what went out, and what came of it.
+type Outcome = (Sent, Result<Exchange, api::Error>);
 
 /// The app's one page: the routed lesson beside the request builder, which
 /// stays as it is while the learner moves between lessons.
@@ -44,13 +53,50 @@ pub fn Workbench() -> impl IntoView {
         }
     });
     let problems = Problems(RwSignal::new(Vec::new()));
-    let send = Action::new_local(|request: &ExchangeRequest| {
-        let request = request.clone();
+    let mode = RwSignal::new(Mode::Form);
+    let raw = RawDraft::new();
+    let send = Action::new_local(|sent: &Sent| {
+        let sent = sent.clone();
         async move {
-            let result = api::exchange(&request).await;
-            (request, result)
+            let result = match &sent {
+                Sent::Form(request) => api::exchange(request).await,
+                Sent::Raw(request, _) => api::raw(request).await,
+            };
+            (sent, result)
         }
     });
+    let raw_base = move |lab: &LabInfo| {
+        lab.listener(raw.listener.get())
+            .map(|listener| listener.url.clone())
+            .unwrap_or_default()
+    };
+    let on_send_raw = Callback::new(move |()| {
+        if let Some(Ok(lab)) = lab.get_untracked() {
+            let base = raw_base(&lab);
+            send.dispatch(Sent::Raw(raw.to_request(), base));
+        }
+    });
+    // Raw mode starts from the request in the form, as it would go on the wire.
+    let switch_to_raw = move |_| {
+        if raw.text.get_untracked().is_empty() {
+            let request = draft.values_untracked().to_request();
+            let snippet = Snippet {
+                method: &request.method,
+                url: &request.url,
+                headers: &request.headers,
+                body: &request.body,
+            };
+            raw.text.set(snippet.raw());
+            if let Some(Ok(lab)) = lab.get_untracked()
+                && let Some(listener) = lab.listeners.iter().find(|listener| {
+                    listener.id.is_lab() && base_of(&request.url) == Some(listener.url.as_str())
+                })
+            {
+                raw.listener.set(listener.id);
+            }
+        }
+        mode.set(Mode::Raw);
+    };
     let on_send = Callback::new(move |()| {
         let values = draft.values_untracked();
         let found = values.problems();
@@ -60,7 +106,7 @@ pub fn Workbench() -> impl IntoView {
             return;
         }
         problems.0.set(Vec::new());
-        send.dispatch(values.to_request());
+        send.dispatch(Sent::Form(values.to_request()));
     });
     // The API's own refusals point at a field too (a URL outside the lab, a
     // body that is too large).
@@ -101,12 +147,14 @@ pub fn Workbench() -> impl IntoView {
             })
             .unwrap_or_else(|| http_base(&lab));
         draft.fill(&press.request, &base);
+        mode.set(Mode::Form);
         problems.0.set(Vec::new());
         last_try.set(Some(press.button_id));
         scroll_into_view("builder-title", web_sys::ScrollLogicalPosition::Start);
         focus("url");
     });
     let on_follow = Callback::new(move |(method, url): NextRequest| {
+        mode.set(Mode::Form);
         if method != draft.method.get_untracked() {
             draft.method.set(method);
             draft.body.set(String::new());
@@ -121,7 +169,13 @@ pub fn Workbench() -> impl IntoView {
             focus(&id);
         }
     };
-    let current_request = Memo::new(move |_| draft.values().to_request());
+    let current_request = Memo::new(move |_| match mode.get() {
+        Mode::Form => Some(Sent::Form(draft.values().to_request())),
+        Mode::Raw => lab
+            .get()
+            .and_then(Result::ok)
+            .map(|lab| Sent::Raw(raw.to_request(), raw_base(&lab))),
+    });
     provide_context(LessonTools { on_try, progress });
 
     view! {
@@ -153,10 +207,28 @@ pub fn Workbench() -> impl IntoView {
                 <h2 id="builder-title" tabindex="-1">"Request builder"</h2>
                 {move || match lab.get() {
                     None => view! { <p class="loading">"Connecting to the lab…"</p> }.into_any(),
-                    Some(Ok(lab)) => view! {
-                        <RequestBuilder draft lab pending=send.pending() problems on_send />
-                        <CopySnippets draft />
-                    }.into_any(),
+                    Some(Ok(lab)) => {
+                        let editor = move || match mode.get() {
+                            Mode::Form => view! {
+                                <RequestBuilder draft lab=lab.clone() pending=send.pending() problems on_send />
+                            }.into_any(),
+                            Mode::Raw => view! {
+                                <RawEditor raw lab=lab.clone() pending=send.pending() on_send=on_send_raw />
+                            }.into_any(),
+                        };
+                        view! {
+                            <div class="modes" role="group" aria-label="How to write the request">
+                                <button type="button" id="mode-form"
+                                    aria-pressed=move || (mode.get() == Mode::Form).to_string()
+                                    on:click=move |_| mode.set(Mode::Form)>"Form"</button>
+                                <button type="button" id="mode-raw"
+                                    aria-pressed=move || (mode.get() == Mode::Raw).to_string()
+                                    on:click=switch_to_raw>"Raw"</button>
+                            </div>
+                            {editor}
+                            <CopySnippets current=current_request />
+                        }.into_any()
+                    }
                     Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }}
                 <ExchangeResult outcome=send.value() current=current_request on_follow />
@@ -251,9 +323,9 @@ fn ExchangeResult(
     /// The latest outcome of the send action.
     #[prop(into)]
     outcome: Signal<Option<Outcome>>,
-    /// The request the builder holds now.
+    /// What the builder holds now.
     #[prop(into)]
-    current: Signal<ExchangeRequest>,
+    current: Signal<Option<Sent>>,
     /// Called when the learner follows a redirect.
     on_follow: Callback<NextRequest>,
 ) -> impl IntoView {
@@ -268,11 +340,12 @@ fn ExchangeResult(
         };
         let stale = {
             let sent = sent.clone();
-            Memo::new(move |_| current.with(|current| *current != sent))
+            Memo::new(move |_| current.with(|current| current.as_ref() != Some(&sent)))
         };
-        let answered = format!("{} {}", sent.method, sent.url);
+        let answered = sent.describe();
+        let request = sent.as_request();
         let body = match result {
-            Ok(exchange) => view! { <ResponseView sent exchange on_follow /> }.into_any(),
+            Ok(exchange) => view! { <ResponseView sent=request exchange on_follow /> }.into_any(),
             Err(error) => view! {
                 <div id="answer-status" class="error exchange-error" role="alert">
                     <strong>"The request could not be completed. "</strong>

@@ -1,0 +1,193 @@
+//! Progress, as the learner and the instructor rely on it: a solve that got
+//! its response survives a restart and a `kill -9`; the live stream reports a
+//! solve at once; a reset (API, app or command line) forgets solves and
+//! restores the lab; bad requests get JSON errors.
+
+use safelab_protocol::Progress;
+use safelab_tests::program::{Program, release_binary, run_to_end};
+use safelab_tests::{Lab, PATIENCE, get_json, raw_exchange};
+
+/// Solves `files/read-passwd` with raw bytes to the HTTP lab at `lab_url`.
+async fn solve_passwd(lab_url: &str) -> String {
+    let address = lab_url
+        .trim_start_matches("http://")
+        .parse()
+        .expect("the HTTP lab's address");
+    raw_exchange(
+        address,
+        b"GET /lab/insecure/files/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    .await
+}
+
+async fn solved(app_url: &str, lesson: &str) -> Vec<String> {
+    let progress: Progress =
+        serde_json::from_value(get_json(&format!("{app_url}api/progress")).await)
+            .expect("progress");
+    progress
+        .lesson(lesson)
+        .expect("the lesson")
+        .exercises
+        .iter()
+        .filter(|exercise| exercise.is_solved())
+        .map(|exercise| exercise.id.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_solve_that_got_its_response_survives_kill_9() {
+    let folder = tempfile::tempdir().expect("folder");
+    let data = folder.path().to_string_lossy().into_owned();
+    let arguments = ["--port", "0", "--data-dir", &data];
+    let program = Program::start(&release_binary(), &arguments, folder.path());
+    let lab_url = program.printed("Lab over HTTP:").expect("printed");
+    let answer = solve_passwd(lab_url.trim_end_matches("/lab/")).await;
+    assert!(answer.contains("root:x:0:0"), "{answer}");
+    // The response is in: kill at once, with no chance to flush anything.
+    program.kill_hard();
+
+    let again = Program::start(&release_binary(), &arguments, folder.path());
+    assert_eq!(solved(&again.app_url, "files").await, ["read-passwd"]);
+    drop(again);
+
+    // The instructor resets from the command line with no safelab running.
+    let port_of_nothing = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("a port")
+        .local_addr()
+        .expect("address")
+        .port()
+        .to_string();
+    let reset = run_to_end(
+        &release_binary(),
+        &[
+            "reset",
+            "files",
+            "--data-dir",
+            &data,
+            "--port",
+            &port_of_nothing,
+        ],
+    );
+    let said = String::from_utf8_lossy(&reset.stdout);
+    assert!(
+        reset.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    assert!(said.contains("1 solved challenge(s) forgotten"), "{said}");
+    let after = Program::start(&release_binary(), &arguments, folder.path());
+    assert!(solved(&after.app_url, "files").await.is_empty());
+}
+
+#[tokio::test]
+async fn a_command_line_reset_goes_through_the_running_safelab() {
+    let folder = tempfile::tempdir().expect("folder");
+    let data = folder.path().to_string_lossy().into_owned();
+    let program = Program::start(
+        &release_binary(),
+        &["--port", "0", "--data-dir", &data],
+        folder.path(),
+    );
+    let lab_url = program.printed("Lab over HTTP:").expect("printed");
+    solve_passwd(lab_url.trim_end_matches("/lab/")).await;
+    assert_eq!(solved(&program.app_url, "files").await, ["read-passwd"]);
+    let port = program
+        .app_url
+        .trim_end_matches('/')
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .to_owned();
+    let nothing_named = run_to_end(&release_binary(), &["reset", "--port", &port]);
+    assert!(!nothing_named.status.success());
+    let error = String::from_utf8_lossy(&nothing_named.stderr);
+    assert!(
+        error.contains("--all") && error.contains("files"),
+        "{error}"
+    );
+    let unknown = run_to_end(&release_binary(), &["reset", "nope", "--port", &port]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("there is no lesson \"nope\""));
+
+    let reset = run_to_end(&release_binary(), &["reset", "--all", "--port", &port]);
+    let said = String::from_utf8_lossy(&reset.stdout);
+    assert!(reset.status.success(), "{said}");
+    assert!(said.contains("Open browsers show it at once"), "{said}");
+    assert!(solved(&program.app_url, "files").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_live_stream_reports_a_solve_and_a_reset() {
+    let lab = Lab::start().await;
+    let mut response = reqwest::get(lab.app("/api/progress/events"))
+        .await
+        .expect("stream");
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut text = String::new();
+    // Reads events until `wanted` says one matches; the first comes at once.
+    let mut next_progress = async |wanted: &dyn Fn(&Progress) -> bool| -> Progress {
+        loop {
+            if let Some(end) = text.find("\n\n") {
+                let event: String = text.drain(..end + 2).collect();
+                let data = event
+                    .lines()
+                    .find_map(|line| line.strip_prefix("data:"))
+                    .map(str::trim);
+                if event.contains("event: progress")
+                    && let Some(progress) = data.and_then(|data| serde_json::from_str(data).ok())
+                    && wanted(&progress)
+                {
+                    return progress;
+                }
+                continue;
+            }
+            let chunk = tokio::time::timeout(PATIENCE, response.chunk())
+                .await
+                .expect("an event in time")
+                .expect("bytes")
+                .expect("the stream stays open");
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    let is_solved = |progress: &Progress| {
+        progress
+            .lesson("files")
+            .is_some_and(|lesson| lesson.solved == 1)
+    };
+    let first = next_progress(&|_| true).await;
+    assert!(!is_solved(&first));
+    solve_passwd(&lab.http("")).await;
+    next_progress(&is_solved).await;
+    reqwest::Client::new()
+        .post(lab.app("/api/progress/reset"))
+        .send()
+        .await
+        .expect("reset");
+    next_progress(&|progress| !is_solved(progress)).await;
+}
+
+#[tokio::test]
+async fn resets_refuse_get_and_unknown_lessons_with_json() {
+    let lab = Lab::start().await;
+    let get = reqwest::get(lab.app("/api/progress/reset"))
+        .await
+        .expect("up");
+    assert_eq!(get.status(), 405);
+    let error: serde_json::Value = get.json().await.expect("JSON");
+    assert_eq!(error["code"], "use_post");
+    let unknown = reqwest::Client::new()
+        .post(lab.app("/api/progress/nope/reset"))
+        .send()
+        .await
+        .expect("up");
+    assert_eq!(unknown.status(), 404);
+    let error: serde_json::Value = unknown.json().await.expect("JSON");
+    assert_eq!(error["code"], "lesson_not_found");
+    let other = reqwest::Client::new()
+        .post(lab.app("/api/progress/files/forget"))
+        .send()
+        .await
+        .expect("up");
+    assert_eq!(other.status(), 404);
+    let error: serde_json::Value = other.json().await.expect("JSON");
+    assert_eq!(error["code"], "no_such_endpoint");
+}
