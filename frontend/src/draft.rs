@@ -6,7 +6,8 @@ use leptos::prelude::*;
 use safelab_protocol::{ExchangeRequest, LessonRequest, MAX_REQUEST_BODY, RawRequest};
 
 /// What the learner sent: a request built in the form, or raw bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "mode", content = "request", rename_all = "snake_case")]
 pub enum Sent {
     /// A request from the form.
     Form(ExchangeRequest),
@@ -28,6 +29,53 @@ impl Sent {
                     ..ExchangeRequest::default()
                 }
             }
+        }
+    }
+
+    /// The same request to the other twin: `/lab/insecure/…` and
+    /// `/lab/secure/…` swapped in the URL (or the raw request line); `None`
+    /// when the request is for neither twin.
+    pub fn other_twin(&self) -> Option<Self> {
+        fn swap(path: &str) -> Option<String> {
+            if let Some(at) = path.find("/lab/insecure/") {
+                Some(format!("{}/lab/secure/{}", &path[..at], &path[at + 14..]))
+            } else {
+                path.find("/lab/secure/")
+                    .map(|at| format!("{}/lab/insecure/{}", &path[..at], &path[at + 12..]))
+            }
+        }
+        match self {
+            Self::Form(request) => Some(Self::Form(ExchangeRequest {
+                url: swap(&request.url)?,
+                ..request.clone()
+            })),
+            Self::Raw(raw, base) => {
+                let (first, rest) = raw.text.split_once('\n').unwrap_or((&raw.text, ""));
+                let mut text = swap(first)?;
+                if raw.text.contains('\n') {
+                    text.push('\n');
+                    text.push_str(rest);
+                }
+                Some(Self::Raw(
+                    RawRequest {
+                        text,
+                        ..raw.clone()
+                    },
+                    base.clone(),
+                ))
+            }
+        }
+    }
+
+    /// Whether this request is for the insecure twin.
+    pub fn is_insecure(&self) -> bool {
+        match self {
+            Self::Form(request) => request.url.contains("/lab/insecure/"),
+            Self::Raw(raw, _) => raw
+                .text
+                .lines()
+                .next()
+                .is_some_and(|line| line.contains("/lab/insecure/")),
         }
     }
 
@@ -118,6 +166,23 @@ impl Draft {
         self.method.set(request.method.clone());
         self.url
             .set(format!("{}{}", base.trim_end_matches('/'), request.path));
+        let rows = request
+            .headers
+            .iter()
+            .map(|(name, value)| HeaderRow {
+                id: self.new_id(),
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        self.headers.set(rows);
+        self.body.set(request.body.clone());
+    }
+
+    /// Replaces the draft with a request sent before.
+    pub fn load(&self, request: &ExchangeRequest) {
+        self.method.set(request.method.clone());
+        self.url.set(request.url.clone());
         let rows = request
             .headers
             .iter()
@@ -372,6 +437,43 @@ pub fn base_of(url: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn twins_swap_in_the_url_and_in_the_raw_request_line() {
+        let form = Sent::Form(ExchangeRequest {
+            method: "GET".into(),
+            url: "http://127.0.0.1:7879/lab/insecure/files/..%2f.env".into(),
+            ..ExchangeRequest::default()
+        });
+        let Some(Sent::Form(secure)) = form.other_twin() else {
+            panic!("a twin");
+        };
+        assert_eq!(
+            secure.url,
+            "http://127.0.0.1:7879/lab/secure/files/..%2f.env"
+        );
+        assert!(form.is_insecure());
+        let raw = Sent::Raw(
+            RawRequest {
+                listener: safelab_protocol::ListenerId::Http,
+                text: "GET /lab/secure/files/x HTTP/1.1\nHost: /lab/secure/\n\n".into(),
+                line_endings: safelab_protocol::LineEndings::Crlf,
+            },
+            "http://127.0.0.1:7879".into(),
+        );
+        let Some(Sent::Raw(insecure, _)) = raw.other_twin() else {
+            panic!("a twin");
+        };
+        assert_eq!(
+            insecure.text,
+            "GET /lab/insecure/files/x HTTP/1.1\nHost: /lab/secure/\n\n"
+        );
+        let neither = Sent::Form(ExchangeRequest {
+            url: "http://x/lab/hello".into(),
+            ..ExchangeRequest::default()
+        });
+        assert_eq!(neither.other_twin(), None);
+    }
 
     #[test]
     fn rebase_keeps_path_and_query() {

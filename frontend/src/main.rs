@@ -4,9 +4,11 @@
 mod api;
 mod app;
 mod clipboard;
+mod compare;
 mod components;
 mod draft;
 mod explain;
+mod history;
 mod pages;
 mod progress;
 mod shell;

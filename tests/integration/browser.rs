@@ -420,3 +420,62 @@ async fn raw_mode_and_python_solve_the_traversal_and_the_page_shows_it_live() {
     .await;
     assert!(lab.solved("files").await.is_empty());
 }
+
+/// One press sends the same request to both twins and shows the answers side
+/// by side with what differs marked; every exchange lands in the history,
+/// which survives a reload and reopens an answer.
+#[tokio::test]
+async fn both_twins_side_by_side_and_a_history_that_survives_a_reload() {
+    let session = Session::open((1280, 800)).await;
+    let (browser, lab) = (&session.browser, &session.lab);
+    type_into(browser, "#url", &lab.http("/lab/insecure/files/..%2f.env")).await;
+    click(browser, "#send-both").await;
+    wait_for(browser, "#twins").await;
+    let summary = text_of(browser, "#twins-summary").await.unwrap_or_default();
+    assert!(summary.contains("status 200 against 404"), "{summary}");
+    let insecure = text_of(browser, ".twin.insecure .twin-body")
+        .await
+        .unwrap_or_default();
+    assert!(insecure.contains("DATABASE_URL"), "{insecure}");
+    let secure = text_of(browser, ".twin.secure .twin-body")
+        .await
+        .unwrap_or_default();
+    assert!(secure.contains("no such file"), "{secure}");
+    assert!(
+        script(
+            browser,
+            "return document.querySelectorAll('.twin .differs').length;"
+        )
+        .await
+        .as_u64()
+            > Some(2)
+    );
+    screenshot(browser, "twins").await;
+
+    click(browser, "#listener-https").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "200").await;
+    browser.refresh().await.expect("reloads");
+    wait_for(browser, "#history").await;
+    let entries = script(
+        browser,
+        "return [...document.querySelectorAll('.history-label')].map(e => e.textContent);",
+    )
+    .await;
+    let entries: Vec<String> = serde_json::from_value(entries).expect("labels");
+    assert_eq!(entries.len(), 3, "{entries:?}");
+    assert!(entries[0].starts_with("200 · GET https://"), "{entries:?}");
+    assert!(
+        entries[1].starts_with("404 · GET http://") && entries[1].contains("/lab/secure/"),
+        "{entries:?}"
+    );
+    click(browser, "#history summary").await;
+    click(browser, "#history-reopen-2").await;
+    wait_for_text(browser, ".status-code", "200").await;
+    assert_eq!(
+        value_of(browser, "#url").await,
+        lab.http("/lab/insecure/files/..%2f.env")
+    );
+    let body = text_of(browser, ".response-body").await.unwrap_or_default();
+    assert!(body.contains("DATABASE_URL"), "{body}");
+}

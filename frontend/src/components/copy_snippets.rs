@@ -57,7 +57,7 @@ impl Language {
 }
 
 /// The wire bytes (CR LF line ends) of what the builder holds, and where they go.
-fn wire_of(sent: &Sent) -> (String, Option<RawTarget>) {
+pub fn wire_of(sent: &Sent) -> (String, Option<RawTarget>) {
     match sent {
         Sent::Form(request) => {
             let text = Snippet {

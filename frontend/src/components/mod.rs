@@ -3,6 +3,7 @@
 pub mod challenge;
 pub mod code_sample;
 pub mod copy_snippets;
+pub mod history_list;
 pub mod lesson_view;
 pub mod progress_controls;
 pub mod projection_toggle;
@@ -10,3 +11,4 @@ pub mod raw_editor;
 pub mod request_builder;
 pub mod response_view;
 pub mod tls_panel;
+pub mod twin_compare;

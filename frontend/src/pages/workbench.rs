@@ -14,13 +14,16 @@ use safelab_protocol::{Exchange, LabInfo, LessonSummary, ListenerId};
 use wasm_bindgen::JsCast;
 
 use crate::api;
-use crate::components::copy_snippets::CopySnippets;
+use crate::components::copy_snippets::{CopySnippets, wire_of};
+use crate::components::history_list::{HistoryAction, HistoryList};
 use crate::components::lesson_view::TryPress;
 use crate::components::projection_toggle::ProjectionToggle;
 use crate::components::raw_editor::{RawDraft, RawEditor};
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
+use crate::components::twin_compare::TwinCompare;
 use crate::draft::{Draft, Field, Problem, Sent, base_of};
+use crate::history::{self, Entry};
 use crate::pages::lesson::{LessonPage, LessonTools};
 use crate::progress::LiveProgress;
 use crate::shell;
@@ -35,6 +38,21 @@ enum Mode {
 
 /// One send: what went out, and what came of it.
 type Outcome = (Sent, Result<Exchange, api::Error>);
+
+/// The answer on screen: one exchange, or both twins' side by side.
+#[derive(Debug, Clone)]
+enum Shown {
+    One(Box<Outcome>),
+    Both(Box<(Outcome, Outcome)>),
+}
+
+/// Sends `sent` the way it was written: through the form's inspector, or raw.
+async fn perform(sent: &Sent) -> Result<Exchange, api::Error> {
+    match sent {
+        Sent::Form(request) => api::exchange(request).await,
+        Sent::Raw(request, _) => api::raw(request).await,
+    }
+}
 
 /// The app's one page: the routed lesson beside the request builder, which
 /// stays as it is while the learner moves between lessons.
@@ -58,11 +76,50 @@ pub fn Workbench() -> impl IntoView {
     let send = Action::new_local(|sent: &Sent| {
         let sent = sent.clone();
         async move {
-            let result = match &sent {
-                Sent::Form(request) => api::exchange(request).await,
-                Sent::Raw(request, _) => api::raw(request).await,
-            };
+            let result = perform(&sent).await;
             (sent, result)
+        }
+    });
+    // Both twins: the insecure one first, then the secure one.
+    let send_both = Action::new_local(|(insecure, secure): &(Sent, Sent)| {
+        let (insecure, secure) = (insecure.clone(), secure.clone());
+        async move {
+            let insecure_result = perform(&insecure).await;
+            let secure_result = perform(&secure).await;
+            ((insecure, insecure_result), (secure, secure_result))
+        }
+    });
+    let shown = RwSignal::new(None::<Shown>);
+    let history = RwSignal::new(history::load());
+    let remember = move |(sent, result): &Outcome| {
+        let entry = Entry::new(
+            sent.clone(),
+            result.clone().map_err(|error| error.to_string()),
+        );
+        let entries = history.with_untracked(|entries| history::with_newest(entries, entry));
+        history::save(&entries);
+        history.set(entries);
+    };
+    Effect::new(move || {
+        if let Some(outcome) = send.value().get() {
+            remember(&outcome);
+            shown.set(Some(Shown::One(Box::new(outcome))));
+            // The new answer's status is brought into view once drawn: just
+            // below the builder on a wide screen, where the builder stays
+            // visible; the next screen on a phone.
+            request_animation_frame(|| {
+                scroll_into_view("answer-status", web_sys::ScrollLogicalPosition::Nearest);
+            });
+        }
+    });
+    Effect::new(move || {
+        if let Some((insecure, secure)) = send_both.value().get() {
+            remember(&insecure);
+            remember(&secure);
+            shown.set(Some(Shown::Both(Box::new((insecure, secure)))));
+            request_animation_frame(|| {
+                scroll_into_view("twins", web_sys::ScrollLogicalPosition::Nearest);
+            });
         }
     });
     let raw_base = move |lab: &LabInfo| {
@@ -123,13 +180,6 @@ pub fn Workbench() -> impl IntoView {
             }
         });
     });
-    // A new answer's status is brought into view: just below the builder on a
-    // wide screen, where the builder stays visible; the next screen on a phone.
-    Effect::new(move || {
-        if send.value().with(Option::is_some) {
-            scroll_into_view("answer-status", web_sys::ScrollLogicalPosition::Nearest);
-        }
-    });
 
     let last_try = RwSignal::new(None::<String>);
     let on_try = Callback::new(move |press: TryPress| {
@@ -169,6 +219,35 @@ pub fn Workbench() -> impl IntoView {
             focus(&id);
         }
     };
+    let load_into_builder = move |sent: &Sent| match sent {
+        Sent::Form(request) => {
+            draft.load(request);
+            mode.set(Mode::Form);
+        }
+        Sent::Raw(request, _) => {
+            raw.listener.set(request.listener);
+            raw.text.set(request.text.clone());
+            raw.crlf
+                .set(request.line_endings == safelab_protocol::LineEndings::Crlf);
+            mode.set(Mode::Raw);
+        }
+    };
+    let on_history = Callback::new(move |action: HistoryAction| match action {
+        HistoryAction::Reopen(entry) => {
+            if let Some(exchange) = entry.exchange {
+                load_into_builder(&entry.sent);
+                shown.set(Some(Shown::One(Box::new((entry.sent, Ok(exchange))))));
+                request_animation_frame(|| {
+                    scroll_into_view("answer-status", web_sys::ScrollLogicalPosition::Nearest);
+                });
+            }
+        }
+        HistoryAction::Resend(entry) => {
+            load_into_builder(&entry.sent);
+            send.dispatch(entry.sent);
+        }
+    });
+    let copy_raw = Callback::new(|entry: Entry| wire_of(&entry.sent).0);
     let current_request = Memo::new(move |_| match mode.get() {
         Mode::Form => Some(Sent::Form(draft.values().to_request())),
         Mode::Raw => lab
@@ -226,12 +305,37 @@ pub fn Workbench() -> impl IntoView {
                                     on:click=switch_to_raw>"Raw"</button>
                             </div>
                             {editor}
+                            {move || current_request.get().and_then(|sent| {
+                                let other = sent.other_twin()?;
+                                let pair = if sent.is_insecure() { (sent, other) } else { (other, sent) };
+                                Some(view! {
+                                    <button type="button" id="send-both" class="send-both"
+                                        aria-disabled=move || send_both.pending().get().to_string()
+                                        on:click=move |_| {
+                                            if !send_both.pending().get_untracked() {
+                                                send_both.dispatch(pair.clone());
+                                            }
+                                        }>
+                                        {move || if send_both.pending().get() { "Sending to both…" } else { "Send to both twins" }}
+                                    </button>
+                                })
+                            })}
                             <CopySnippets current=current_request />
                         }.into_any()
                     }
                     Some(Err(error)) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 }}
-                <ExchangeResult outcome=send.value() current=current_request on_follow />
+                {move || match shown.get() {
+                    Some(Shown::Both(pair)) => {
+                        let (insecure, secure) = *pair;
+                        view! { <TwinCompare insecure secure /> }.into_any()
+                    }
+                    Some(Shown::One(outcome)) => view! {
+                        <ExchangeResult outcome=Some(*outcome) current=current_request on_follow />
+                    }.into_any(),
+                    None => view! { <ExchangeResult outcome=None current=current_request on_follow /> }.into_any(),
+                }}
+                <HistoryList entries=history on_action=on_history copy_raw />
             </section>
         </main>
     }
@@ -320,9 +424,8 @@ fn NoSuchPage() -> impl IntoView {
 /// answer is marked as belonging to that earlier request.
 #[component]
 fn ExchangeResult(
-    /// The latest outcome of the send action.
-    #[prop(into)]
-    outcome: Signal<Option<Outcome>>,
+    /// The exchange to show, if any.
+    outcome: Option<Outcome>,
     /// What the builder holds now.
     #[prop(into)]
     current: Signal<Option<Sent>>,
@@ -330,7 +433,7 @@ fn ExchangeResult(
     on_follow: Callback<NextRequest>,
 ) -> impl IntoView {
     move || {
-        let Some((sent, result)) = outcome.get() else {
+        let Some((sent, result)) = outcome.clone() else {
             return view! {
                 <p class="hint empty-response">
                     "Press Send (or Enter in the URL) to see what crosses the wire: the request as sent, the status, every header, the body, the timings and, over HTTPS, the certificate chain."
