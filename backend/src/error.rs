@@ -35,6 +35,11 @@ pub enum AppError {
         "this app answers only to localhost, 127.0.0.1 or [::1], and this request named {0:?} (a guard against DNS rebinding): open the URL safelab printed"
     )]
     ForeignHost(String),
+    /// A change was asked for by a page other than the app's own.
+    #[error(
+        "safelab's API takes changes only from its own page, and this one came from {0:?}: another site, or a lab page, cannot reset your progress or drive the inspector"
+    )]
+    CrossOrigin(String),
     /// The request's host cannot be judged: two `Host` headers, none, or a malformed one.
     #[error("this request cannot be answered because {0}: open the URL safelab printed")]
     BadHost(String),
@@ -84,6 +89,7 @@ impl AppError {
             Self::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "no_such_endpoint"),
             Self::LabElsewhere(_) => (StatusCode::NOT_FOUND, "lab_elsewhere"),
             Self::ForeignHost(_) => (StatusCode::MISDIRECTED_REQUEST, "foreign_host"),
+            Self::CrossOrigin(_) => (StatusCode::FORBIDDEN, "cross_origin"),
             Self::BadHost(_) => (StatusCode::BAD_REQUEST, "bad_host"),
             Self::ApiBodyTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
         }

@@ -7,6 +7,13 @@
 //! request target's, when it is in absolute form (`GET http://host/…`), else the
 //! one `Host` header. Two `Host` headers, or a value that is not a plain
 //! `host[:port]`, are refused outright rather than guessed at.
+//!
+//! A request that changes something (any method but GET, HEAD and OPTIONS) must
+//! also come from the app's own page: a browser names the page that sent it in
+//! `Origin` and `Sec-Fetch-Site`, and another site, a lab page included (the
+//! lab is same-site with the app, never same-origin), is refused. Clients that
+//! send neither (curl, Python, `safelab reset`) pass: they are the person at the
+//! keyboard.
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -17,12 +24,37 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::AppError;
 
-/// Middleware: passes requests addressed to loopback, refuses the rest.
+/// Middleware: passes requests addressed to loopback, and changes only from
+/// the app's own page; refuses the rest.
 pub async fn require_loopback(request: Request, next: Next) -> Response {
-    match judge(&request) {
+    match judge(&request).and_then(|()| judge_origin(&request)) {
         Ok(()) => next.run(request).await,
         Err(error) => error.into_response(),
     }
+}
+
+/// A change must come from the app's own origin when a browser says where it
+/// came from.
+fn judge_origin(request: &Request) -> Result<(), AppError> {
+    if matches!(request.method().as_str(), "GET" | "HEAD" | "OPTIONS") {
+        return Ok(());
+    }
+    let headers = request.headers();
+    let text = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
+    if let Some(site) = text("sec-fetch-site")
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(AppError::CrossOrigin(
+            text("origin").unwrap_or(site).to_owned(),
+        ));
+    }
+    if let Some(origin) = text("origin") {
+        let own = text("host").map(|host| format!("http://{host}"));
+        if own.as_deref() != Some(origin) {
+            return Err(AppError::CrossOrigin(origin.to_owned()));
+        }
+    }
+    Ok(())
 }
 
 fn judge(request: &Request) -> Result<(), AppError> {
@@ -107,6 +139,48 @@ fn is_loopback_name(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(method: &str, headers: &[(&str, &str)]) -> Request {
+        let mut builder = axum::http::Request::builder()
+            .method(method)
+            .uri("/api/progress/reset")
+            .header("host", "127.0.0.1:7878");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(axum::body::Body::empty()).expect("a request")
+    }
+
+    #[test]
+    fn changes_come_only_from_the_apps_own_page() {
+        let passes =
+            |method, headers: &[(&str, &str)]| judge_origin(&request(method, headers)).is_ok();
+        assert!(passes("POST", &[]), "curl and Python send no Origin");
+        assert!(passes(
+            "POST",
+            &[
+                ("origin", "http://127.0.0.1:7878"),
+                ("sec-fetch-site", "same-origin")
+            ]
+        ));
+        assert!(passes(
+            "GET",
+            &[
+                ("origin", "http://evil.example"),
+                ("sec-fetch-site", "cross-site")
+            ]
+        ));
+        assert!(!passes(
+            "POST",
+            &[
+                ("origin", "http://127.0.0.1:7879"),
+                ("sec-fetch-site", "same-site")
+            ]
+        ));
+        assert!(!passes("POST", &[("origin", "http://evil.example")]));
+        assert!(!passes("POST", &[("sec-fetch-site", "cross-site")]));
+        assert!(!passes("PUT", &[("origin", "null")]));
+    }
 
     fn verdict(host: &str) -> Result<(), &'static str> {
         match parse_authority(host) {

@@ -90,7 +90,18 @@ pub async fn lessons() -> Result<Vec<LessonSummary>, Error> {
 
 /// One lesson.
 pub async fn lesson(id: &str) -> Result<Lesson, Error> {
-    get(&format!("/api/lessons/{id}")).await
+    get(&format!("/api/lessons/{}", path_segment(id))).await
+}
+
+/// `text` as one path segment: anything but letters, digits, `-` and `_`
+/// percent-encoded, so an id from the address bar cannot reach another path.
+fn path_segment(text: &str) -> String {
+    text.bytes()
+        .map(|byte| match byte {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' => (byte as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
 }
 
 /// Has the backend perform `request` and return what crossed the wire.
@@ -119,7 +130,7 @@ pub async fn raw(request: &RawRequest) -> Result<Exchange, Error> {
 /// lesson with `None`.
 pub async fn reset(lesson: Option<&str>) -> Result<ResetDone, Error> {
     let path = match lesson {
-        Some(id) => format!("/api/progress/{id}/reset"),
+        Some(id) => format!("/api/progress/{}/reset", path_segment(id)),
         None => "/api/progress/reset".to_owned(),
     };
     let response = Request::post(&path)

@@ -29,14 +29,11 @@ impl Entry {
     pub fn new(sent: Sent, result: Result<Exchange, String>) -> Self {
         match result {
             Ok(mut exchange) => {
-                if exchange.body.len() > MAX_STORED_BODY {
-                    let mut cut = MAX_STORED_BODY;
-                    while !exchange.body.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    exchange.body.truncate(cut);
+                if cut(&mut exchange.body) {
                     exchange.body_truncated = true;
                 }
+                cut(&mut exchange.request);
+                exchange.headers.truncate(100);
                 Self {
                     sent,
                     exchange: Some(exchange),
@@ -59,6 +56,20 @@ impl Entry {
         );
         format!("{status} · {}", self.sent.describe())
     }
+}
+
+/// Cuts `text` to [`MAX_STORED_BODY`] bytes on a character boundary; `true`
+/// when it was longer.
+fn cut(text: &mut String) -> bool {
+    if text.len() <= MAX_STORED_BODY {
+        return false;
+    }
+    let mut end = MAX_STORED_BODY;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    true
 }
 
 /// `entry` first, then the older ones, at most [`MAX_ENTRIES`].

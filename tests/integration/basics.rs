@@ -502,3 +502,22 @@ async fn each_challenge_is_solved_by_what_the_lab_sees_from_any_client() {
         .expect("answers");
     assert_eq!(lab.solved("basics").await.len(), 4);
 }
+
+/// The echo never shows cookies: the browser sends the lab those of every
+/// service on this machine's name.
+#[tokio::test]
+async fn the_echo_hides_cookies() {
+    let lab = Lab::start().await;
+    let echo: serde_json::Value = reqwest::Client::new()
+        .get(lab.http("/lab/headers"))
+        .header("Cookie", "notebook-session=secret-token")
+        .send()
+        .await
+        .expect("up")
+        .json()
+        .await
+        .expect("JSON");
+    let text = echo.to_string();
+    assert!(!text.contains("secret-token"), "{text}");
+    assert!(text.contains("hidden"), "{text}");
+}

@@ -325,6 +325,8 @@ async fn raw_mode_and_python_solve_the_traversal_and_the_page_shows_it_live() {
     let as_sent = text_of(browser, ".raw-request").await.unwrap_or_default();
     assert!(as_sent.contains("HTTP/1.1␍␊"), "{as_sent}");
     wait_for_text(browser, "#challenge-read-passwd .solved-mark", "✓ Solved").await;
+    let banner = text_of(browser, "#solved-banner").await.unwrap_or_default();
+    assert!(banner.contains("Read the server's /etc/passwd"), "{banner}");
     screenshot(browser, "files-raw-solved").await;
 
     // The same bytes to the secure twin are refused.

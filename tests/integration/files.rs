@@ -291,3 +291,29 @@ async fn no_payload_reaches_a_file_on_the_real_disk() {
         "the insecure twin escapes for each encoding it mishandles"
     );
 }
+
+/// Files are sandboxed on both twins, and the secure twin serves an uploaded
+/// page as a download, never as a page of the lab's origin.
+#[tokio::test]
+async fn uploaded_pages_never_run_as_the_lab() {
+    let lab = Lab::start().await;
+    let client = reqwest::Client::new();
+    for twin in ["insecure", "secure"] {
+        let put = client
+            .put(lab.http(&format!("/lab/{twin}/files/uploads/page.html")))
+            .body("<script>alert(document.cookie)</script>")
+            .send()
+            .await
+            .expect("up");
+        assert_eq!(put.status(), 201);
+        let served = reqwest::get(lab.http(&format!("/lab/{twin}/files/uploads/page.html")))
+            .await
+            .expect("up");
+        assert_eq!(served.headers()["content-security-policy"], "sandbox");
+        if twin == "secure" {
+            assert_eq!(served.headers()["content-type"], "application/octet-stream");
+            assert_eq!(served.headers()["content-disposition"], "attachment");
+            assert_eq!(served.headers()["x-content-type-options"], "nosniff");
+        }
+    }
+}

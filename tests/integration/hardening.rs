@@ -308,3 +308,41 @@ async fn every_api_error_reads_as_a_sentence() {
         assert!(message.ends_with(['.', '?']), "{message}");
     }
 }
+
+/// A page elsewhere, a lab page included, cannot change anything through the
+/// API: a browser says where a request came from, and only the app's own page
+/// passes. Clients that say nothing (curl, Python) are the person at the keyboard.
+#[tokio::test]
+async fn changes_through_the_api_come_only_from_the_apps_own_page() {
+    let lab = Lab::start().await;
+    let client = reqwest::Client::new();
+    for (origin, site) in [
+        (lab.http(""), "same-site"),
+        ("https://evil.example".to_owned(), "cross-site"),
+    ] {
+        let refused = client
+            .post(lab.app("/api/progress/reset"))
+            .header("Origin", &origin)
+            .header("Sec-Fetch-Site", site)
+            .send()
+            .await
+            .expect("up");
+        assert_eq!(refused.status(), 403, "{origin}");
+        let error: serde_json::Value = refused.json().await.expect("JSON");
+        assert_eq!(error["code"], "cross_origin");
+    }
+    let own = client
+        .post(lab.app("/api/progress/reset"))
+        .header("Origin", lab.app("").trim_end_matches('/'))
+        .header("Sec-Fetch-Site", "same-origin")
+        .send()
+        .await
+        .expect("up");
+    assert_eq!(own.status(), 200);
+    let curl = client
+        .post(lab.app("/api/progress/reset"))
+        .send()
+        .await
+        .expect("up");
+    assert_eq!(curl.status(), 200);
+}

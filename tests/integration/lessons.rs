@@ -167,6 +167,24 @@ async fn every_python_sample_runs_as_pasted() {
     }
 }
 
+#[tokio::test]
+async fn unknown_lessons_and_scripts_get_a_json_404() {
+    let lab = Lab::start().await;
+    for (path, code) in [
+        ("/api/lessons/files/python/nope.py", "script_not_found"),
+        ("/api/lessons/nope/python/challenges.py", "lesson_not_found"),
+        (
+            "/api/lessons/files/python/..%2f..%2fbasics.md",
+            "script_not_found",
+        ),
+    ] {
+        let response = reqwest::get(lab.app(path)).await.expect("up");
+        assert_eq!(response.status(), 404, "{path}");
+        let error: serde_json::Value = response.json().await.expect("JSON");
+        assert_eq!(error["code"], code, "{path}");
+    }
+}
+
 /// Each lesson's scripts, downloaded from the app as a learner would, run
 /// against a safelab of their own and solve every challenge of the lesson.
 #[tokio::test]

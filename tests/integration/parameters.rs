@@ -706,3 +706,29 @@ async fn each_challenge_is_solved_by_what_the_lab_sees_from_any_client() {
     lab.wait_until_solved(LESSON, "secure-refuses").await;
     assert_eq!(lab.solved(LESSON).await.len(), 4);
 }
+
+/// Asking the insecure twin for a huge answer gets the imaginary app's own
+/// limits (PostgreSQL's 1664 columns, then memory), never the host's memory.
+#[tokio::test]
+async fn a_huge_select_list_hits_the_imaginary_apps_limits_not_the_hosts() {
+    let lab = Lab::start().await;
+    let stars = vec!["*"; 20_000].join(",");
+    let answer = send(&lab, Transport::Raw, &format!("{INSECURE}?columns={stars}")).await;
+    assert_leaks_internals("20,000 stars", &answer);
+    assert!(
+        answer
+            .body
+            .contains("target lists can have at most 1664 entries")
+    );
+    let wide = vec!["*"; 100].join(",");
+    let answer = send(
+        &lab,
+        Transport::Raw,
+        &format!("{INSECURE}?columns={wide}&limit=ALL"),
+    )
+    .await;
+    assert_leaks_internals("1,100 columns of every row", &answer);
+    assert!(answer.body.contains("MemoryError"), "{}", answer.body);
+    let refused = send(&lab, Transport::Raw, &format!("{SECURE}?columns={wide}")).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+}

@@ -80,6 +80,16 @@ pub enum InspectorError {
         /// `host:port` of the refused target.
         target: String,
     },
+    /// An allowed host name resolved to this machine.
+    #[error(
+        "{host} resolves to {address}, on this machine: the inspector reaches this machine's services only through safelab's lab listeners. If you mean that service, allow its address itself with --allow-host"
+    )]
+    ResolvesHere {
+        /// The name.
+        host: String,
+        /// What it resolved to.
+        address: SocketAddr,
+    },
     /// The target is the app listener or the app's own API.
     #[error(
         "the inspector sends to the lab's listeners, not to safelab's own app and API: pick the HTTP or HTTPS lab and a /lab/… path"
@@ -166,6 +176,7 @@ impl InspectorError {
             Self::InvalidHeader { .. } => (StatusCode::BAD_REQUEST, "invalid_header"),
             Self::TargetNotAllowed { .. } => (StatusCode::FORBIDDEN, "target_not_allowed"),
             Self::ApiTarget => (StatusCode::FORBIDDEN, "api_not_a_target"),
+            Self::ResolvesHere { .. } => (StatusCode::FORBIDDEN, "target_not_allowed"),
             Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "body_too_large"),
             Self::Busy => (StatusCode::SERVICE_UNAVAILABLE, "inspector_busy"),
             Self::Connect { .. } => (StatusCode::BAD_GATEWAY, "connect_failed"),
@@ -253,7 +264,10 @@ impl Inspector {
         let Destination::Own(id, address) = self.policy.check(&target)? else {
             return Err(InspectorError::NotALabListener(base.to_owned()));
         };
-        if !id.is_lab() {
+        let api_path = request
+            .request_line()
+            .is_some_and(|(_, path)| target::is_api_path(path));
+        if !id.is_lab() || api_path {
             return Err(InspectorError::ApiTarget);
         }
         let head_only = request

@@ -158,10 +158,22 @@ impl TargetPolicy {
         target: &Target,
         address: SocketAddr,
     ) -> Result<Option<ListenerId>, InspectorError> {
+        // `::ffff:127.0.0.1` is 127.0.0.1: judge the address it really is.
+        let address = SocketAddr::new(address.ip().to_canonical(), address.port());
         let own = self.own_listener_at(address);
         let app_or_api = own.is_some_and(|id| !id.is_lab() || is_api_path(&target.path_and_query));
         if app_or_api {
             return Err(InspectorError::ApiTarget);
+        }
+        // An allowed *name* that resolves to this machine (a DNS trick, or a
+        // mistake) would reach local services the person never allowed; an
+        // address allowed as such is meant.
+        let named = target.host.parse::<IpAddr>().is_err();
+        if own.is_none() && named && is_this_machine(address.ip()) {
+            return Err(InspectorError::ResolvesHere {
+                host: target.host.clone(),
+                address,
+            });
         }
         Ok(own)
     }
@@ -196,10 +208,20 @@ impl TargetPolicy {
     }
 }
 
+/// Whether `ip` is this machine or its link: loopback, unspecified, link-local.
+fn is_this_machine(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_unspecified() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
+}
+
 /// Whether a path reaches the app's own API once a server has decoded and
 /// normalised it. The inspector is for the lab: letting it call `/api/exchange`
 /// would let one request fan out into many.
-fn is_api_path(path_and_query: &str) -> bool {
+pub(super) fn is_api_path(path_and_query: &str) -> bool {
     let path = path_and_query.split(['?', '#']).next().unwrap_or_default();
     let decoded = percent_decode(path).to_ascii_lowercase();
     let mut segments: Vec<&str> = Vec::new();
@@ -392,6 +414,26 @@ mod tests {
         assert!(matches!(over_tls, Err(InspectorError::ApiTarget)));
         let lab = decide("http://127.0.0.1:7879/lab/api-docs", "127.0.0.1:7879");
         assert_eq!(lab.expect("a lab path"), Some(ListenerId::Http));
+    }
+
+    #[test]
+    fn an_allowed_name_that_resolves_to_this_machine_is_refused_unless_it_is_the_lab() {
+        for resolved in [
+            "127.0.0.1:22",
+            "[::ffff:127.0.0.1]:8888",
+            "169.254.169.254:80",
+            "[fe80::1]:80",
+        ] {
+            let refused = decide("http://example.test:80/", resolved);
+            assert!(
+                matches!(refused, Err(InspectorError::ResolvesHere { .. })),
+                "{resolved}"
+            );
+        }
+        let mapped_app = decide("http://example.test:7878/", "[::ffff:127.0.0.1]:7878");
+        assert!(matches!(mapped_app, Err(InspectorError::ApiTarget)));
+        let lab = decide("http://example.test:7879/lab/hello", "127.0.0.1:7879");
+        assert_eq!(lab.expect("the lab"), Some(ListenerId::Http));
     }
 
     #[test]

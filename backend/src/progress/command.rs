@@ -56,6 +56,9 @@ pub async fn reset(config: &Config, lesson: Option<&str>, all: bool) -> Result<S
         _ => {}
     }
     let what = lesson.map_or("every lesson".to_owned(), |id| format!("lesson {id}"));
+    if !config.host.is_loopback() {
+        return Err(crate::StartError::NotLoopback(config.host).into());
+    }
     let address = SocketAddr::new(config.host, config.port);
     if let Ok(Ok(stream)) = timeout(CONNECT_TIMEOUT, TcpStream::connect(address)).await {
         let done = reset_through_api(stream, address, lesson).await?;
@@ -110,7 +113,16 @@ async fn reset_through_api(
         return serde_json::from_str(body).map_err(|_| not_safelab("an unexpected body"));
     }
     match serde_json::from_str::<ApiError>(body) {
-        Ok(error) => Err(ResetError::Refused(address, error.message)),
-        Err(_) => Err(not_safelab(&format!("HTTP status {status}"))),
+        Ok(error) => Err(ResetError::Refused(address, printable(&error.message))),
+        Err(_) => Err(not_safelab(&format!("HTTP status {}", printable(status)))),
     }
+}
+
+/// `text` without control characters, so a local program answering on the
+/// port cannot send escape sequences to the instructor's terminal.
+fn printable(text: &str) -> String {
+    text.chars()
+        .filter(|character| !character.is_control())
+        .take(500)
+        .collect()
 }

@@ -273,6 +273,40 @@ impl Store {
         .await
     }
 
+    /// Keeps `value` under `key` unless that would make more than `most` keys
+    /// starting with `prefix` (replacing a key already kept always fits);
+    /// `false` when it did not fit. Counted and written in one transaction,
+    /// so concurrent writers cannot overshoot.
+    pub async fn set_lab_state_within(
+        self: &Arc<Self>,
+        learner: &str,
+        lesson: &'static str,
+        (key, value): (&str, Vec<u8>),
+        (prefix, most): (&str, usize),
+    ) -> Result<bool, ProgressError> {
+        let (learner, key, prefix) = (learner.to_owned(), key.to_owned(), prefix.to_owned());
+        self.with_db(move |db| {
+            let transaction = db.transaction()?;
+            let (count, exists): (i64, bool) = transaction.query_row(
+                "SELECT count(*), coalesce(max(key = ?4), 0) FROM lab_state \
+                 WHERE learner_id = ?1 AND lesson_id = ?2 AND substr(key, 1, length(?3)) = ?3",
+                params![learner, lesson, prefix, key],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            if !exists && usize::try_from(count).unwrap_or(usize::MAX) >= most {
+                return Ok(false);
+            }
+            transaction.execute(
+                "INSERT INTO lab_state (learner_id, lesson_id, key, value) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (learner_id, lesson_id, key) DO UPDATE SET value = excluded.value",
+                params![learner, lesson, key, value],
+            )?;
+            transaction.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
     /// The keys `learner` has under `lesson` that start with `prefix`, sorted.
     pub async fn lab_state_keys(
         self: &Arc<Self>,
@@ -389,6 +423,22 @@ mod tests {
             .await
             .expect("lists");
         assert_eq!(keys, ["insecure:/a"]);
+        for (key, fits) in [
+            ("insecure:/b", true),
+            ("insecure:/c", false),
+            ("insecure:/a", true),
+        ] {
+            let kept = store
+                .set_lab_state_within(
+                    LOCAL_LEARNER,
+                    "files",
+                    (key, b"3".to_vec()),
+                    ("insecure:", 2),
+                )
+                .await
+                .expect("answers");
+            assert_eq!(kept, fits, "{key}");
+        }
         assert_eq!(store.reset(LOCAL_LEARNER, None).await.expect("resets"), 1);
         assert!(store.solved(LOCAL_LEARNER).await.expect("reads").is_empty());
     }

@@ -10,5 +10,6 @@ pub mod projection_toggle;
 pub mod raw_editor;
 pub mod request_builder;
 pub mod response_view;
+pub mod solved_banner;
 pub mod tls_panel;
 pub mod twin_compare;

@@ -21,6 +21,7 @@ use crate::components::projection_toggle::ProjectionToggle;
 use crate::components::raw_editor::{RawDraft, RawEditor};
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
+use crate::components::solved_banner::SolvedBanner;
 use crate::components::twin_compare::TwinCompare;
 use crate::draft::{Draft, Field, Problem, Sent, base_of};
 use crate::history::{self, Entry};
@@ -267,6 +268,7 @@ pub fn Workbench() -> impl IntoView {
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
             </nav>
+            <SolvedBanner progress />
             <ProjectionToggle />
             <a class="ca-link" href="/ca.pem" download="safelab-ca.pem">"Download the lab's CA"</a>
         </header>

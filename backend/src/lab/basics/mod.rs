@@ -337,6 +337,21 @@ async fn redirected(request: Request) -> Json<serde_json::Value> {
     }))
 }
 
+/// A header's value as the echo shows it. Cookies never: a browser sends the
+/// lab the cookies it keeps for this machine's name, which other local
+/// services (a notebook server, a dashboard) set too, since cookies ignore
+/// ports; a page could read them through the echo.
+fn shown_value(name: &str, value: &str) -> String {
+    if name.eq_ignore_ascii_case("cookie") {
+        format!(
+            "(hidden: {} bytes; cookies for this machine belong to every local service, so the lab never shows them)",
+            value.len()
+        )
+    } else {
+        value.to_owned()
+    }
+}
+
 /// Echoes the request line and headers as the server received them, names
 /// spelt as the client sent them, so a learner can see what their client
 /// really sent (and that a custom header arrives unchanged).
@@ -353,14 +368,17 @@ async fn headers(State(state): State<AppState>, request: Request) -> Json<serde_
         Some(head) => head
             .headers
             .iter()
-            .map(|(name, value)| json!([name, value]))
+            .map(|(name, value)| json!([name, shown_value(name, value)]))
             .collect(),
         // Not told apart on this connection (after a chunked body): the names
         // as the HTTP library normalised them, in lower case.
         None => request
             .headers()
             .iter()
-            .map(|(name, value)| json!([name.as_str(), String::from_utf8_lossy(value.as_bytes())]))
+            .map(|(name, value)| {
+                let value = String::from_utf8_lossy(value.as_bytes());
+                json!([name.as_str(), shown_value(name.as_str(), &value)])
+            })
             .collect(),
     };
     Json(json!({

@@ -120,8 +120,20 @@ fn requested<'a>(path: &'a str, prefix: &str) -> &'a str {
 }
 
 /// A file's bytes with its type.
+///
+/// Every file is sandboxed (`Content-Security-Policy: sandbox`): an uploaded
+/// page is shown, but runs no script and gets no origin, so it can never read
+/// anything of the lab's origin, nor the cookies the browser keeps for other
+/// services on this machine (cookies ignore ports).
 fn file_response(path: &str, content: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, tree::content_type(path))], content).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, tree::content_type(path)),
+            (header::CONTENT_SECURITY_POLICY, "sandbox"),
+        ],
+        content,
+    )
+        .into_response()
 }
 
 /// Which twin's uploads a key belongs to: `insecure:/srv/…`.
@@ -152,25 +164,28 @@ async fn keep_upload(
 ) -> Result<(), Response> {
     let key = upload_key(twin, path);
     let prefix = upload_key(twin, "");
-    let store = &state.progress;
-    let kept = store
-        .lab_state_keys(LOCAL_LEARNER, LESSON, &prefix)
+    let kept = state
+        .progress
+        .set_lab_state_within(
+            LOCAL_LEARNER,
+            LESSON,
+            (&key, content),
+            (&prefix, MAX_UPLOADS),
+        )
         .await
         .map_err(|_| unavailable())?;
-    if kept.len() >= MAX_UPLOADS && !kept.contains(&key) {
+    if kept {
+        Ok(())
+    } else {
         let error = format!(
             "this lab keeps at most {MAX_UPLOADS} uploads: reset the lesson to start again"
         );
-        return Err((
+        Err((
             StatusCode::INSUFFICIENT_STORAGE,
             Json(json!({ "error": error })),
         )
-            .into_response());
+            .into_response())
     }
-    store
-        .set_lab_state(LOCAL_LEARNER, LESSON, &key, content)
-        .await
-        .map_err(|_| unavailable())
 }
 
 fn unavailable() -> Response {

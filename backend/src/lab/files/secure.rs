@@ -7,7 +7,7 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{StatusCode, Uri};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use safelab_protocol::Twin;
 use serde_json::json;
@@ -70,6 +70,9 @@ pub async fn read(State(state): State<AppState>, uri: Uri) -> Response {
         None => tree::file(&path).map(|content| content.as_bytes().to_vec()),
     };
     match content {
+        Some(content) if path.starts_with(&format!("{UPLOADS}/")) => {
+            upload_response(&path, content)
+        }
         Some(content) => file_response(&path, content),
         // Folders are not listed: a listing is a map for an attacker.
         None => not_found(),
@@ -110,6 +113,29 @@ pub async fn upload(State(state): State<AppState>, uri: Uri, body: Bytes) -> Res
     }
     let saved = format!("saved {} bytes as uploads/{name}", body.len());
     (StatusCode::CREATED, Json(json!({ "saved": saved }))).into_response()
+}
+
+/// An upload as the secure twin serves it: as text when it is text (`.txt`,
+/// `.csv`), as a download otherwise, never as a page, and never sniffed.
+fn upload_response(path: &str, content: Vec<u8>) -> Response {
+    let is_text = path.ends_with(".txt") || path.ends_with(".csv");
+    let mut response = file_response(path, content);
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    if !is_text {
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/octet-stream"),
+        );
+        headers.insert(
+            header::CONTENT_DISPOSITION,
+            HeaderValue::from_static("attachment"),
+        );
+    }
+    response
 }
 
 fn is_plain_name(name: &str) -> bool {

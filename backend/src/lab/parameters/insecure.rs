@@ -260,12 +260,23 @@ fn run<'a>(pieces: &[Segment<'a>]) -> Result<Slice<'a>, Box<Crash<'a>>> {
         .filter(|row| year.is_none_or(|year| i128::from(row.year) == year))
         .filter(|row| region.as_deref().is_none_or(|region| row.region == region))
         .collect();
-    let rows = matching
+    let rows: Vec<&'static Row> = matching
         .iter()
         .skip(offset)
         .take(limit.unwrap_or(usize::MAX))
         .copied()
         .collect();
+    // The imaginary app builds its whole answer in memory, and has only so
+    // much: past this many cells it runs out, as it would (and the real
+    // program never builds an answer that large).
+    if rows.len().saturating_mul(columns.len()) > MOST_CELLS
+        && let Some(culprit) = get("columns").or_else(|| get("limit"))
+    {
+        return Err(crash(
+            "MemoryError: the answer would not fit in memory".to_owned(),
+            culprit,
+        ));
+    }
     Ok(Slice {
         columns,
         rows,
@@ -413,12 +424,24 @@ fn string_literal(text: &str) -> Result<String, String> {
     }
 }
 
+/// The most cells (rows × columns) the imaginary app can hold in one answer:
+/// the whole table, every column, fits several times over.
+const MOST_CELLS: usize = 200_000;
+
+/// As many columns as PostgreSQL puts in one `SELECT` list.
+const MOST_COLUMNS: usize = 1664;
+
 /// The `SELECT` list as pasted: `*` is every column, the confidential one
-/// included; a name may come twice.
+/// included; a name may come twice, up to PostgreSQL's own limit.
 fn select_list(text: &str) -> Result<Vec<&'static Column>, String> {
     let mut columns = Vec::new();
     let items: Vec<&str> = text.split(',').collect();
     for (index, item) in items.iter().enumerate() {
+        if columns.len() > MOST_COLUMNS {
+            return Err(format!(
+                "psycopg2.errors.ProgramLimitExceeded: target lists can have at most {MOST_COLUMNS} entries"
+            ));
+        }
         let item = item.trim();
         if item == "*" {
             columns.extend(dataset::COLUMNS.iter());

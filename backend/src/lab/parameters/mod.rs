@@ -20,6 +20,7 @@ use serde_json::{Value, json};
 
 use super::{Endpoint, LessonLab};
 use crate::AppState;
+use crate::lab::percent;
 use crate::progress::{Exercise, LOCAL_LEARNER};
 use dataset::{Column, Row};
 
@@ -147,34 +148,14 @@ const HARMFUL_KEPT: usize = 32;
 /// reads its parameters with this.
 fn fingerprint(segment: &Segment<'_>) -> String {
     let decode = |text: &str| {
-        let bytes = text.as_bytes();
-        let mut decoded = Vec::with_capacity(bytes.len());
-        let mut index = 0;
-        while let Some(&byte) = bytes.get(index) {
-            let escaped = (byte == b'%')
-                .then(|| bytes.get(index + 1..index + 3))
-                .flatten()
-                .and_then(|pair| std::str::from_utf8(pair).ok())
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-            match (escaped, byte) {
-                (Some(escaped), _) => {
-                    decoded.push(escaped);
-                    index += 3;
-                }
-                (None, b'+') => {
-                    decoded.push(b' ');
-                    index += 1;
-                }
-                (None, other) => {
-                    decoded.push(other);
-                    index += 1;
-                }
-            }
-        }
-        String::from_utf8_lossy(&decoded).into_owned()
+        String::from_utf8_lossy(&percent::decode_lenient(&text.replace('+', "%20"))).into_owned()
     };
     format!("{}={}", decode(segment.name), decode(segment.value))
 }
+
+/// The longest parameter worth remembering: the secure twin refuses longer
+/// query strings whole (414) before it compares any parameter.
+const HARMFUL_LONGEST: usize = 2048;
 
 /// The parameters that broke the insecure twin or made it leak, latest last.
 async fn harmful(state: &AppState) -> Vec<String> {
@@ -197,6 +178,9 @@ async fn harmful(state: &AppState) -> Vec<String> {
 /// lesson is reset; only the latest few are kept.
 async fn remember_harmful(state: &AppState, segment: &Segment<'_>) {
     let print = fingerprint(segment);
+    if print.len() > HARMFUL_LONGEST {
+        return;
+    }
     let mut kept = harmful(state).await;
     if kept.contains(&print) {
         return;
