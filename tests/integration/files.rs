@@ -317,3 +317,42 @@ async fn uploaded_pages_never_run_as_the_lab() {
         }
     }
 }
+
+/// The traversal lists scanners use (wfuzz's, from dotdotpwn's family): the
+/// insecure twin gives up a fake secret (passwd, shadow, hosts) for many of
+/// them, the secure twin for none, and never a 5xx.
+#[tokio::test]
+async fn scanners_payload_lists_find_the_insecure_twin_and_not_the_secure_one() {
+    let lab = Lab::start().await;
+    for list in [
+        "vulns/dirTraversal-nix.txt",
+        "vulns/dirTraversal.txt",
+        "Injections/Traversal.txt",
+    ] {
+        // dirTraversal.txt writes the file to reach as {FILE}, as dotdotpwn does.
+        let payloads: Vec<String> = safelab_tests::payloads(list)
+            .into_iter()
+            .map(|payload| payload.replace("{FILE}", "etc/passwd"))
+            .collect();
+        assert!(payloads.len() > 50, "{list}");
+        let mut escaped = 0;
+        for payload in &payloads {
+            let slash = if payload.starts_with('/') { "" } else { "/" };
+            let insecure = raw_get(&lab, &format!("/lab/insecure/files{slash}{payload}")).await;
+            if insecure.contains("SAFELAB-FAKE") {
+                escaped += 1;
+            }
+            let secure = raw_get(&lab, &format!("/lab/secure/files{slash}{payload}")).await;
+            let status = status_of(&secure);
+            assert!((200..500).contains(&status), "{list}: {payload}: {secure}");
+            assert!(
+                !secure.contains("SAFELAB-FAKE") && !secure.contains("/srv/"),
+                "{payload}"
+            );
+        }
+        assert!(
+            escaped > payloads.len() / 10,
+            "{list}: only {escaped} escapes"
+        );
+    }
+}

@@ -732,3 +732,35 @@ async fn a_huge_select_list_hits_the_imaginary_apps_limits_not_the_hosts() {
     let refused = send(&lab, Transport::Raw, &format!("{SECURE}?columns={wide}")).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
 }
+
+/// wfuzz's list of injection payloads in every parameter: the insecure twin
+/// crashes into its debug page for many, the secure twin answers each with a
+/// 4xx (or a 200 for a value that is simply fine), never a 500.
+#[tokio::test]
+async fn a_scanners_injection_list_breaks_the_insecure_twin_and_not_the_secure_one() {
+    let lab = Lab::start().await;
+    let payloads = safelab_tests::payloads("Injections/All_attack.txt");
+    assert!(payloads.len() > 400);
+    for parameter in ["year", "region", "columns", "limit", "offset"] {
+        let mut crashes = 0;
+        for payload in &payloads {
+            let query = format!("{parameter}={payload}");
+            let insecure = send(&lab, Transport::Raw, &format!("{INSECURE}?{query}")).await;
+            if insecure.status == 500 {
+                crashes += 1;
+            }
+            let secure = send(&lab, Transport::Raw, &format!("{SECURE}?{query}")).await;
+            assert!(
+                secure.status < 500 && secure.status != 0,
+                "{query}: {} {}",
+                secure.status,
+                secure.body
+            );
+            assert!(
+                !secure.body.contains("FAKE-"),
+                "{query} leaked the confidential column"
+            );
+        }
+        assert!(crashes > 10, "{parameter}: only {crashes} crashes");
+    }
+}

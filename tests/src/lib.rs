@@ -173,6 +173,35 @@ pub fn tool(variable: &str, fallback: impl Into<PathBuf>, what: &str) -> PathBuf
     path
 }
 
+/// A payload list from wfuzz's word lists (the `wordlist/` folder the README's
+/// test command installs, or `SAFELAB_PAYLOADS`), such as
+/// `vulns/dirTraversal-nix.txt`: the lists scanners and testers use. Bytes a
+/// request target cannot carry as they are (spaces, controls, non-ASCII) are
+/// percent-encoded, as a scanner's HTTP client does.
+pub fn payloads(list: &str) -> Vec<String> {
+    let folder = tool(
+        "SAFELAB_PAYLOADS",
+        "/usr/share/wfuzz/wordlist",
+        "wfuzz's payload lists",
+    );
+    let path = folder.join(list);
+    let bytes = std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    bytes
+        .split(|&byte| byte == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        // Comments open some lists.
+        .filter(|line| !line.is_empty() && !line.starts_with(b"#"))
+        .map(|line| {
+            line.iter()
+                .map(|&byte| match byte {
+                    b'!'..=b'~' => (byte as char).to_string(),
+                    other => format!("%{other:02X}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Calls `attempt` until it returns `Some`, failing the test after [`PATIENCE`].
 pub async fn poll<T, F, Fut>(what: &str, mut attempt: F) -> T
 where

@@ -37,6 +37,17 @@ pub const FILES: &[(&str, &str)] = &[
          clinic:x:1000:1000:Clinic reports,,,:/home/clinic:/bin/bash\n\
          postgres:x:112:120:PostgreSQL administrator:/var/lib/postgresql:/bin/bash\n",
     ),
+    (
+        "/etc/shadow",
+        "# SAFELAB-FAKE: a made-up file on a made-up machine; nothing here is real\n\
+         root:$6$FAKEsalt$FAKEhashFAKEhashFAKEhashFAKEhash:19700:0:99999:7:::\n\
+         clinic:$6$FAKEsalt$FAKEhashOfAWeakPasswordFAKEhash:19700:0:99999:7:::\n",
+    ),
+    (
+        "/etc/hosts",
+        "# SAFELAB-FAKE: a made-up file on a made-up machine; nothing here is real\n\
+         127.0.0.1 localhost\n10.20.0.5 clinic-web-01\n10.20.0.9 db.internal\n",
+    ),
     ("/etc/hostname", "clinic-web-01\n"),
     (
         "/home/clinic/.ssh/id_rsa",
