@@ -20,6 +20,7 @@ mod host;
 mod lab;
 mod listen;
 mod negotiation;
+mod percent;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

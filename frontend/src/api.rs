@@ -104,10 +104,9 @@ fn path_segment(text: &str) -> String {
         .collect()
 }
 
-/// Has the backend perform `request` and return what crossed the wire.
-pub async fn exchange(request: &ExchangeRequest) -> Result<Exchange, Error> {
-    let response = Request::post("/api/exchange")
-        .json(request)
+async fn post<B: serde::Serialize, T: DeserializeOwned>(path: &str, body: &B) -> Result<T, Error> {
+    let response = Request::post(path)
+        .json(body)
         .map_err(|error| Error::Unexpected(error.to_string()))?
         .send()
         .await
@@ -115,15 +114,14 @@ pub async fn exchange(request: &ExchangeRequest) -> Result<Exchange, Error> {
     read(response).await
 }
 
+/// Has the backend perform `request` and return what crossed the wire.
+pub async fn exchange(request: &ExchangeRequest) -> Result<Exchange, Error> {
+    post("/api/exchange", request).await
+}
+
 /// Has the backend write `request`'s bytes to a lab listener as typed.
 pub async fn raw(request: &RawRequest) -> Result<Exchange, Error> {
-    let response = Request::post("/api/raw")
-        .json(request)
-        .map_err(|error| Error::Unexpected(error.to_string()))?
-        .send()
-        .await
-        .map_err(|error| Error::Network(error.to_string()))?;
-    read(response).await
+    post("/api/raw", request).await
 }
 
 /// Forgets the progress and restores the lab state of one lesson, or of every

@@ -3,7 +3,7 @@
 //! it is sent, as plain functions tested on the host.
 
 use leptos::prelude::*;
-use safelab_protocol::{ExchangeRequest, LessonRequest, MAX_REQUEST_BODY, RawRequest};
+use safelab_protocol::{ExchangeRequest, Header, LessonRequest, MAX_REQUEST_BODY, RawRequest};
 
 /// What the learner sent: a request built in the form, or raw bytes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -163,28 +163,24 @@ impl Draft {
 
     /// Replaces the draft with a lesson's request, sent to `base` (a listener URL).
     pub fn fill(&self, request: &LessonRequest, base: &str) {
-        self.method.set(request.method.clone());
-        self.url
-            .set(format!("{}{}", base.trim_end_matches('/'), request.path));
-        let rows = request
-            .headers
-            .iter()
-            .map(|(name, value)| HeaderRow {
-                id: self.new_id(),
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect();
-        self.headers.set(rows);
-        self.body.set(request.body.clone());
+        let url = format!("{}{}", base.trim_end_matches('/'), request.path);
+        self.replace(&request.method, url, &request.headers, &request.body);
     }
 
     /// Replaces the draft with a request sent before.
     pub fn load(&self, request: &ExchangeRequest) {
-        self.method.set(request.method.clone());
-        self.url.set(request.url.clone());
-        let rows = request
-            .headers
+        self.replace(
+            &request.method,
+            request.url.clone(),
+            &request.headers,
+            &request.body,
+        );
+    }
+
+    fn replace(&self, method: &str, url: String, headers: &[Header], body: &str) {
+        self.method.set(method.to_owned());
+        self.url.set(url);
+        let rows = headers
             .iter()
             .map(|(name, value)| HeaderRow {
                 id: self.new_id(),
@@ -193,7 +189,7 @@ impl Draft {
             })
             .collect();
         self.headers.set(rows);
-        self.body.set(request.body.clone());
+        self.body.set(body.to_owned());
     }
 
     /// Sends the same path to another listener.

@@ -10,7 +10,7 @@
 
 use std::time::{Duration, Instant};
 
-use safelab_protocol::Progress;
+use safelab_tests::events::ProgressEvents;
 use safelab_tests::program::{Program, release_binary};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -23,44 +23,11 @@ fn rounds() -> usize {
         .unwrap_or(200)
 }
 
-/// The live stream, read event by event.
-struct Events {
-    response: reqwest::Response,
-    text: String,
-}
-
-impl Events {
-    /// The next `progress` event.
-    async fn next(&mut self) -> Progress {
-        loop {
-            if let Some(end) = self.text.find("\n\n") {
-                let event: String = self.text.drain(..end + 2).collect();
-                let data = event.lines().find_map(|line| line.strip_prefix("data:"));
-                if let Some(progress) = data.and_then(|data| serde_json::from_str(data.trim()).ok())
-                {
-                    return progress;
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(30), self.response.chunk())
-                .await
-                .expect("an event within 30 s")
-                .expect("bytes")
-                .expect("the stream stays open");
-            self.text.push_str(&String::from_utf8_lossy(&chunk));
-        }
-    }
-
-    /// Waits for an event in which `files` has `solved` solved exercises.
-    async fn until_solved(&mut self, solved: u32) {
-        while self
-            .next()
-            .await
-            .lesson("files")
-            .map(|lesson| lesson.solved)
-            != Some(solved)
-        {}
-    }
+/// Waits for an event in which `files` has `solved` solved exercises.
+async fn until_solved(events: &mut ProgressEvents, solved: u32) {
+    events
+        .until(|progress| progress.lesson("files").map(|lesson| lesson.solved) == Some(solved))
+        .await;
 }
 
 fn percentile(sorted: &[Duration], share: f64) -> Duration {
@@ -90,14 +57,7 @@ async fn main() {
         .parse()
         .expect("an address");
     let client = reqwest::Client::new();
-    let mut events = Events {
-        response: client
-            .get(format!("{app}api/progress/events"))
-            .send()
-            .await
-            .expect("stream"),
-        text: String::new(),
-    };
+    let mut events = ProgressEvents::open(&app).await;
     events.next().await;
 
     let request = b"GET /lab/insecure/files/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
@@ -108,14 +68,14 @@ async fn main() {
             .send()
             .await
             .expect("reset");
-        events.until_solved(0).await;
+        until_solved(&mut events, 0).await;
         let started = Instant::now();
         let mut tcp = TcpStream::connect(lab).await.expect("connects");
         tcp.write_all(request).await.expect("writes");
         let mut answer = Vec::new();
         tcp.read_to_end(&mut answer).await.expect("reads");
         answered.push(started.elapsed());
-        events.until_solved(1).await;
+        until_solved(&mut events, 1).await;
         reported.push(started.elapsed());
     }
     answered.sort();

@@ -4,8 +4,9 @@
 //! restores the lab; bad requests get JSON errors.
 
 use safelab_protocol::Progress;
+use safelab_tests::events::ProgressEvents;
 use safelab_tests::program::{Program, release_binary, run_to_end};
-use safelab_tests::{Lab, PATIENCE, get_json, raw_exchange};
+use safelab_tests::{Lab, get_json, raw_exchange};
 
 /// Solves `files/read-passwd` with raw bytes to the HTTP lab at `lab_url`.
 async fn solve_passwd(lab_url: &str) -> String {
@@ -118,51 +119,24 @@ async fn a_command_line_reset_goes_through_the_running_safelab() {
 #[tokio::test]
 async fn the_live_stream_reports_a_solve_and_a_reset() {
     let lab = Lab::start().await;
-    let mut response = reqwest::get(lab.app("/api/progress/events"))
-        .await
-        .expect("stream");
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut text = String::new();
-    // Reads events until `wanted` says one matches; the first comes at once.
-    let mut next_progress = async |wanted: &dyn Fn(&Progress) -> bool| -> Progress {
-        loop {
-            if let Some(end) = text.find("\n\n") {
-                let event: String = text.drain(..end + 2).collect();
-                let data = event
-                    .lines()
-                    .find_map(|line| line.strip_prefix("data:"))
-                    .map(str::trim);
-                if event.contains("event: progress")
-                    && let Some(progress) = data.and_then(|data| serde_json::from_str(data).ok())
-                    && wanted(&progress)
-                {
-                    return progress;
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(PATIENCE, response.chunk())
-                .await
-                .expect("an event in time")
-                .expect("bytes")
-                .expect("the stream stays open");
-            text.push_str(&String::from_utf8_lossy(&chunk));
+    let mut events = ProgressEvents::open(&lab.app("/")).await;
+    let solved = |count: u32| {
+        move |progress: &Progress| {
+            progress
+                .lesson("files")
+                .is_some_and(|lesson| lesson.solved == count)
         }
     };
-    let is_solved = |progress: &Progress| {
-        progress
-            .lesson("files")
-            .is_some_and(|lesson| lesson.solved == 1)
-    };
-    let first = next_progress(&|_| true).await;
-    assert!(!is_solved(&first));
+    let first = events.next().await;
+    assert!(solved(0)(&first));
     solve_passwd(&lab.http("")).await;
-    next_progress(&is_solved).await;
+    events.until(solved(1)).await;
     reqwest::Client::new()
         .post(lab.app("/api/progress/reset"))
         .send()
         .await
         .expect("reset");
-    next_progress(&|progress| !is_solved(progress)).await;
+    events.until(solved(0)).await;
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use safelab_protocol::ListenerId;
 use tempfile::TempDir;
 
 pub mod browser;
+pub mod events;
 pub mod program;
 pub mod python;
 

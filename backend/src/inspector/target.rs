@@ -223,7 +223,8 @@ fn is_this_machine(ip: IpAddr) -> bool {
 /// would let one request fan out into many.
 pub(super) fn is_api_path(path_and_query: &str) -> bool {
     let path = path_and_query.split(['?', '#']).next().unwrap_or_default();
-    let decoded = percent_decode(path).to_ascii_lowercase();
+    let decoded =
+        String::from_utf8_lossy(&crate::percent::decode_lenient(path)).to_ascii_lowercase();
     let mut segments: Vec<&str> = Vec::new();
     for segment in decoded.split(['/', '\\']) {
         match segment {
@@ -235,29 +236,6 @@ pub(super) fn is_api_path(path_and_query: &str) -> bool {
         }
     }
     segments.first() == Some(&"api")
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut index = 0;
-    while index < bytes.len() {
-        let hex = bytes
-            .get(index + 1..index + 3)
-            .and_then(|pair| std::str::from_utf8(pair).ok())
-            .and_then(|pair| u8::from_str_radix(pair, 16).ok());
-        match (bytes[index], hex) {
-            (b'%', Some(byte)) => {
-                decoded.push(byte);
-                index += 3;
-            }
-            (byte, _) => {
-                decoded.push(byte);
-                index += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&decoded).into_owned()
 }
 
 #[cfg(test)]

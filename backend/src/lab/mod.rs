@@ -12,7 +12,6 @@
 mod basics;
 mod files;
 mod parameters;
-mod percent;
 
 use axum::extract::Extension;
 use axum::http::{StatusCode, Uri};

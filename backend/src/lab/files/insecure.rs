@@ -17,7 +17,7 @@ use super::{
     keep_upload, requested, uploaded,
 };
 use crate::AppState;
-use crate::lab::percent;
+use crate::percent;
 
 /// Where the path asked for leads, the naive way: decoded, decoded again "to
 /// be safe", backslashes taken for slashes, joined onto the root (an absolute

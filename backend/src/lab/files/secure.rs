@@ -15,7 +15,7 @@ use serde_json::json;
 use super::tree::{self, UPLOADS, WEB_ROOT};
 use super::{SECURE_PREFIX, SECURE_REFUSES, file_response, keep_upload, requested, uploaded};
 use crate::AppState;
-use crate::lab::percent;
+use crate::percent;
 
 /// The longest upload name accepted.
 const MAX_NAME: usize = 64;

@@ -30,7 +30,7 @@ use super::{
     slice_json,
 };
 use crate::AppState;
-use crate::lab::percent;
+use crate::percent;
 
 /// The data set's route.
 pub(super) const DATASET: &str = "/lab/insecure/dataset";

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use super::{Endpoint, LessonLab};
 use crate::AppState;
-use crate::lab::percent;
+use crate::percent;
 use crate::progress::{Exercise, LOCAL_LEARNER};
 use dataset::{Column, Row};
 

@@ -23,7 +23,7 @@ use serde_json::json;
 use super::dataset::{self, Column, Row};
 use super::{SECURE_REFUSES, any_was_harmful, segments, slice_json};
 use crate::AppState;
-use crate::lab::percent;
+use crate::percent;
 
 /// The data set's route.
 pub(super) const DATASET: &str = "/lab/secure/dataset";

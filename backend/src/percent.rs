@@ -1,4 +1,5 @@
-//! Percent-decoding for lab handlers, strict and as naive servers do it.
+//! Percent-decoding, strict and as naive servers do it: for the lab's
+//! handlers and for the inspector's judgement of where a path leads.
 
 /// A `%` not followed by two hexadecimal digits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
