@@ -8,6 +8,7 @@ use fantoccini::Client;
 use safelab_tests::browser::{
     Driver, click, in_view, screenshot, script, text_of, value_of, wait_for, wait_for_text,
 };
+use safelab_tests::python::{Learner, printed};
 use safelab_tests::{Lab, poll, repo_root};
 
 /// A lab, a driver and a browser of the given size with the app open on lesson 1.
@@ -345,24 +346,32 @@ async fn raw_mode_and_python_solve_the_traversal_and_the_page_shows_it_live() {
     )
     .await;
 
-    // A solve from elsewhere (here a plain HTTP client, as Python would) shows up live.
-    let env = reqwest::get(lab.http("/lab/insecure/files/..%2f.env"))
+    // The lesson's own Python script, downloaded as a learner would, solves
+    // the rest from outside the browser: the page shows it without a reload.
+    let learner = Learner::new(lab).await;
+    let downloaded = reqwest::get(lab.app("/api/lessons/files/python/traversal.py"))
         .await
-        .expect("up");
-    assert_eq!(env.status(), 200);
-    wait_for_text(
-        browser,
-        "#challenge-encoded-traversal .solved-mark",
-        "✓ Solved",
-    )
-    .await;
+        .expect("downloads")
+        .text()
+        .await
+        .expect("text");
+    let output = learner.run_script("traversal.py", &downloaded).await;
+    assert!(output.status.success(), "{}", printed(&output));
+    for challenge in ["leak-path", "encoded-traversal", "overwrite-page"] {
+        wait_for_text(
+            browser,
+            &format!("#challenge-{challenge} .solved-mark"),
+            "✓ Solved",
+        )
+        .await;
+    }
     let count = text_of(
         browser,
         "a.lesson-link[href='/lessons/files'] .lesson-count",
     )
     .await
     .unwrap_or_default();
-    assert_eq!(count, "3/5");
+    assert_eq!(count, "5/5");
 
     // A deep link to a challenge, reloaded, opens there; back returns.
     browser
