@@ -324,7 +324,7 @@ async fn raw_mode_and_python_solve_the_traversal_and_the_page_shows_it_live() {
     assert!(body.contains("root:x:0:0"), "{body}");
     click(browser, "#show-line-endings").await;
     let as_sent = text_of(browser, ".raw-request").await.unwrap_or_default();
-    assert!(as_sent.contains("HTTP/1.1␍␊"), "{as_sent}");
+    assert!(as_sent.contains("HTTP/1.1\\r\\n"), "{as_sent}");
     wait_for_text(browser, "#challenge-read-passwd .solved-mark", "✓ Solved").await;
     let banner = text_of(browser, "#solved-banner").await.unwrap_or_default();
     assert!(banner.contains("Read the server's /etc/passwd"), "{banner}");

@@ -111,7 +111,7 @@ pub fn ResponseView(
                         prop:checked=move || show_endings.get()
                         on:change=move |event| show_endings.set(event_target_checked(&event))
                     />
-                    " Show line endings (␍ CR, ␊ LF)"
+                    " Show line endings (\\r is CR, \\n is LF)"
                 </label>
             </div>
             <pre class="raw-request" tabindex="0">
@@ -121,14 +121,15 @@ pub fn ResponseView(
     }
 }
 
-/// `text` with its line endings made visible: CR as ␍ and LF as ␊ (before
-/// the line break itself), so a learner sees CR LF where HTTP requires it.
+/// `text` with its line endings made visible the way Python writes them: CR
+/// as `\r` and LF as `\n` (before the line break itself), so a learner sees
+/// CR LF where HTTP requires it. Plain characters: every font has them.
 fn with_line_endings(text: &str) -> String {
     let mut shown = String::with_capacity(text.len() + text.len() / 8);
     for character in text.chars() {
         match character {
-            '\r' => shown.push('␍'),
-            '\n' => shown.push_str("␊\n"),
+            '\r' => shown.push_str("\\r"),
+            '\n' => shown.push_str("\\n\n"),
             other => shown.push(other),
         }
     }
