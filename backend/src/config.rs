@@ -44,7 +44,7 @@ pub struct Config {
     pub open: bool,
 
     /// Let the request inspector also send to HOST or HOST:PORT (repeatable).
-    /// Without it the inspector talks only to safelab's own listeners.
+    /// Without it the inspector talks only to safelab's lab listeners.
     #[arg(long = "allow-host", value_name = "HOST[:PORT]")]
     pub allow_hosts: Vec<String>,
 
