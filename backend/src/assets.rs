@@ -38,7 +38,7 @@ impl AppPages {
     pub fn new(lessons: &[Lesson]) -> Self {
         let pages = lessons
             .iter()
-            .filter_map(|lesson| Some((lesson.summary.id.clone(), AppPage::new(Some(lesson))?)))
+            .filter_map(|lesson| Some((lesson.summary.id.clone(), AppPage::new(lesson)?)))
             .collect();
         Self { pages }
     }
@@ -66,14 +66,11 @@ pub struct AppPage {
 impl AppPage {
     /// The page with `lesson` painted into its shell; `None` if the app was
     /// not built into this program.
-    pub fn new(lesson: Option<&Lesson>) -> Option<Self> {
+    pub fn new(lesson: &Lesson) -> Option<Self> {
         let index = AppFiles::get("index.html")?;
-        let index = String::from_utf8_lossy(&index.data);
-        let html = match lesson {
-            Some(lesson) => index.replacen(LESSON_MARKER, &lessons::static_html(lesson), 1),
-            None => index.into_owned(),
-        }
-        .into_bytes();
+        let html = String::from_utf8_lossy(&index.data)
+            .replacen(LESSON_MARKER, &lessons::static_html(lesson), 1)
+            .into_bytes();
         let mut encoder = GzEncoder::new(Vec::new(), Compression::default());
         let gzip = encoder
             .write_all(&html)

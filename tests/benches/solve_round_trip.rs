@@ -49,13 +49,7 @@ async fn main() {
         folder.path(),
     );
     let app = program.app_url.clone();
-    let lab: std::net::SocketAddr = program
-        .printed("Lab over HTTP:")
-        .expect("printed")
-        .trim_start_matches("http://")
-        .trim_end_matches("/lab/")
-        .parse()
-        .expect("an address");
+    let lab = program.http_lab_address();
     let client = reqwest::Client::new();
     let mut events = ProgressEvents::open(&app).await;
     events.next().await;

@@ -8,12 +8,8 @@ use safelab_tests::events::ProgressEvents;
 use safelab_tests::program::{Program, release_binary, run_to_end};
 use safelab_tests::{Lab, get_json, raw_exchange};
 
-/// Solves `files/read-passwd` with raw bytes to the HTTP lab at `lab_url`.
-async fn solve_passwd(lab_url: &str) -> String {
-    let address = lab_url
-        .trim_start_matches("http://")
-        .parse()
-        .expect("the HTTP lab's address");
+/// Solves `files/read-passwd` with raw bytes to the HTTP lab at `address`.
+async fn solve_passwd(address: std::net::SocketAddr) -> String {
     raw_exchange(
         address,
         b"GET /lab/insecure/files/../../../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
@@ -41,8 +37,7 @@ async fn a_solve_that_got_its_response_survives_kill_9() {
     let data = folder.path().to_string_lossy().into_owned();
     let arguments = ["--port", "0", "--data-dir", &data];
     let program = Program::start(&release_binary(), &arguments, folder.path());
-    let lab_url = program.printed("Lab over HTTP:").expect("printed");
-    let answer = solve_passwd(lab_url.trim_end_matches("/lab/")).await;
+    let answer = solve_passwd(program.http_lab_address()).await;
     assert!(answer.contains("root:x:0:0"), "{answer}");
     // The response is in: kill at once, with no chance to flush anything.
     program.kill_hard();
@@ -89,8 +84,7 @@ async fn a_command_line_reset_goes_through_the_running_safelab() {
         &["--port", "0", "--data-dir", &data],
         folder.path(),
     );
-    let lab_url = program.printed("Lab over HTTP:").expect("printed");
-    solve_passwd(lab_url.trim_end_matches("/lab/")).await;
+    solve_passwd(program.http_lab_address()).await;
     assert_eq!(solved(&program.app_url, "files").await, ["read-passwd"]);
     let port = program
         .app_url
@@ -129,7 +123,7 @@ async fn the_live_stream_reports_a_solve_and_a_reset() {
     };
     let first = events.next().await;
     assert!(solved(0)(&first));
-    solve_passwd(&lab.http("")).await;
+    solve_passwd(lab.running.http_address).await;
     events.until(solved(1)).await;
     reqwest::Client::new()
         .post(lab.app("/api/progress/reset"))

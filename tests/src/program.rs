@@ -68,6 +68,18 @@ impl Program {
         self.child.wait().expect("the process ends");
     }
 
+    /// The address of the lab's plain-HTTP listener, as the banner prints it.
+    pub fn http_lab_address(&self) -> std::net::SocketAddr {
+        self.printed("Lab over HTTP:")
+            .and_then(|url| {
+                url.trim_start_matches("http://")
+                    .trim_end_matches("/lab/")
+                    .parse()
+                    .ok()
+            })
+            .unwrap_or_else(|| panic!("the banner names the HTTP lab: {:?}", self.banner))
+    }
+
     /// The last word of the banner line that contains `label`.
     pub fn printed(&self, label: &str) -> Option<String> {
         last_word(&self.banner, label)

@@ -153,11 +153,6 @@ impl Lessons {
         self.lessons.iter().find(|lesson| lesson.summary.id == id)
     }
 
-    /// The first lesson of the curriculum.
-    pub fn first(&self) -> Option<&Lesson> {
-        self.lessons.first()
-    }
-
     /// One of a lesson's Python scripts, with this run's addresses in it.
     pub fn script(&self, lesson: &str, name: &str) -> Option<&str> {
         self.scripts

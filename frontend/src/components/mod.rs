@@ -5,6 +5,7 @@ pub mod code_sample;
 pub mod copy_snippets;
 pub mod history_list;
 pub mod lesson_view;
+pub mod listener_buttons;
 pub mod progress_controls;
 pub mod projection_toggle;
 pub mod raw_editor;

@@ -4,7 +4,9 @@
 //! `Host`, and no `..` is tidied away.
 
 use leptos::prelude::*;
-use safelab_protocol::{LabInfo, LineEndings, ListenerId, RawRequest};
+use safelab_protocol::{LabInfo, LineEndings, Listener, ListenerId, RawRequest};
+
+use crate::components::listener_buttons::ListenerButtons;
 
 /// The raw request being typed. `Copy`: every field is a signal.
 #[derive(Debug, Clone, Copy)]
@@ -54,30 +56,8 @@ pub fn RawEditor(
     /// Called when the learner sends.
     on_send: Callback<()>,
 ) -> impl IntoView {
-    let listener_buttons = lab
-        .listeners
-        .iter()
-        .filter(|listener| listener.id.is_lab())
-        .map(|listener| {
-            let id = listener.id;
-            let label = match id {
-                ListenerId::Https => "HTTPS lab (TLS)",
-                _ => "HTTP lab (TCP)",
-            };
-            view! {
-                <button
-                    type="button"
-                    id=format!("raw-listener-{}", id.as_str())
-                    class="listener"
-                    title=listener.url.clone()
-                    aria-pressed=move || (raw.listener.get() == id).to_string()
-                    on:click=move |_| raw.listener.set(id)
-                >
-                    {label}
-                </button>
-            }
-        })
-        .collect_view();
+    let current = Signal::derive(move || Some(raw.listener.get()));
+    let on_pick = Callback::new(move |listener: Listener| raw.listener.set(listener.id));
     view! {
         <form
             class="builder raw-builder"
@@ -90,10 +70,7 @@ pub fn RawEditor(
                 }
             }
         >
-            <div class="listeners" role="group" aria-label="Write to">
-                <span class="hint">"Write to:"</span>
-                {listener_buttons}
-            </div>
+            <ListenerButtons lab id_prefix="raw-listener" prompt="Write to:" current on_pick />
             <label for="raw-request" class="body-label">"The request, byte for byte"</label>
             <textarea
                 id="raw-request"

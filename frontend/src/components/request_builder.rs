@@ -2,8 +2,9 @@
 //! mistake is marked `aria-invalid` and says what is wrong right below it.
 
 use leptos::prelude::*;
-use safelab_protocol::{LabInfo, ListenerId};
+use safelab_protocol::{LabInfo, Listener};
 
+use crate::components::listener_buttons::ListenerButtons;
 use crate::draft::{Draft, Field, Problem};
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
@@ -52,39 +53,21 @@ pub fn RequestBuilder(
     /// Called when the learner sends the draft.
     on_send: Callback<()>,
 ) -> impl IntoView {
-    let listener_buttons = lab
-        .listeners
-        .iter()
-        .filter(|listener| listener.id.is_lab())
-        .map(|listener| {
-            let base = listener.url.clone();
-            let label = match listener.id {
-                ListenerId::App => "app",
-                ListenerId::Http => "HTTP lab",
-                ListenerId::Https => "HTTPS lab",
-            };
-            let id = format!("listener-{}", listener.id.as_str());
-            let current = {
-                let base = base.clone();
-                move || draft.url.with(|url| url.starts_with(&base))
-            };
-            view! {
-                <button
-                    type="button"
-                    id=id
-                    class="listener"
-                    title=listener.description.clone()
-                    aria-pressed=move || current().to_string()
-                    on:click=move |_| {
-                        draft.rebase(&base);
-                        problems.clear(Field::Url);
-                    }
-                >
-                    {label}
-                </button>
-            }
+    let current = {
+        let lab = lab.clone();
+        Signal::derive(move || {
+            draft.url.with(|url| {
+                lab.listeners
+                    .iter()
+                    .find(|listener| listener.id.is_lab() && url.starts_with(&listener.url))
+                    .map(|listener| listener.id)
+            })
         })
-        .collect_view();
+    };
+    let on_pick = Callback::new(move |listener: Listener| {
+        draft.rebase(&listener.url);
+        problems.clear(Field::Url);
+    });
 
     view! {
         <form
@@ -98,10 +81,7 @@ pub fn RequestBuilder(
                 }
             }
         >
-            <div class="listeners" role="group" aria-label="Send to">
-                <span class="hint">"Send to:"</span>
-                {listener_buttons}
-            </div>
+            <ListenerButtons lab id_prefix="listener" prompt="Send to:" current on_pick />
             <div class="request-line">
                 <label class="visually-hidden" for="method">"Method"</label>
                 <input
