@@ -24,7 +24,7 @@ mod percent;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -59,22 +59,29 @@ pub struct AppState {
     lessons: Arc<Lessons>,
     inspector: Arc<Inspector>,
     progress: Arc<progress::Store>,
+    #[allow(
+        dead_code,
+        reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
+    )]
+    labs: Arc<lab::LabData>,
 }
 
 impl AppState {
     /// State for a lab described by `lab`, whose listeners are reached at the
-    /// `own` addresses, with this CA, these extra inspector targets and this
-    /// progress store.
+    /// `own` addresses, with this CA, these extra inspector targets, this
+    /// progress store and its lab files in `data_dir`.
     pub fn new(
         ca: &CertificateAuthority,
         lab: LabInfo,
         own: Vec<(ListenerId, SocketAddr)>,
         allow_hosts: &[String],
         progress: Arc<progress::Store>,
+        data_dir: &Path,
     ) -> Result<Self, StartError> {
         let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
         Ok(Self {
             progress,
+            labs: Arc::new(lab::LabData::new(data_dir)),
             pages: Arc::new(assets::AppPages::new(lessons.all())),
             lessons: Arc::new(lessons),
             lab: Arc::new(lab),
@@ -294,7 +301,14 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         source,
     })?;
     let store = progress::Store::open(&data_dir.join(progress::FILE_NAME))?;
-    let state = AppState::new(&ca, lab.clone(), own, &config.allow_hosts, Arc::new(store))?;
+    let state = AppState::new(
+        &ca,
+        lab.clone(),
+        own,
+        &config.allow_hosts,
+        Arc::new(store),
+        &data_dir,
+    )?;
     let (app_address, http_address, https_address) = (
         app_listener.address,
         http_listener.address,

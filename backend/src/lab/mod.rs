@@ -7,11 +7,22 @@
 //! the host's files, processes or network.
 //!
 //! Each module describes itself as a [`LessonLab`]: its endpoints (listed by
-//! `GET /lab`), the exercises its handlers detect, and its routes.
+//! `GET /lab`), the exercises its handlers detect, its routes, and what a
+//! reset of its lesson restores.
+//!
+//! Lab state lives in one of two places. Small state (lesson 2's uploads) goes
+//! in the progress store's `lab_state` table, which a reset clears. State of
+//! its own (a lesson's database, counters, sessions) hangs off [`LabData`]:
+//! files under `LabData::folder(lesson)`, which the offline reset (`safelab
+//! reset` with no safelab running) simply deletes, so a module must rebuild
+//! missing files on first use; and memory, which the lesson's `reset` hook
+//! restores when the running program resets it.
 
 mod basics;
 mod files;
 mod parameters;
+
+use std::path::{Path, PathBuf};
 
 use axum::extract::Extension;
 use axum::http::{StatusCode, Uri};
@@ -47,6 +58,71 @@ pub struct LessonLab {
     pub exercises: &'static [Exercise],
     /// Its routes.
     pub routes: fn() -> Router<AppState>,
+    /// Restores the lesson's own lab state (see the module's documentation)
+    /// after its progress was reset: [`nothing_to_restore`] for most.
+    pub reset: fn(&AppState),
+}
+
+/// The `reset` of a lesson whose lab keeps no state of its own.
+pub fn nothing_to_restore(_: &AppState) {}
+
+/// The lab's own state beside the progress store: one field per lesson that
+/// keeps some, and the folder its files live in.
+#[derive(Debug)]
+#[allow(
+    dead_code,
+    reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
+)]
+pub struct LabData {
+    folder: PathBuf,
+}
+
+impl LabData {
+    /// The lab data of a safelab whose data folder is `data_dir`.
+    pub fn new(data_dir: &Path) -> Self {
+        Self {
+            folder: folder(data_dir),
+        }
+    }
+
+    /// The folder where `lesson`'s lab keeps its files (created by the
+    /// module when it first needs it).
+    #[allow(
+        dead_code,
+        reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
+    )]
+    pub fn folder(&self, lesson: &str) -> PathBuf {
+        self.folder.join(lesson)
+    }
+}
+
+/// Where the lab keeps its files in the data folder `data_dir`.
+fn folder(data_dir: &Path) -> PathBuf {
+    data_dir.join("lab")
+}
+
+/// Restores the lab of `lesson` (every lesson's with `None`) in the running
+/// program, after its progress was reset.
+pub fn reset(state: &AppState, lesson: Option<&str>) {
+    for lab in LABS {
+        if lesson.is_none_or(|id| id == lab.lesson) {
+            (lab.reset)(state);
+        }
+    }
+}
+
+/// Restores the lab of `lesson` (every lesson's with `None`) when no safelab
+/// is running: its files are deleted and rebuilt from their seed at first use.
+pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()> {
+    let root = folder(data_dir);
+    let gone = |path: PathBuf| match std::fs::remove_dir_all(&path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
+    };
+    match lesson {
+        Some(id) => gone(root.join(id)),
+        None => gone(root),
+    }
 }
 
 /// Every lesson's lab, in curriculum order.

@@ -108,6 +108,7 @@ async fn events(
 
 async fn reset_all(State(state): State<AppState>) -> Result<Json<ResetDone>, AppError> {
     let forgotten = state.progress.reset(LOCAL_LEARNER, None).await?;
+    crate::lab::reset(&state, None);
     Ok(Json(ResetDone {
         lessons: state
             .lessons
@@ -127,6 +128,7 @@ async fn reset_lesson(
         return Err(AppError::LessonNotFound(lesson));
     }
     let forgotten = state.progress.reset(LOCAL_LEARNER, Some(&lesson)).await?;
+    crate::lab::reset(&state, Some(&lesson));
     Ok(Json(ResetDone {
         lessons: vec![lesson],
         forgotten,

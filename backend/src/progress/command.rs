@@ -41,6 +41,16 @@ pub enum ResetError {
     /// No data folder is known.
     #[error(transparent)]
     Start(#[from] crate::StartError),
+    /// The lab's own files could not be deleted.
+    #[error(
+        "cannot delete the lab's files in {folder} ({source}): delete that folder by hand, then run this again"
+    )]
+    LabFiles {
+        /// The lab's folder.
+        folder: std::path::PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
 }
 
 /// Resets `lesson`'s progress and lab state (every lesson's with `None`, which
@@ -68,6 +78,10 @@ pub async fn reset(config: &Config, lesson: Option<&str>, all: bool) -> Result<S
         ));
     }
     let data_dir = config.data_dir()?;
+    crate::lab::reset_files(&data_dir, lesson).map_err(|source| ResetError::LabFiles {
+        folder: data_dir.join("lab"),
+        source,
+    })?;
     let path = data_dir.join(FILE_NAME);
     if !path.exists() {
         return Ok(format!(

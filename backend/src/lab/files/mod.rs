@@ -94,6 +94,7 @@ pub const LAB: LessonLab = LessonLab {
         SECURE_REFUSES,
     ],
     routes,
+    reset: super::nothing_to_restore,
 };
 
 fn routes() -> Router<AppState> {

@@ -85,6 +85,7 @@ pub const LAB: LessonLab = LessonLab {
         SECURE_REFUSES,
     ],
     routes,
+    reset: super::nothing_to_restore,
 };
 
 /// The lesson's routes: both twins.
