@@ -104,13 +104,15 @@ fn routes() -> Router<AppState> {
     let secure = get(secure::read)
         .put(secure::upload)
         .fallback(method_not_allowed);
+    let secure = Router::new()
+        .route(SECURE_PREFIX, secure.clone())
+        .route(&format!("{SECURE_PREFIX}/"), secure.clone())
+        .route(&format!("{SECURE_PREFIX}/{{*path}}"), secure);
     Router::new()
         .route(INSECURE_PREFIX, insecure.clone())
         .route(&format!("{INSECURE_PREFIX}/"), insecure.clone())
         .route(&format!("{INSECURE_PREFIX}/{{*path}}"), insecure)
-        .route(SECURE_PREFIX, secure.clone())
-        .route(&format!("{SECURE_PREFIX}/"), secure.clone())
-        .route(&format!("{SECURE_PREFIX}/{{*path}}"), secure)
+        .merge(super::with_security_headers(secure))
 }
 
 /// What the client asked for below `prefix`, exactly as it arrived: not yet

@@ -90,7 +90,7 @@ pub const LAB: LessonLab = LessonLab {
 
 /// The lesson's routes: both twins.
 fn routes() -> Router<AppState> {
-    insecure::routes().merge(secure::routes())
+    insecure::routes().merge(super::with_security_headers(secure::routes()))
 }
 
 /// One `name=value` piece of a query string, exactly as it was sent (still
