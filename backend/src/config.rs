@@ -93,15 +93,31 @@ impl Config {
         }
     }
 
-    /// The ports of the lab's HTTP and HTTPS listeners: the two after
-    /// `--port`, or 0 with it.
-    pub fn lab_ports(&self) -> Result<(u16, u16), StartError> {
-        match self.port {
-            0 => Ok((0, 0)),
-            port => match (port.checked_add(1), port.checked_add(2)) {
-                (Some(http), Some(https)) => Ok((http, https)),
-                _ => Err(StartError::PortTooHigh(port)),
-            },
+    /// The ports of the lab's HTTP, HTTPS and attacker listeners: the three
+    /// after `--port`, or 0 with it.
+    pub fn lab_ports(&self) -> Result<LabPorts, StartError> {
+        let after = |step: u16| match self.port {
+            0 => Some(0),
+            port => port.checked_add(step),
+        };
+        match (after(1), after(2), after(3)) {
+            (Some(http), Some(https), Some(attacker)) => Ok(LabPorts {
+                http,
+                https,
+                attacker,
+            }),
+            _ => Err(StartError::PortTooHigh(self.port)),
         }
     }
+}
+
+/// The ports of the lab's listeners (0: any free port).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LabPorts {
+    /// The lab over plain HTTP.
+    pub http: u16,
+    /// The lab over HTTPS.
+    pub https: u16,
+    /// The stranger's site.
+    pub attacker: u16,
 }

@@ -81,7 +81,7 @@ impl AppState {
         let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
         Ok(Self {
             progress,
-            labs: Arc::new(lab::LabData::new(data_dir)),
+            labs: Arc::new(lab::LabData::new(data_dir)?),
             pages: Arc::new(assets::AppPages::new(lessons.all())),
             lessons: Arc::new(lessons),
             lab: Arc::new(lab),
@@ -136,6 +136,13 @@ pub fn lab_app(state: AppState, listener: ListenerId) -> Router {
     with_limits(lab::routes(listener)).with_state(state)
 }
 
+/// What the attacker listener serves: a stranger's site, the pages an
+/// attacker would host to reach the lab from another origin. Nothing of the
+/// app, the API or the lab's endpoints.
+pub fn attacker_app(state: AppState) -> Router {
+    with_limits(lab::attacker_site()).with_state(state)
+}
+
 /// The limits every listener shares: small bodies, bounded time.
 fn with_limits(router: Router<AppState>) -> Router<AppState> {
     router
@@ -176,7 +183,7 @@ pub enum StartError {
     },
     /// `--port` leaves no room for the lab's listeners.
     #[error(
-        "--port {0} leaves no ports for the lab (its HTTP and HTTPS listeners take the next two): pass a lower --port"
+        "--port {0} leaves no ports for the lab (its HTTP, HTTPS and attacker listeners take the next three): pass a lower --port"
     )]
     PortTooHigh(u16),
     /// No data folder is known for this user.
@@ -201,6 +208,11 @@ pub enum StartError {
     /// The embedded lessons are broken (a build defect).
     #[error("this build's lessons are broken ({0}): rebuild from a clean checkout")]
     Lessons(#[from] lessons::LessonError),
+    /// The operating system's random number generator failed.
+    #[error(
+        "the operating system's random number generator failed: safelab cannot make secrets without it"
+    )]
+    Random,
     /// TLS could not be configured.
     #[error("cannot set up TLS: {0}")]
     Tls(#[from] rustls::Error),
@@ -258,13 +270,14 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     if !config.host.is_loopback() {
         return Err(StartError::NotLoopback(config.host));
     }
-    let (http_port, https_port) = config.lab_ports()?;
+    let ports = config.lab_ports()?;
     let data_dir = config.data_dir()?;
     let ca = CertificateAuthority::load_or_create(&data_dir.join("ca"))?;
 
     let app_listener = BoundListener::bind(config.host, config.port).await?;
-    let http_listener = BoundListener::bind(config.host, http_port).await?;
-    let https_listener = BoundListener::bind(config.host, https_port).await?;
+    let http_listener = BoundListener::bind(config.host, ports.http).await?;
+    let https_listener = BoundListener::bind(config.host, ports.https).await?;
+    let attacker_listener = BoundListener::bind(config.host, ports.attacker).await?;
 
     let mut names = vec![
         "localhost".to_owned(),
@@ -287,6 +300,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
             app_listener.describe(ListenerId::App),
             http_listener.describe(ListenerId::Http),
             https_listener.describe(ListenerId::Https),
+            attacker_listener.describe(ListenerId::Attacker),
         ],
         ca_url: format!("{}/ca.pem", app_listener.url("http", false)),
     };
@@ -294,6 +308,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         app_listener.own(ListenerId::App),
         http_listener.own(ListenerId::Http),
         https_listener.own(ListenerId::Https),
+        attacker_listener.own(ListenerId::Attacker),
     ]
     .concat();
     std::fs::create_dir_all(&data_dir).map_err(|source| StartError::DataDir {
@@ -314,7 +329,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         http_listener.address,
         https_listener.address,
     );
-    let limits = config.limits.fitted_to_open_files(3);
+    let limits = config.limits.fitted_to_open_files(4);
     let tasks = vec![
         tokio::spawn(listen::serve(
             app_listener.sockets,
@@ -330,8 +345,14 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         )),
         tokio::spawn(listen::serve(
             https_listener.sockets,
-            lab_app(state, ListenerId::Https),
+            lab_app(state.clone(), ListenerId::Https),
             Some(TlsAcceptor::from(Arc::new(tls))),
+            limits,
+        )),
+        tokio::spawn(listen::serve(
+            attacker_listener.sockets,
+            attacker_app(state),
+            None,
             limits,
         )),
     ];
@@ -418,6 +439,12 @@ impl BoundListener {
                 id,
                 url: self.url("http", false),
                 description: "The lab over plain HTTP: everything on the wire is readable."
+                    .to_owned(),
+            },
+            ListenerId::Attacker => Listener {
+                id,
+                url: self.url("http", false),
+                description: "A stranger's site on an origin of its own: the pages an attacker would host (lesson 7)."
                     .to_owned(),
             },
             ListenerId::Https => Listener {

@@ -61,6 +61,10 @@ fn print_banner(running: &Running) {
         "  The lab's index:  {}/lab",
         running.url_of(ListenerId::Http)
     );
+    println!(
+        "  A stranger's site (for lesson 7): {}/",
+        running.url_of(ListenerId::Attacker)
+    );
     println!("  CA certificate:   {}", running.ca_path.display());
     println!("                    (also at {})", running.lab.ca_url);
     for notice in &running.notices {

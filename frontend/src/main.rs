@@ -9,6 +9,7 @@ mod components;
 mod draft;
 mod explain;
 mod history;
+mod insights;
 mod pages;
 mod progress;
 mod shell;

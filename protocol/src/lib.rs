@@ -32,6 +32,9 @@ pub enum ListenerId {
     Http,
     /// The lab over HTTPS, with a chain from safelab's local certificate authority.
     Https,
+    /// A stranger's site on an origin of its own: the pages an attacker would
+    /// host, which lessons point a browser at (lesson 7's cross-origin reads).
+    Attacker,
 }
 
 impl ListenerId {
@@ -41,13 +44,20 @@ impl ListenerId {
             Self::App => "app",
             Self::Http => "http",
             Self::Https => "https",
+            Self::Attacker => "attacker",
         }
     }
 
-    /// Whether this listener serves the lab (and so may be sent requests by
-    /// the inspector and by raw mode); the app listener does not.
+    /// Whether this listener belongs to the lab (and so may be sent requests
+    /// by the inspector and by raw mode); the app listener does not.
     pub fn is_lab(self) -> bool {
         !matches!(self, Self::App)
+    }
+
+    /// Whether this listener serves the lab's endpoints (`/lab/…`): the HTTP
+    /// and HTTPS listeners, the ones the request builder offers.
+    pub fn serves_endpoints(self) -> bool {
+        matches!(self, Self::Http | Self::Https)
     }
 }
 

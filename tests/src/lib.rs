@@ -62,6 +62,11 @@ impl Lab {
         format!("{base}{path}")
     }
 
+    /// A URL on the attacker listener (a stranger's site), as lessons name it.
+    pub fn attacker(&self, path: &str) -> String {
+        format!("{}{path}", self.running.url_of(ListenerId::Attacker))
+    }
+
     /// The root CA certificate, PEM.
     pub fn ca_pem(&self) -> String {
         std::fs::read_to_string(&self.running.ca_path).expect("ca.pem is on disk")

@@ -18,6 +18,7 @@
 //! missing files on first use; and memory, which the lesson's `reset` hook
 //! restores when the running program resets it.
 
+mod api;
 mod basics;
 mod files;
 mod parameters;
@@ -76,14 +77,17 @@ pub fn nothing_to_restore(_: &AppState) {}
 )]
 pub struct LabData {
     folder: PathBuf,
+    /// Lesson `api`'s portal cookie: random for each run.
+    cors_session: String,
 }
 
 impl LabData {
     /// The lab data of a safelab whose data folder is `data_dir`.
-    pub fn new(data_dir: &Path) -> Self {
-        Self {
+    pub fn new(data_dir: &Path) -> Result<Self, crate::StartError> {
+        Ok(Self {
             folder: folder(data_dir),
-        }
+            cors_session: random_token()?,
+        })
     }
 
     /// The folder where `lesson`'s lab keeps its files (created by the
@@ -95,6 +99,16 @@ impl LabData {
     pub fn folder(&self, lesson: &str) -> PathBuf {
         self.folder.join(lesson)
     }
+}
+
+/// 128 random bits as 32 hex digits, from the operating system's generator.
+pub fn random_token() -> Result<String, crate::StartError> {
+    use ring::rand::{SecureRandom, SystemRandom};
+    let mut bytes = [0_u8; 16];
+    SystemRandom::new()
+        .fill(&mut bytes)
+        .map_err(|_| crate::StartError::Random)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// Where the lab keeps its files in the data folder `data_dir`.
@@ -127,7 +141,7 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB];
+const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB, &api::LAB];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {
@@ -198,6 +212,35 @@ async fn security_headers(request: Request, next: Next) -> Response {
         set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
     }
     response
+}
+
+/// The attacker listener's site: the pages lessons have a stranger host, and
+/// a 404 for everything else. Its handlers know they run there
+/// (`Extension<ListenerId>` is `Attacker`).
+pub fn attacker_site() -> Router<AppState> {
+    Router::new()
+        .route("/", get(attacker_index))
+        .merge(api::attacker_pages())
+        .fallback(not_on_the_attacker_site)
+        .layer(Extension(ListenerId::Attacker))
+}
+
+async fn attacker_index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        "<!doctype html><meta charset=\"utf-8\"><title>A stranger's site</title>\
+         <h1>A stranger's site</h1>\
+         <p>This listener plays a site on another origin that a learner visits: \
+         the pages an attacker would host. Lesson 7 sends you here.</p>",
+    )
+}
+
+async fn not_on_the_attacker_site(uri: Uri) -> impl IntoResponse {
+    let error = format!(
+        "{} is not served here: this listener plays a stranger's site and serves only the pages lessons send you to",
+        uri.path()
+    );
+    (StatusCode::NOT_FOUND, Json(json!({ "error": error })))
 }
 
 async fn list() -> Json<LabIndex> {

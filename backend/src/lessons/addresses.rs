@@ -98,6 +98,7 @@ pub(super) mod tests {
                 listener(ListenerId::App, "http://127.0.0.1:40000"),
                 listener(ListenerId::Http, "http://127.0.0.1:40001"),
                 listener(ListenerId::Https, "https://localhost:40002"),
+                listener(ListenerId::Attacker, "http://127.0.0.1:40003"),
             ],
             ca_url: "http://127.0.0.1:40000/ca.pem".to_owned(),
         })

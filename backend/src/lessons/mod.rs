@@ -371,7 +371,7 @@ mod tests {
         for summary in &summaries {
             let lesson = lessons.get(&summary.id).expect("listed lessons exist");
             let json = serde_json::to_string(lesson).expect("serialises");
-            for default in ["7878", "7879", "7880"] {
+            for default in ["7878", "7879", "7880", "7881"] {
                 assert!(
                     !json.contains(default),
                     "{} names port {default}: use a placeholder",

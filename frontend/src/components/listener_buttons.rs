@@ -22,7 +22,7 @@ pub fn ListenerButtons(
     let buttons = lab
         .listeners
         .into_iter()
-        .filter(|listener| listener.id.is_lab())
+        .filter(|listener| listener.id.serves_endpoints())
         .map(|listener| {
             let id = listener.id;
             let label = match id {

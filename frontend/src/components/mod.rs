@@ -4,6 +4,7 @@ pub mod challenge;
 pub mod code_sample;
 pub mod copy_snippets;
 pub mod history_list;
+pub mod insights_panel;
 pub mod lesson_view;
 pub mod listener_buttons;
 pub mod progress_controls;

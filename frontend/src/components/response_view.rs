@@ -4,9 +4,11 @@
 use leptos::prelude::*;
 use safelab_protocol::{Exchange, ExchangeRequest};
 
+use crate::components::insights_panel::InsightsPanel;
 use crate::components::tls_panel::TlsPanel;
 use crate::draft::follow;
 use crate::explain::{StatusClass, header_meaning, status_meaning};
+use crate::insights;
 
 /// A request to make next, as a client following a redirect would: method and URL.
 pub type NextRequest = (String, String);
@@ -46,6 +48,12 @@ pub fn ResponseView(
             }
         })
         .collect_view();
+    let insights = insights::read(
+        &exchange.request,
+        exchange.tls.is_some(),
+        exchange.status,
+        &exchange.headers,
+    );
     let timings = exchange.timings;
     let request = exchange.request.clone();
     let show_endings = RwSignal::new(false);
@@ -100,6 +108,7 @@ pub fn ResponseView(
                     <tbody>{headers}</tbody>
                 </table>
             </div>
+            <InsightsPanel insights />
             <h3>{body_note}</h3>
             <pre class="response-body" tabindex="0">{body}</pre>
             <div class="as-sent-heading">

@@ -194,7 +194,7 @@ pub fn Workbench() -> impl IntoView {
             .filter(|base| {
                 lab.listeners
                     .iter()
-                    .any(|listener| listener.id.is_lab() && &listener.url == base)
+                    .any(|listener| listener.id.serves_endpoints() && &listener.url == base)
             })
             .unwrap_or_else(|| http_base(&lab));
         draft.fill(&press.request, &base);
@@ -479,7 +479,11 @@ fn ExchangeResult(
 
 fn http_base(lab: &LabInfo) -> String {
     lab.listener(ListenerId::Http)
-        .or_else(|| lab.listeners.iter().find(|listener| listener.id.is_lab()))
+        .or_else(|| {
+            lab.listeners
+                .iter()
+                .find(|listener| listener.id.serves_endpoints())
+        })
         .map(|listener| listener.url.clone())
         .unwrap_or_default()
 }

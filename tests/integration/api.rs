@@ -1,0 +1,3 @@
+//! Lesson `api`, "API security".
+
+mod cors;
