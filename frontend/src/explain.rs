@@ -146,7 +146,16 @@ pub fn header_meaning(name: &str) -> Option<&'static str> {
         "access-control-allow-origin" => {
             "CORS: which other web origins may read this response in a browser."
         }
+        "access-control-allow-credentials" => {
+            "CORS: whether other origins may read answers to requests made with cookies."
+        }
         "access-control-allow-methods" => "CORS: which methods other origins may use.",
+        "ratelimit-limit" | "x-ratelimit-limit" => "Rate limit: requests allowed per window.",
+        "ratelimit-remaining" | "x-ratelimit-remaining" => {
+            "Rate limit: requests left in the current window."
+        }
+        "ratelimit-reset" | "x-ratelimit-reset" => "Rate limit: when the window starts over.",
+        "ratelimit-policy" => "Rate limit: the policy (requests; w= window in seconds).",
         "access-control-allow-headers" => "CORS: which request headers other origins may send.",
         "permissions-policy" => "Which browser features (camera, location…) the page may use.",
         "alt-svc" => "Other ways to reach the same server (e.g. HTTP/3).",

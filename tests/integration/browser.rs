@@ -490,3 +490,70 @@ async fn both_twins_side_by_side_and_a_history_that_survives_a_reload() {
     let body = text_of(browser, ".response-body").await.unwrap_or_default();
     assert!(body.contains("DATABASE_URL"), "{body}");
 }
+
+/// The response view's security check, as a learner reads it: a Basic
+/// password decoded and flagged over plain HTTP, a reflected Origin with
+/// credentials, no security headers on the insecure twin; every header and
+/// the cookie's flags on the secure twin over HTTPS.
+#[tokio::test]
+async fn the_security_check_decodes_credentials_and_grades_headers_and_cookies() {
+    let session = Session::open((1280, 800)).await;
+    let (browser, lab) = (&session.browser, &session.lab);
+    let attacker = lab.attacker("");
+    type_into(browser, "#url", &lab.http("/lab/insecure/cors/me")).await;
+    for (index, (name, value)) in [
+        ("Authorization", "Basic YWxpY2U6czNjcmV0"),
+        ("Origin", attacker.as_str()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        click(browser, ".add-header").await;
+        let row = index + 1;
+        type_into(
+            browser,
+            &format!(".header-row:nth-of-type({row}) .header-name"),
+            name,
+        )
+        .await;
+        type_into(
+            browser,
+            &format!(".header-row:nth-of-type({row}) .header-value"),
+            value,
+        )
+        .await;
+    }
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "401").await;
+    let credentials = text_of(browser, "#insight-credentials")
+        .await
+        .unwrap_or_default();
+    assert!(
+        credentials.contains("alice:s3cret") && credentials.contains("✗ risk"),
+        "{credentials}"
+    );
+    let cors = text_of(browser, "#insight-cors").await.unwrap_or_default();
+    assert!(cors.contains("(your Origin) with credentials"), "{cors}");
+    wait_for_text(browser, "#insight-grade", "Security headers: 0 of 5").await;
+    screenshot(browser, "security-check-insecure").await;
+
+    for row in (1..=2).rev() {
+        click(
+            browser,
+            &format!(".header-row:nth-of-type({row}) .remove-header"),
+        )
+        .await;
+    }
+    type_into(browser, "#url", &lab.https("/lab/secure/cors/")).await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".status-code", "200").await;
+    wait_for_text(browser, "#insight-grade", "Security headers: 5 of 5").await;
+    let cookies = text_of(browser, "#insight-cookies")
+        .await
+        .unwrap_or_default();
+    assert!(cookies.contains("Set-Cookie: portal"), "{cookies}");
+    assert!(cookies.contains("✓ good HttpOnly"), "{cookies}");
+    assert!(cookies.contains("✓ good SameSite=Strict"), "{cookies}");
+    assert!(cookies.contains("✗ risk Secure: missing"), "{cookies}");
+    assert!(text_of(browser, "#insight-credentials").await.is_none());
+}

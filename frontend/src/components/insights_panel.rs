@@ -39,7 +39,7 @@ pub fn InsightsPanel(
             <h3 id="insights-title">"Security check"</h3>
             <Topic id="insight-credentials" title="Credentials in the request" findings=credentials />
             <div id="insight-cookies">{cookies}</div>
-            <h4>{format!("Security headers: {passed} of {total}")}</h4>
+            <h4 id="insight-grade">{format!("Security headers: {passed} of {total}")}</h4>
             <div id="insight-headers"><Findings findings=security_headers /></div>
             <Topic id="insight-rate-limit" title="Rate limit" findings=rate_limit />
             <Topic id="insight-cors" title="Cross-origin reading (CORS)" findings=cors />
