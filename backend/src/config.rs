@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 
 use crate::{Limits, StartError};
 
-/// The port of the app listener when `--port` is not given; the lab's HTTP and
-/// HTTPS listeners take the next two.
+/// The port of the app listener when `--port` is not given; the lab's HTTP,
+/// HTTPS and attacker listeners take the next three.
 pub const DEFAULT_PORT: u16 = 7878;
 
 /// How to run safelab: which address, which ports, where to keep its data.

@@ -158,10 +158,11 @@ async fn api_health_lab_and_ca() {
         .iter()
         .filter_map(|l| l["id"].as_str())
         .collect();
-    assert_eq!(ids, ["app", "http", "https"]);
+    assert_eq!(ids, ["app", "http", "https", "attacker"]);
     assert_eq!(info["listeners"][0]["url"], lab.app(""));
     assert_eq!(info["listeners"][1]["url"], lab.http(""));
     assert_eq!(info["listeners"][2]["url"], lab.https(""));
+    assert_eq!(info["listeners"][3]["url"], lab.attacker(""));
     let pem = reqwest::get(lab.app("/ca.pem"))
         .await
         .expect("up")

@@ -161,6 +161,11 @@ fn port_beside_a_decoy(host: &str, decoy_ip: &str) -> (u16, TcpListener) {
 /// Whether `base` (a listener URL) reaches this safelab's lab: the HTTPS one
 /// must also present a chain from `ca`.
 async fn reaches_the_lab(base: &str, ca: &[u8]) -> bool {
+    reaches(base, "/lab/hello", "Hello from the safelab lab", ca).await
+}
+
+/// Whether `path` under `base` answers with `needle` in its body.
+async fn reaches(base: &str, path: &str, needle: &str, ca: &[u8]) -> bool {
     // A decoy accepts connections and never answers: bound the wait.
     let client = reqwest::Client::builder()
         .tls_built_in_root_certs(false)
@@ -169,15 +174,11 @@ async fn reaches_the_lab(base: &str, ca: &[u8]) -> bool {
         .build()
         .expect("client");
     match client
-        .get(format!("{}/lab/hello", base.trim_end_matches('/')))
+        .get(format!("{}{path}", base.trim_end_matches('/')))
         .send()
         .await
     {
-        Ok(response) => response
-            .text()
-            .await
-            .unwrap_or_default()
-            .contains("Hello from the safelab lab"),
+        Ok(response) => response.text().await.unwrap_or_default().contains(needle),
         Err(_) => false,
     }
 }
@@ -214,6 +215,13 @@ async fn every_printed_and_listed_url_reaches_this_safelab() {
             "{label} {url} does not reach this safelab"
         );
     }
+    let stranger = program
+        .printed("A stranger's site (for lesson 7):")
+        .expect("printed");
+    assert!(
+        reaches(&stranger, "/", "A stranger's site", &ca).await,
+        "the stranger's site {stranger} does not reach this safelab"
+    );
     let listed: serde_json::Value = reqwest::get(format!("{}api/lab", program.app_url))
         .await
         .expect("/api/lab")
@@ -227,8 +235,13 @@ async fn every_printed_and_listed_url_reaches_this_safelab() {
         .filter(|listener| listener["id"] != "app");
     for listener in lab_listeners {
         let url = listener["url"].as_str().expect("url");
+        let reached = if listener["id"] == "attacker" {
+            reaches(url, "/", "A stranger's site", &ca).await
+        } else {
+            reaches_the_lab(url, &ca).await
+        };
         assert!(
-            reaches_the_lab(url, &ca).await,
+            reached,
             "/api/lab lists {url}, which does not reach this safelab"
         );
     }
