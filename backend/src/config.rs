@@ -29,8 +29,9 @@ pub struct Config {
     #[arg(long, default_value = "127.0.0.1", global = true)]
     pub host: IpAddr,
 
-    /// Port of the app listener; the lab listens over HTTP on the next port
-    /// and over HTTPS on the one after. 0 picks free ports for every listener.
+    /// Port of the app listener; the lab listens over HTTP on the next port,
+    /// over HTTPS on the one after, and a stranger's site (lesson 7) on the
+    /// one after that. 0 picks free ports for every listener.
     #[arg(long, default_value_t = DEFAULT_PORT, global = true)]
     pub port: u16,
 
