@@ -73,6 +73,21 @@ pub struct Insights {
     pub cors: Vec<Finding>,
 }
 
+impl Insights {
+    /// How the security headers scored: `Security headers: 3 of 5`.
+    pub fn headers_grade(&self) -> String {
+        let passed = self
+            .security_headers
+            .iter()
+            .filter(|finding| finding.grade == Grade::Good)
+            .count();
+        format!(
+            "Security headers: {passed} of {}",
+            self.security_headers.len()
+        )
+    }
+}
+
 /// What the request and the answer say about security. `request` is the
 /// request as sent (its text), `https` whether it went over TLS, `status` and
 /// `headers` the answer's.
@@ -613,6 +628,8 @@ mod tests {
         )
         .security_headers;
         assert!(careful.iter().all(|finding| finding.grade == Grade::Good));
+        let graded = read("GET / HTTP/1.1\r\n\r\n", true, 200, &[]);
+        assert_eq!(graded.headers_grade(), "Security headers: 0 of 5");
         let plain = read("GET / HTTP/1.1\r\n\r\n", false, 200, &[]).security_headers;
         assert!(plain[1].subject.contains("Plain HTTP"));
     }

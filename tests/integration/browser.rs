@@ -452,6 +452,19 @@ async fn both_twins_side_by_side_and_a_history_that_survives_a_reload() {
         .await
         .unwrap_or_default();
     assert!(secure.contains("no such file"), "{secure}");
+    let grade = |side: &'static str| async move {
+        text_of(browser, &format!(".twin.{side} .twin-grade"))
+            .await
+            .unwrap_or_default()
+    };
+    assert_eq!(grade("secure").await, "Security headers: 4 of 5");
+    let insecure_grade = grade("insecure").await;
+    assert!(
+        ["0", "1", "2", "3"]
+            .iter()
+            .any(|passed| insecure_grade == format!("Security headers: {passed} of 5")),
+        "{insecure_grade}"
+    );
     assert!(
         script(
             browser,

@@ -13,6 +13,7 @@ pub fn InsightsPanel(
     /// What the exchange says about security.
     insights: Insights,
 ) -> impl IntoView {
+    let grade = insights.headers_grade();
     let Insights {
         credentials,
         cookies,
@@ -20,11 +21,6 @@ pub fn InsightsPanel(
         rate_limit,
         cors,
     } = insights;
-    let passed = security_headers
-        .iter()
-        .filter(|finding| finding.grade == crate::insights::Grade::Good)
-        .count();
-    let total = security_headers.len();
     let cookies = cookies
         .into_iter()
         .map(|(name, findings)| {
@@ -39,7 +35,7 @@ pub fn InsightsPanel(
             <h3 id="insights-title">"Security check"</h3>
             <Topic id="insight-credentials" title="Credentials in the request" findings=credentials />
             <div id="insight-cookies">{cookies}</div>
-            <h4 id="insight-grade">{format!("Security headers: {passed} of {total}")}</h4>
+            <h4 id="insight-grade">{grade}</h4>
             <div id="insight-headers"><Findings findings=security_headers /></div>
             <Topic id="insight-rate-limit" title="Rate limit" findings=rate_limit />
             <Topic id="insight-cors" title="Cross-origin reading (CORS)" findings=cors />

@@ -9,6 +9,7 @@ use crate::api;
 use crate::compare::{changed_lines, header_differs};
 use crate::draft::Sent;
 use crate::explain::StatusClass;
+use crate::insights;
 
 /// One twin's side: what was sent and what came back.
 pub type Side = (Sent, Result<Exchange, api::Error>);
@@ -96,6 +97,13 @@ fn TwinSide(
         Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
         Ok(exchange) => {
             let status_class = StatusClass::of(exchange.status);
+            let grade = insights::read(
+                &exchange.request,
+                exchange.tls.is_some(),
+                exchange.status,
+                &exchange.headers,
+            )
+            .headers_grade();
             let status_differs = other_status.is_some_and(|other| other != exchange.status);
             let headers = exchange
                 .headers
@@ -122,6 +130,7 @@ fn TwinSide(
                 <p class=format!("twin-status status {}", status_class.css()) class:differs=status_differs>
                     <span class="status-code">{exchange.status}</span>" "{exchange.reason.clone()}
                 </p>
+                <p class="twin-grade">{grade}</p>
                 <table class="headers-table">
                     <tbody>{headers}</tbody>
                 </table>
