@@ -18,6 +18,7 @@
 //! missing files on first use; and memory, which the lesson's `reset` hook
 //! restores when the running program resets it.
 
+mod api;
 mod basics;
 mod files;
 mod parameters;
@@ -70,12 +71,12 @@ pub fn nothing_to_restore(_: &AppState) {}
 /// The lab's own state beside the progress store: one field per lesson that
 /// keeps some, and the folder its files live in.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
-)]
 pub struct LabData {
     folder: PathBuf,
+    /// Lesson `api`'s state: what the learner has enumerated, profiles,
+    /// API keys, rate-limit windows and what reached the fake internal
+    /// network.
+    api: api::ApiLab,
 }
 
 impl LabData {
@@ -83,6 +84,7 @@ impl LabData {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             folder: folder(data_dir),
+            api: api::ApiLab::new(),
         }
     }
 
@@ -127,7 +129,7 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB];
+const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB, &api::LAB];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {
