@@ -84,7 +84,9 @@ impl Limiter {
         if allowed {
             window.used += 1;
         }
-        let left = self.window.saturating_sub(now.duration_since(window.opened));
+        let left = self
+            .window
+            .saturating_sub(now.duration_since(window.opened));
         Decision {
             allowed,
             limit: self.limit,
@@ -118,7 +120,10 @@ impl Decision {
         set("ratelimit-limit", self.limit.to_string());
         set("ratelimit-remaining", self.remaining.to_string());
         set("ratelimit-reset", self.reset.to_string());
-        set("ratelimit-policy", format!("{};w={}", self.limit, self.window));
+        set(
+            "ratelimit-policy",
+            format!("{};w={}", self.limit, self.window),
+        );
         headers
     }
 
@@ -170,7 +175,9 @@ mod tests {
         assert_eq!(headers["ratelimit-remaining"], "0");
         assert_eq!(headers["ratelimit-reset"], "60");
         assert_eq!(headers["ratelimit-policy"], "1;w=60");
-        let refused = limiter.check("k", now + Duration::from_millis(1500)).refusal();
+        let refused = limiter
+            .check("k", now + Duration::from_millis(1500))
+            .refusal();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(refused.headers()[header::RETRY_AFTER], "59");
     }

@@ -73,7 +73,8 @@ async fn preview_url(State(state): State<AppState>, RawQuery(query): RawQuery) -
     if requested.len() > MAX_URL || !allowed(&requested) {
         return failure(
             StatusCode::FORBIDDEN,
-            "this address is not allowed: previews are for news.example and public sites".to_owned(),
+            "this address is not allowed: previews are for news.example and public sites"
+                .to_owned(),
         );
     }
     let mut current = requested.clone();
@@ -88,13 +89,24 @@ async fn preview_url(State(state): State<AppState>, RawQuery(query): RawQuery) -
                     format!("cannot fetch {} URLs: http and https only", url.scheme()),
                 );
             }
-            Err(error) => return failure(StatusCode::BAD_REQUEST, format!("cannot fetch {current}: {error}")),
+            Err(error) => {
+                return failure(
+                    StatusCode::BAD_REQUEST,
+                    format!("cannot fetch {current}: {error}"),
+                );
+            }
         };
         let Some(host) = url.host() else {
-            return failure(StatusCode::BAD_REQUEST, format!("cannot fetch {url}: no host"));
+            return failure(
+                StatusCode::BAD_REQUEST,
+                format!("cannot fetch {url}: no host"),
+            );
         };
         let Some(address) = network::address_of(&host) else {
-            return failure(StatusCode::BAD_GATEWAY, format!("cannot fetch {url}: {host} does not resolve"));
+            return failure(
+                StatusCode::BAD_GATEWAY,
+                format!("cannot fetch {url}: {host} does not resolve"),
+            );
         };
         let port = url.port_or_known_default().unwrap_or(80);
         let Some(service) = network::service_at(address, port) else {
@@ -110,7 +122,9 @@ async fn preview_url(State(state): State<AppState>, RawQuery(query): RawQuery) -
         if let Some(location) = &page.location
             && hops.len() < MAX_REDIRECTS
         {
-            current = url.join(location).map_or_else(|_| location.clone(), String::from);
+            current = url
+                .join(location)
+                .map_or_else(|_| location.clone(), String::from);
             hops.push(current.clone());
             continue;
         }
@@ -138,7 +152,11 @@ mod tests {
         ] {
             assert!(allowed(url), "{url}");
         }
-        for url in ["http://169.254.169.254/", "http://localhost/", "http://x/?127.0.0.1"] {
+        for url in [
+            "http://169.254.169.254/",
+            "http://localhost/",
+            "http://x/?127.0.0.1",
+        ] {
             assert!(!allowed(url), "{url}");
         }
     }

@@ -23,7 +23,8 @@ pub(super) const NEWS: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 10);
 /// The metadata service's address, as on the big clouds.
 pub(super) const METADATA: Ipv4Addr = Ipv4Addr::new(169, 254, 169, 254);
 /// Where the metadata service hands out the server's credentials.
-pub(super) const CREDENTIALS_PATH: &str = "/latest/meta-data/iam/security-credentials/safelab-web-role";
+pub(super) const CREDENTIALS_PATH: &str =
+    "/latest/meta-data/iam/security-credentials/safelab-web-role";
 /// A fake key id the credentials hold: its presence in an answer means the
 /// credentials leaked.
 pub(super) const FAKE_ACCESS_KEY: &str = "ASIAFAKESAFELAB00001";
@@ -120,7 +121,9 @@ fn page(status: u16, content_type: &'static str, body: impl Into<String>) -> Pag
 }
 
 fn html(title: &str, text: &str) -> String {
-    format!("<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>")
+    format!(
+        "<!doctype html><html><head><title>{title}</title></head><body><h1>{title}</h1><p>{text}</p></body></html>"
+    )
 }
 
 fn news(url: &Url) -> Page {
@@ -156,7 +159,11 @@ fn news(url: &Url) -> Page {
                 None => page(400, "text/plain; charset=utf-8", "redirect where? ?to=URL"),
             }
         }
-        _ => page(404, "text/html; charset=utf-8", html("Not found", "No such page.")),
+        _ => page(
+            404,
+            "text/html; charset=utf-8",
+            html("Not found", "No such page."),
+        ),
     }
 }
 
@@ -206,7 +213,11 @@ fn admin(path: &str) -> Page {
             "application/json",
             r#"[{"user":"sam","role":"user"},{"user":"root","role":"admin","password_hash":"FAKE$2b$12$notarealhash"}]"#,
         ),
-        _ => page(404, "text/html; charset=utf-8", html("Not found", "No such page.")),
+        _ => page(
+            404,
+            "text/html; charset=utf-8",
+            html("Not found", "No such page."),
+        ),
     }
 }
 
@@ -242,7 +253,14 @@ mod tests {
         ] {
             assert_eq!(reached(url), Some(Service::Metadata), "{url}");
         }
-        for url in ["http://localhost/", "http://127.1/", "http://0/", "http://[::]/", "http://[::1]/", "http://2130706433/"] {
+        for url in [
+            "http://localhost/",
+            "http://127.1/",
+            "http://0/",
+            "http://[::]/",
+            "http://[::1]/",
+            "http://2130706433/",
+        ] {
             assert_eq!(reached(url), Some(Service::Admin), "{url}");
         }
         assert_eq!(reached("http://news.example/"), Some(Service::News));
@@ -253,11 +271,18 @@ mod tests {
 
     #[test]
     fn the_news_site_redirects_anywhere() {
-        let url = Url::parse("http://news.example/redirect?to=http%3A%2F%2F169.254.169.254%2F").expect("URL");
+        let url = Url::parse("http://news.example/redirect?to=http%3A%2F%2F169.254.169.254%2F")
+            .expect("URL");
         let page = fetch(Service::News, &url);
         assert_eq!(page.status, 302);
         assert_eq!(page.location.as_deref(), Some("http://169.254.169.254/"));
-        let title = title_of(&fetch(Service::News, &Url::parse("http://news.example/").expect("URL")).body);
+        let title = title_of(
+            &fetch(
+                Service::News,
+                &Url::parse("http://news.example/").expect("URL"),
+            )
+            .body,
+        );
         assert!(title.is_some_and(|title| title.starts_with("news.example")));
     }
 }

@@ -26,7 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
-use url::Url;
+use url::{Host, Url};
 
 use super::network::{self, Service};
 use super::{MAX_URL, SECURE_REFUSES_SSRF, preview, url_parameter};
@@ -94,13 +94,18 @@ fn fetch(requested: &str) -> Result<Response, Refusal> {
     if requested.len() > MAX_URL {
         return Err(refuse(
             StatusCode::BAD_REQUEST,
-            format!("the URL is {} bytes long: at most {MAX_URL}", requested.len()),
+            format!(
+                "the URL is {} bytes long: at most {MAX_URL}",
+                requested.len()
+            ),
         ));
     }
     let first = Url::parse(requested).map_err(|error| {
         refuse(
             StatusCode::BAD_REQUEST,
-            format!("this is not a URL ({error}): send a full address such as http://news.example/"),
+            format!(
+                "this is not a URL ({error}): send a full address such as http://news.example/"
+            ),
         )
     })?;
     let mut destination = check(first)?;
@@ -108,7 +113,13 @@ fn fetch(requested: &str) -> Result<Response, Refusal> {
     loop {
         let page = network::fetch(destination.service, &destination.url);
         let Some(location) = &page.location else {
-            let answer = preview(requested, &hops, &destination.url, destination.address, &page);
+            let answer = preview(
+                requested,
+                &hops,
+                &destination.url,
+                destination.address,
+                &page,
+            );
             return Ok(Json(answer).into_response());
         };
         if hops.len() == MAX_REDIRECTS {
@@ -120,13 +131,20 @@ fn fetch(requested: &str) -> Result<Response, Refusal> {
         let next = destination.url.join(location).map_err(|error| {
             refuse(
                 StatusCode::BAD_GATEWAY,
-                format!("{} redirects to {location:?}, which is not a URL ({error})", destination.url),
+                format!(
+                    "{} redirects to {location:?}, which is not a URL ({error})",
+                    destination.url
+                ),
             )
         })?;
         hops.push(next.to_string());
         let from = destination.url.clone();
         destination = check(next).map_err(|refusal| Refusal {
-            error: format!("{from} redirects to {}: {}", hops.last().map_or("", String::as_str), refusal.error),
+            error: format!(
+                "{from} redirects to {}: {}",
+                hops.last().map_or("", String::as_str),
+                refusal.error
+            ),
             ..refusal
         })?;
     }
@@ -147,7 +165,10 @@ fn check(url: Url) -> Result<Destination, Refusal> {
         ));
     }
     let Some(host) = url.host() else {
-        return Err(refuse(StatusCode::BAD_REQUEST, "the URL has no host".to_owned()));
+        return Err(refuse(
+            StatusCode::BAD_REQUEST,
+            "the URL has no host".to_owned(),
+        ));
     };
     let port = url.port_or_known_default().unwrap_or(0);
     if port != 80 && port != 443 {
@@ -163,9 +184,13 @@ fn check(url: Url) -> Result<Destination, Refusal> {
         ));
     };
     if let Some(kind) = internal(address) {
+        let what = match host {
+            Host::Domain(name) => format!("{name} resolves to {address}"),
+            _ => format!("the host is {address}"),
+        };
         return Err(refuse(
             StatusCode::FORBIDDEN,
-            format!("{host} is {address}, {kind}: previews reach public addresses only"),
+            format!("{what}, {kind}: previews reach public addresses only"),
         ));
     }
     let Some(service) = network::service_at(address, port) else {
@@ -209,7 +234,11 @@ fn internal_v4(v4: Ipv4Addr) -> Option<&'static str> {
         Some("a link-local address (where cloud metadata services live)")
     } else if a == 100 && (64..128).contains(&b) {
         Some("a shared address (carrier-grade NAT)")
-    } else if v4.is_multicast() || v4.is_broadcast() || a >= 240 || (a == 192 && b == 0 && v4.octets()[2] == 0) {
+    } else if v4.is_multicast()
+        || v4.is_broadcast()
+        || a >= 240
+        || (a == 192 && b == 0 && v4.octets()[2] == 0)
+    {
         Some("a reserved address")
     } else {
         None
@@ -269,7 +298,8 @@ mod tests {
                 .and_then(|url| check(url).map_err(|_| ()));
             assert!(refused.is_err(), "{url}");
         }
-        let news = check(Url::parse("https://News.Example./articles/1").expect("URL")).expect("public");
+        let news =
+            check(Url::parse("https://News.Example./articles/1").expect("URL")).expect("public");
         assert_eq!(news.service, Service::News);
     }
 }

@@ -35,7 +35,9 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// The profile, and the powers it grants.
 async fn profile(State(state): State<AppState>) -> Json<Value> {
-    Json(shown(state.labs.api.profiles.get(LOCAL_LEARNER, Twin::Insecure)))
+    Json(shown(
+        state.labs.api.profiles.get(LOCAL_LEARNER, Twin::Insecure),
+    ))
 }
 
 /// Merges the body's object into the profile, whatever it holds.

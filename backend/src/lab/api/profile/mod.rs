@@ -104,7 +104,10 @@ impl Profiles {
 
     /// Whether `is_admin` ever stuck on `learner`'s insecure profile.
     fn was_admin_stuck(&self, learner: &str) -> bool {
-        lock(&self.admin_stuck).get(learner).copied().unwrap_or(false)
+        lock(&self.admin_stuck)
+            .get(learner)
+            .copied()
+            .unwrap_or(false)
     }
 }
 
@@ -124,7 +127,10 @@ fn truthy(value: Option<&Value>) -> bool {
 /// The answer to `GET` and to a successful `POST`: the profile and what it
 /// lets the account do.
 fn shown(profile: Map<String, Value>) -> Value {
-    let mut powers = vec!["read and change your own profile", "read your own lab results"];
+    let mut powers = vec![
+        "read and change your own profile",
+        "read your own lab results",
+    ];
     if truthy(profile.get("is_admin")) {
         powers.extend([
             "ADMIN: read every account's lab results",
@@ -146,10 +152,23 @@ mod tests {
 
     #[test]
     fn truthiness_is_pythons() {
-        for yes in [json!(true), json!(1), json!("false"), json!([0]), json!({"a": 1})] {
+        for yes in [
+            json!(true),
+            json!(1),
+            json!("false"),
+            json!([0]),
+            json!({"a": 1}),
+        ] {
             assert!(truthy(Some(&yes)), "{yes}");
         }
-        for no in [json!(false), json!(0), json!(0.0), json!(""), json!([]), json!(null)] {
+        for no in [
+            json!(false),
+            json!(0),
+            json!(0.0),
+            json!(""),
+            json!([]),
+            json!(null),
+        ] {
             assert!(!truthy(Some(&no)), "{no}");
         }
     }

@@ -79,7 +79,9 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// The profile, and the powers it grants.
 async fn profile(State(state): State<AppState>) -> Json<Value> {
-    Json(shown(state.labs.api.profiles.get(LOCAL_LEARNER, Twin::Secure)))
+    Json(shown(
+        state.labs.api.profiles.get(LOCAL_LEARNER, Twin::Secure),
+    ))
 }
 
 /// One field refused, and why.
@@ -97,7 +99,11 @@ enum Refusal {
     /// 413.
     TooLarge,
     /// 400.
-    Malformed { error: String, line: usize, column: usize },
+    Malformed {
+        error: String,
+        line: usize,
+        column: usize,
+    },
     /// 422.
     Invalid(Vec<Problem>),
 }
@@ -120,7 +126,11 @@ impl IntoResponse for Refusal {
                     "limit": MAX_BODY,
                 }),
             ),
-            Self::Malformed { error, line, column } => (
+            Self::Malformed {
+                error,
+                line,
+                column,
+            } => (
                 StatusCode::BAD_REQUEST,
                 json!({
                     "error": format!("the body is not valid JSON: {error}"),
@@ -195,7 +205,9 @@ async fn read(request: Request) -> Result<Vec<u8>, Refusal> {
         .and_then(|value| value.split(';').next())
         .map(|essence| essence.trim().to_ascii_lowercase());
     if essence.as_deref() != Some("application/json") {
-        return Err(Refusal::NotJson(content_type.unwrap_or_else(|| "none".to_owned())));
+        return Err(Refusal::NotJson(
+            content_type.unwrap_or_else(|| "none".to_owned()),
+        ));
     }
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -231,7 +243,11 @@ fn check(body: &[u8]) -> Result<Map<String, Value>, Refusal> {
                 field: name.clone(),
                 problem: format!(
                     "is not a field you can set (you can set: {})",
-                    FIELDS.iter().map(|field| field.name).collect::<Vec<_>>().join(", ")
+                    FIELDS
+                        .iter()
+                        .map(|field| field.name)
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             });
             continue;
@@ -337,9 +353,15 @@ mod tests {
             problems(r#"{"display_name": 42, "is_admin": true, "email": "nope", "bio": "ok"}"#),
             ["display_name", "email", "is_admin"]
         );
-        assert_eq!(problems(&format!(r#"{{"display_name": "{}"}}"#, "x".repeat(51))), ["display_name"]);
+        assert_eq!(
+            problems(&format!(r#"{{"display_name": "{}"}}"#, "x".repeat(51))),
+            ["display_name"]
+        );
         assert_eq!(problems(r#"{"display_name": ""}"#), ["display_name"]);
-        assert_eq!(problems(r#"{"display_name": "a\u0000b"}"#), ["display_name"]);
+        assert_eq!(
+            problems(r#"{"display_name": "a\u0000b"}"#),
+            ["display_name"]
+        );
         assert_eq!(problems(r#"{"newsletter": "yes"}"#), ["newsletter"]);
         assert_eq!(problems(r#"{"username": "admin"}"#), ["username"]);
         assert_eq!(problems("[]"), ["(body)"]);

@@ -19,8 +19,8 @@ use axum::Router;
 use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value, json};
 
-use super::{LESSON, lock};
 use super::ratelimit::Limiter;
+use super::{LESSON, lock};
 use crate::AppState;
 use crate::progress::Exercise;
 
@@ -82,13 +82,15 @@ const TESTS: [(&str, &str, &str, u32, u32); 5] = [
 ];
 
 /// Fields the secure twin may serve, when asked with `fields=`.
-pub(super) const SHAREABLE: [&str; 6] = ["id", "visit", "test", "result", "unit", "reference_range"];
+pub(super) const SHAREABLE: [&str; 6] =
+    ["id", "visit", "test", "result", "unit", "reference_range"];
 /// What the secure twin serves when no `fields=` is given: what the app
 /// shows.
 pub(super) const MINIMAL: [&str; 3] = ["id", "test", "result"];
 /// Fields no client of the results app needs: served by the insecure twin
 /// only.
-pub(super) const CONFIDENTIAL: [&str; 4] = ["national_id", "date_of_birth", "address", "clinician_note"];
+pub(super) const CONFIDENTIAL: [&str; 4] =
+    ["national_id", "date_of_birth", "address", "clinician_note"];
 
 /// One lab result.
 #[derive(Debug, Clone, PartialEq)]
@@ -300,12 +302,19 @@ mod tests {
     #[test]
     fn a_record_has_every_field_the_twins_name() {
         let record = Record::get(1).expect("record 1");
-        for name in SHAREABLE.iter().chain(&CONFIDENTIAL).filter(|name| **name != "id") {
+        for name in SHAREABLE
+            .iter()
+            .chain(&CONFIDENTIAL)
+            .filter(|name| **name != "id")
+        {
             assert!(record.field(name).is_some(), "{name}");
         }
         assert_eq!(record.owner, DEMO_USER);
         assert!(
-            record.field("national_id").and_then(Value::as_str).is_some_and(|id| id.starts_with("FAKE-"))
+            record
+                .field("national_id")
+                .and_then(Value::as_str)
+                .is_some_and(|id| id.starts_with("FAKE-"))
         );
     }
 

@@ -57,7 +57,10 @@ impl IntoResponse for Refusal {
         match self {
             Self::Unauthenticated(challenge, error) => (
                 StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, HeaderValue::from_static(challenge))],
+                [(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static(challenge),
+                )],
                 Json(json!({ "error": error })),
             )
                 .into_response(),
@@ -67,7 +70,10 @@ impl IntoResponse for Refusal {
 }
 
 /// The caller's account, counted against its rate limit.
-async fn caller(state: &AppState, headers: &HeaderMap) -> Result<(&'static str, Decision), Refusal> {
+async fn caller(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(&'static str, Decision), Refusal> {
     let key = headers
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
@@ -87,7 +93,12 @@ async fn caller(state: &AppState, headers: &HeaderMap) -> Result<(&'static str, 
             "this API key is not valid: check it, or ask for a new one",
         ));
     };
-    let decision = state.labs.api.records.limiter.check(account, Instant::now());
+    let decision = state
+        .labs
+        .api
+        .records
+        .limiter
+        .check(account, Instant::now());
     if !decision.allowed {
         state.solved(RATE_LIMITED).await;
         return Err(Refusal::Limited(decision));
@@ -138,7 +149,11 @@ async fn record(
         // The same answer for a record that is someone else's and one that
         // does not exist: a 403 would confirm that it exists.
         let error = format!("you have no record {id}: GET {LIST} lists yours");
-        return (StatusCode::NOT_FOUND, decision.headers(), Json(json!({ "error": error })))
+        return (
+            StatusCode::NOT_FOUND,
+            decision.headers(),
+            Json(json!({ "error": error })),
+        )
             .into_response();
     };
     let full = record.full(Value::String(record.secret_id()));
