@@ -55,7 +55,7 @@ def secure() -> None:
 
     mine = get(f"{HTTPS}/lab/secure/records")
     check(mine.status_code == 200, f"the list answered {mine.status_code}")
-    check(mine.headers["RateLimit-Policy"] == "30;w=60", f"policy {mine.headers.get('RateLimit-Policy')}")
+    check(mine.headers["RateLimit-Policy"] == "10;w=60", f"policy {mine.headers.get('RateLimit-Policy')}")
     ids = [entry["id"] for entry in mine.json()["records"]]
     check(len(ids) == 5 and all(len(i) == 32 for i in ids), f"Sam's secure ids are {ids}")
     record = get(f"{HTTPS}/lab/secure/records/{ids[0]}").json()
@@ -71,15 +71,15 @@ def secure() -> None:
     check(anonymous.status_code == 401, f"no key answered {anonymous.status_code}")
     print("secure: 404 for other people's records and sequential ids, 401 without a key")
 
-    # rate-limited: 30 requests a minute per key, then 429 with Retry-After.
-    for attempt in range(40):
+    # rate-limited: 10 requests a minute per key, then 429 with Retry-After.
+    for attempt in range(20):
         response = get(f"{HTTPS}/lab/secure/records")
         if response.status_code == 429:
             check(int(response.headers["Retry-After"]) > 0, "no Retry-After")
             check(response.headers["RateLimit-Remaining"] == "0", "requests left after a 429")
             print("rate-limited: 429 after", attempt, "more requests; Retry-After", response.headers["Retry-After"])
             return
-    sys.exit("unexpected: 40 requests and no 429")
+    sys.exit("unexpected: 20 requests and no 429")
 
 
 if __name__ == "__main__":

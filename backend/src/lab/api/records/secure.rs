@@ -33,7 +33,7 @@ pub(in crate::lab::api) const LIST: &str = "/lab/secure/records";
 pub(in crate::lab::api) const RECORD: &str = "/lab/secure/records/{id}";
 
 /// How many requests an account may make per window.
-pub(in crate::lab::api) const LIMIT: u32 = 30;
+pub(in crate::lab::api) const LIMIT: u32 = 10;
 /// The window of the rate limit.
 pub(in crate::lab::api) const WINDOW: Duration = Duration::from_secs(60);
 
