@@ -875,3 +875,93 @@ async fn a_reset_forgets_what_the_learner_enumerated_and_reached() {
         "the reset forgot what reached inside"
     );
 }
+
+// ---- The request builder ----
+
+/// Sends one request through the request inspector, as the builder does;
+/// the exchange's status and body.
+async fn builder(
+    lab: &Lab,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u64, String) {
+    let headers: Vec<Value> = headers
+        .iter()
+        .map(|(name, value)| json!([name, value]))
+        .collect();
+    let (status, exchange) = lab
+        .exchange(
+            json!({"method": method, "url": lab.https(path), "headers": headers, "body": body}),
+        )
+        .await;
+    assert_eq!(status, 200, "{path}: {exchange}");
+    (
+        exchange["status"].as_u64().expect("a status"),
+        exchange["body"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn every_challenge_can_be_solved_from_the_request_builder_alone() {
+    let lab = Lab::start().await;
+    let key = format!("Bearer {KEY}");
+    let json_type = [("Content-Type", "application/json")];
+
+    let (status, body) = builder(&lab, "GET", "/lab/insecure/records/1", &[], "").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("national_id"));
+    for number in 2..=22 {
+        builder(
+            &lab,
+            "GET",
+            &format!("/lab/insecure/records/{number}"),
+            &[],
+            "",
+        )
+        .await;
+    }
+
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let (status, _) = builder(
+            &lab,
+            "GET",
+            "/lab/secure/records",
+            &[("Authorization", &key)],
+            "",
+        )
+        .await;
+        statuses.push(status);
+    }
+    assert_eq!(statuses.iter().filter(|status| **status == 429).count(), 1);
+
+    let admin = r#"{"display_name": 42, "is_admin": true}"#;
+    let (status, body) = builder(&lab, "POST", "/lab/insecure/profile", &json_type, admin).await;
+    assert_eq!(status, 200);
+    assert!(body.contains("ADMIN"));
+    let (status, body) = builder(&lab, "POST", "/lab/secure/profile", &json_type, admin).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("is_admin"));
+
+    let steal = format!("/lab/insecure/preview?url=http://2852039166{CREDENTIALS}");
+    let (status, body) = builder(&lab, "GET", &steal, &[], "").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("SecretAccessKey"));
+    let (status, _) = builder(&lab, "GET", &steal.replace("insecure", "secure"), &[], "").await;
+    assert_eq!(status, 403);
+
+    assert_eq!(
+        lab.solved(LESSON).await,
+        [
+            "over-sharing",
+            "enumerate-records",
+            "rate-limited",
+            "mass-assignment",
+            "secure-refuses-admin",
+            "ssrf-metadata",
+            "secure-refuses-ssrf"
+        ]
+    );
+}
