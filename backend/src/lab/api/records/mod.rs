@@ -300,6 +300,16 @@ mod tests {
     }
 
     #[test]
+    fn the_ids_the_lesson_names_are_sams_first_and_anas_first() {
+        let sams = Record::get(1).expect("record 1");
+        let anas = Record::get(2).expect("record 2");
+        assert_eq!((sams.owner, anas.owner), ("sam", "ana"));
+        assert_eq!(sams.secret_id(), "24fa1b4e61884c6df5dac95592f253d4");
+        assert_eq!(anas.secret_id(), "a59c3d0f6f206a269b0c2e88f4b5f7c8");
+        assert_eq!(Record::by_secret_id(&anas.secret_id()), Some(anas));
+    }
+
+    #[test]
     fn a_record_has_every_field_the_twins_name() {
         let record = Record::get(1).expect("record 1");
         for name in SHAREABLE
