@@ -71,14 +71,12 @@ pub fn nothing_to_restore(_: &AppState) {}
 /// The lab's own state beside the progress store: one field per lesson that
 /// keeps some, and the folder its files live in.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
-)]
 pub struct LabData {
     folder: PathBuf,
-    /// Lesson `api`'s portal cookie: random for each run.
-    cors_session: String,
+    /// Lesson `api`'s state: what the learner has enumerated, profiles,
+    /// API keys, rate-limit windows, what reached the fake internal network,
+    /// and the portal's session.
+    api: api::ApiLab,
 }
 
 impl LabData {
@@ -86,7 +84,7 @@ impl LabData {
     pub fn new(data_dir: &Path) -> Result<Self, crate::StartError> {
         Ok(Self {
             folder: folder(data_dir),
-            cors_session: random_token()?,
+            api: api::ApiLab::new()?,
         })
     }
 

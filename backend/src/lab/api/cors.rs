@@ -18,8 +18,21 @@ use axum::{Json, Router};
 use safelab_protocol::{LabInfo, ListenerId, Twin};
 use serde_json::json;
 
-use super::{CORS_ALLOWLIST, CORS_REFLECT};
+use super::LESSON;
 use crate::AppState;
+use crate::progress::Exercise;
+
+/// The insecure portal handed the record, with the visitor's cookie, to a
+/// request from another origin, and told the browser that origin may read it.
+pub const REFLECT: Exercise = Exercise {
+    lesson: LESSON,
+    id: "cors-reflect",
+};
+/// The secure portal refused a signed-in request from another origin.
+pub const ALLOWLIST: Exercise = Exercise {
+    lesson: LESSON,
+    id: "cors-allowlist",
+};
 
 /// The insecure portal's page, which signs the visitor in.
 pub const INSECURE_PORTAL: &str = "/lab/insecure/cors/";
@@ -56,7 +69,7 @@ pub fn routes() -> Router<AppState> {
     let secure = Router::new()
         .route(SECURE_PORTAL, get(portal_secure))
         .route(SECURE_ME, get(me_secure).options(preflight_secure));
-    insecure.merge(super::super::with_security_headers(secure))
+    insecure.merge(crate::lab::with_security_headers(secure))
 }
 
 /// The stranger's pages, on the attacker listener.
@@ -69,7 +82,7 @@ pub fn attacker_pages() -> Router<AppState> {
 /// The cookie value of this run: random, so it cannot be guessed, and the
 /// same for every visit (the portal has one demo patient).
 fn session(state: &AppState) -> &str {
-    &state.labs.cors_session
+    &state.labs.api.cors_session
 }
 
 fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
@@ -171,7 +184,7 @@ fn not_signed_in(portal: &str) -> Response {
 async fn me_insecure(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let mut response = if signed_in(&state, &headers) {
         if origin(&headers).is_some_and(|origin| !is_lab_origin(&state.lab, origin)) {
-            state.solved(CORS_REFLECT).await;
+            state.solved(REFLECT).await;
         }
         Json(record()).into_response()
     } else {
@@ -214,7 +227,7 @@ async fn me_secure(State(state): State<AppState>, headers: HeaderMap) -> Respons
     match origin(&headers) {
         Some(foreign) if !is_lab_origin(&state.lab, foreign) => {
             if signed_in {
-                state.solved(CORS_ALLOWLIST).await;
+                state.solved(ALLOWLIST).await;
             }
             (
                 StatusCode::FORBIDDEN,

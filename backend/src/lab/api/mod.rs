@@ -1,33 +1,108 @@
-//! Lesson `api`, "API security": cross-origin reads (see [`cors`]).
+//! Lesson `api`, "API security": one module per topic, each with an insecure
+//! twin and its secure twin under `/lab/insecure/…` and `/lab/secure/…`.
+//!
+//! - [`records`]: lab results behind a public URL. Sequential ids, no
+//!   authentication and the whole record, against an API key, the caller's
+//!   own records only, unguessable ids, minimised fields and a rate limit.
+//! - [`profile`]: a JSON `POST` that merges whatever arrives (mass
+//!   assignment), against one that validates content type, size, syntax and
+//!   schema, and says what was wrong.
+//! - [`preview`]: "preview this URL", server-side request forgery through a
+//!   naive allowlist, against one that parses once and checks where the
+//!   request really goes. Both fetch from a fake network inside the program,
+//!   never from a real one.
+//! - [`cors`]: a clinic portal whose record a stranger's page on another
+//!   origin reads where the portal reflects any `Origin` with credentials,
+//!   and is refused where an allowlist holds.
+//! - [`ratelimit`]: the fixed-window limit the secure records twin applies,
+//!   and the `RateLimit-*` headers it sends.
+//!
+//! A topic is one module with its routes, its exercises and its state
+//! ([`ApiLab`] holds each topic's, in memory, restored by the lesson's reset).
+//! A new topic adds its module, its endpoints and exercises to [`LAB`], its
+//! routes to [`routes`] and its state, if any, to [`ApiLab`].
 
 mod cors;
+mod preview;
+mod profile;
+mod ratelimit;
+mod records;
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use axum::Router;
 use safelab_protocol::Twin;
 
 use super::{Endpoint, LessonLab};
 use crate::AppState;
-use crate::progress::Exercise;
 
 /// The lesson's id.
 const LESSON: &str = "api";
-
-/// The insecure portal handed the record, with the visitor's cookie, to a
-/// request from another origin, and told the browser that origin may read it.
-const CORS_REFLECT: Exercise = Exercise {
-    lesson: LESSON,
-    id: "cors-reflect",
-};
-/// The secure portal refused a signed-in request from another origin.
-const CORS_ALLOWLIST: Exercise = Exercise {
-    lesson: LESSON,
-    id: "cors-allowlist",
-};
 
 /// The lesson's part of the lab.
 pub const LAB: LessonLab = LessonLab {
     lesson: LESSON,
     endpoints: &[
+        Endpoint {
+            method: "GET",
+            path: records::insecure::LIST,
+            twin: Some(Twin::Insecure),
+            summary: "the lab results of the user named by ?user=, whoever asks: no authentication",
+        },
+        Endpoint {
+            method: "GET",
+            path: records::insecure::RECORD,
+            twin: Some(Twin::Insecure),
+            summary: "one lab result by its sequential id (1, 2, 3…), with no authentication and every field, the confidential ones included; never rate-limited",
+        },
+        Endpoint {
+            method: "GET",
+            path: records::secure::LIST,
+            twin: Some(Twin::Secure),
+            summary: "the caller's own lab results (Authorization: Bearer <API key>), by unguessable ids; rate-limited per key",
+        },
+        Endpoint {
+            method: "GET",
+            path: records::secure::RECORD,
+            twin: Some(Twin::Secure),
+            summary: "one of the caller's own lab results, minimised to the fields asked for from an allowlist (?fields=); 404 for anyone else's; rate-limited per key",
+        },
+        Endpoint {
+            method: "GET",
+            path: profile::insecure::PROFILE,
+            twin: Some(Twin::Insecure),
+            summary: "the account's profile and the powers it grants",
+        },
+        Endpoint {
+            method: "POST",
+            path: profile::insecure::PROFILE,
+            twin: Some(Twin::Insecure),
+            summary: "merges whatever JSON arrives into the profile: any type, any size, any field (is_admin too)",
+        },
+        Endpoint {
+            method: "GET",
+            path: profile::secure::PROFILE,
+            twin: Some(Twin::Secure),
+            summary: "the account's profile and the powers it grants",
+        },
+        Endpoint {
+            method: "POST",
+            path: profile::secure::PROFILE,
+            twin: Some(Twin::Secure),
+            summary: "updates the profile from JSON checked against its schema: 415 not JSON, 413 too large, 400 malformed, 422 naming every field refused and why",
+        },
+        Endpoint {
+            method: "GET",
+            path: preview::insecure::PREVIEW,
+            twin: Some(Twin::Insecure),
+            summary: "fetches ?url= from the lab's fake network and previews it, after a string check that userinfo, encoded addresses and redirects get past",
+        },
+        Endpoint {
+            method: "GET",
+            path: preview::secure::PREVIEW,
+            twin: Some(Twin::Secure),
+            summary: "the same preview, the URL parsed once and its resolved destination checked at every redirect: internal addresses refused with a 403 saying why",
+        },
         Endpoint {
             method: "GET",
             path: cors::INSECURE_PORTAL,
@@ -53,17 +128,69 @@ pub const LAB: LessonLab = LessonLab {
             summary: "the same record for the portal's own origins only: another Origin gets a 403",
         },
     ],
-    exercises: &[CORS_REFLECT, CORS_ALLOWLIST],
+    exercises: &[
+        records::ENUMERATE,
+        records::OVER_SHARING,
+        records::RATE_LIMITED,
+        profile::MASS_ASSIGNMENT,
+        profile::SECURE_REFUSES_ADMIN,
+        preview::SSRF_METADATA,
+        preview::SECURE_REFUSES_SSRF,
+        cors::REFLECT,
+        cors::ALLOWLIST,
+    ],
     routes,
-    reset: super::nothing_to_restore,
+    reset,
 };
 
-/// The lesson's routes on the lab listeners.
+/// The lesson's routes: every topic's twins, merged in this one place.
 fn routes() -> Router<AppState> {
-    cors::routes()
+    Router::new()
+        .merge(records::routes())
+        .merge(profile::routes())
+        .merge(preview::routes())
+        .merge(cors::routes())
 }
 
-/// The lesson's pages on the attacker listener.
+/// The lesson's pages on the attacker listener (a stranger's site).
 pub fn attacker_pages() -> Router<AppState> {
     cors::attacker_pages()
+}
+
+/// The lesson's own state, one field per topic. Lives in memory: a restart
+/// or the lesson's reset starts every topic afresh.
+#[derive(Debug)]
+pub struct ApiLab {
+    records: records::RecordsState,
+    profiles: profile::Profiles,
+    preview: preview::Reached,
+    /// The portal's session cookie: random for each run.
+    cors_session: String,
+}
+
+impl ApiLab {
+    /// A fresh lab: nothing seen, default profiles, new API keys and a new
+    /// portal session.
+    pub fn new() -> Result<Self, crate::StartError> {
+        Ok(Self {
+            records: records::RecordsState::new(),
+            profiles: profile::Profiles::default(),
+            preview: preview::Reached::default(),
+            cors_session: super::random_token()?,
+        })
+    }
+}
+
+/// A lock whose poisoning is ignored: every update of the lesson's state
+/// leaves it whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Restores every topic's state after the lesson's progress was reset.
+fn reset(state: &AppState) {
+    let lab = &state.labs.api;
+    lab.records.reset();
+    lab.profiles.reset();
+    lab.preview.reset();
 }
