@@ -20,6 +20,7 @@
 
 mod basics;
 mod files;
+mod injection;
 mod parameters;
 
 use std::path::{Path, PathBuf};
@@ -70,19 +71,19 @@ pub fn nothing_to_restore(_: &AppState) {}
 /// The lab's own state beside the progress store: one field per lesson that
 /// keeps some, and the folder its files live in.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
-)]
 pub struct LabData {
     folder: PathBuf,
+    /// Lesson `injection`'s SQL databases, one per learner.
+    injection: injection::Databases,
 }
 
 impl LabData {
     /// The lab data of a safelab whose data folder is `data_dir`.
     pub fn new(data_dir: &Path) -> Self {
+        let folder = folder(data_dir);
         Self {
-            folder: folder(data_dir),
+            injection: injection::Databases::new(folder.join(injection::LESSON)),
+            folder,
         }
     }
 
@@ -127,7 +128,12 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB];
+const LABS: &[&LessonLab] = &[
+    &basics::LAB,
+    &files::LAB,
+    &parameters::LAB,
+    &injection::LAB,
+];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {
