@@ -128,12 +128,7 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[
-    &basics::LAB,
-    &files::LAB,
-    &parameters::LAB,
-    &injection::LAB,
-];
+const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB, &injection::LAB];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {

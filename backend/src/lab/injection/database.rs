@@ -128,7 +128,12 @@ impl Databases {
 
     /// Runs `sql` with `bound` parameters on one of `learner`'s guarded
     /// connections, off the async threads.
-    pub async fn query(&self, learner: &str, sql: String, bound: Bound) -> Result<Table, QueryError> {
+    pub async fn query(
+        &self,
+        learner: &str,
+        sql: String,
+        bound: Bound,
+    ) -> Result<Table, QueryError> {
         let database = self.learner(learner);
         let permit = tokio::time::timeout(
             WAIT_FOR_CONNECTION,
@@ -438,7 +443,9 @@ fn message(error: &rusqlite::Error) -> String {
             text.clone()
         }
         rusqlite::Error::SqliteFailure(failure, None) => failure.to_string(),
-        rusqlite::Error::MultipleStatement => "You can only execute one statement at a time.".to_owned(),
+        rusqlite::Error::MultipleStatement => {
+            "You can only execute one statement at a time.".to_owned()
+        }
         rusqlite::Error::Empty => "the query is empty".to_owned(),
         other => other.to_string(),
     }

@@ -135,7 +135,11 @@ async fn bound_query(state: &AppState, sql: &str, text: &str) -> Result<Table, Q
     state
         .labs
         .injection
-        .query(LOCAL_LEARNER, sql.to_owned(), vec![Box::new(text.to_owned())])
+        .query(
+            LOCAL_LEARNER,
+            sql.to_owned(),
+            vec![Box::new(text.to_owned())],
+        )
         .await
 }
 
@@ -348,15 +352,18 @@ mod tests {
     #[test]
     fn forms_are_read_as_sent_and_strictly_when_asked() {
         let headers = HeaderMap::new();
-        let form = LoginForm::read(&headers, b"username=admin%27--&password=a+b", true)
-            .expect("a form");
+        let form =
+            LoginForm::read(&headers, b"username=admin%27--&password=a+b", true).expect("a form");
         assert_eq!(form.first("username"), Some("admin'--"));
         assert_eq!(form.first("password"), Some("a b"));
         assert!(LoginForm::read(&headers, b"username=%zz", true).is_err());
         let lenient = LoginForm::read(&headers, b"username=%zz", false).expect("forgiving");
         assert_eq!(lenient.first("username"), Some("%zz"));
         let mut json = HeaderMap::new();
-        json.insert(header::CONTENT_TYPE, "application/json".parse().expect("a value"));
+        json.insert(
+            header::CONTENT_TYPE,
+            "application/json".parse().expect("a value"),
+        );
         let form = LoginForm::read(&json, br#"{"username": "trainee", "password": "x"}"#, true)
             .expect("JSON");
         assert_eq!(form.first("username"), Some("trainee"));
@@ -364,7 +371,10 @@ mod tests {
 
     #[test]
     fn the_last_value_of_a_query_parameter_wins_on_the_insecure_side() {
-        assert_eq!(query_value("name=a&name=O%27Brien", "name").as_deref(), Some("O'Brien"));
+        assert_eq!(
+            query_value("name=a&name=O%27Brien", "name").as_deref(),
+            Some("O'Brien")
+        );
         assert_eq!(query_value("other=1", "name"), None);
         assert_eq!(query_value("name=%ff", "name").as_deref(), Some("\u{fffd}"));
     }

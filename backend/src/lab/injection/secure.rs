@@ -89,7 +89,8 @@ impl Refusal {
     }
 }
 
-const EXPECTED_NAME: &str = "a surname of 1 to 50 letters, with spaces, hyphens or apostrophes between them (O'Brien)";
+const EXPECTED_NAME: &str =
+    "a surname of 1 to 50 letters, with spaces, hyphens or apostrophes between them (O'Brien)";
 const EXPECTED_USERNAME: &str =
     "a username of 1 to 32 lowercase letters, digits, dots, dashes or underscores";
 const EXPECTED_PASSWORD: &str = "a password of 1 to 128 characters, without control characters";
@@ -222,8 +223,7 @@ async fn login(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -
         .keys()
         .find(|name| !matches!(name.as_str(), "username" | "password"))
     {
-        return Refusal::new(unknown, "only the fields username and password", unknown)
-            .response();
+        return Refusal::new(unknown, "only the fields username and password", unknown).response();
     }
     let field = |name: &str, expected: &str| match form.fields.get(name).map(Vec::as_slice) {
         Some([value]) => Ok(value.clone()),
@@ -295,7 +295,9 @@ fn same(a: &[u8], b: &[u8]) -> bool {
 fn unavailable() -> Response {
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        axum::Json(json!({ "error": "the lab database is busy or unavailable: try again in a moment" })),
+        axum::Json(
+            json!({ "error": "the lab database is busy or unavailable: try again in a moment" }),
+        ),
     )
         .into_response()
 }
@@ -306,10 +308,25 @@ mod tests {
 
     #[test]
     fn names_are_letters_with_joiners_between() {
-        for good in ["O'Brien", "garcia", "D'Angelo", "Smith-Jones", "van der Berg", "Åström"] {
+        for good in [
+            "O'Brien",
+            "garcia",
+            "D'Angelo",
+            "Smith-Jones",
+            "van der Berg",
+            "Åström",
+        ] {
             assert!(is_name(good), "{good}");
         }
-        for bad in ["", "' OR '1'='1", "O''Brien", "x'--", "Smith1", "a  b", &"a".repeat(51)] {
+        for bad in [
+            "",
+            "' OR '1'='1",
+            "O''Brien",
+            "x'--",
+            "Smith1",
+            "a  b",
+            &"a".repeat(51),
+        ] {
             assert!(!is_name(bad), "{bad}");
         }
     }

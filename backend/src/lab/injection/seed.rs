@@ -29,9 +29,9 @@ const STAFF: [(&str, &str, &str); 6] = [
 ];
 
 const FIRST_NAMES: [&str; 24] = [
-    "Aisha", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas",
-    "Keiko", "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara",
-    "Umar", "Vera", "Wen", "Yusuf",
+    "Aisha", "Ben", "Carla", "Dmitri", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Keiko",
+    "Liam", "Maya", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Samir", "Tara", "Umar", "Vera",
+    "Wen", "Yusuf",
 ];
 
 /// Surnames, a few with an apostrophe: a real name the insecure twin
