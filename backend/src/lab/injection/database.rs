@@ -398,11 +398,7 @@ impl Guarded {
                 Some("not authorized".to_owned()),
             ));
         }
-        let columns: Vec<String> = statement
-            .column_names()
-            .into_iter()
-            .map(str::to_owned)
-            .collect();
+        let columns: Vec<String> = statement.column_names().map(str::to_owned).collect();
         let parameters: Vec<&dyn ToSql> = bound
             .iter()
             .map(|value| value.as_ref() as &dyn ToSql)
@@ -438,10 +434,7 @@ impl Guarded {
 /// it: the database's own words.
 fn message(error: &rusqlite::Error) -> String {
     match error {
-        rusqlite::Error::SqliteFailure(failure, Some(text)) => {
-            let _ = failure;
-            text.clone()
-        }
+        rusqlite::Error::SqliteFailure(_, Some(text)) => text.clone(),
         rusqlite::Error::SqliteFailure(failure, None) => failure.to_string(),
         rusqlite::Error::MultipleStatement => {
             "You can only execute one statement at a time.".to_owned()
