@@ -189,15 +189,26 @@ impl Databases {
         self.learner(learner).rebuild()
     }
 
-    /// Rebuilds the database of every learner who has one.
+    /// Rebuilds the database of every learner who has one: whoever queried
+    /// it in this run, and every file an earlier run left in the folder.
     pub fn rebuild_all(&self) {
-        let learners: Vec<String> = self
+        let mut learners: Vec<String> = self
             .learners
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .keys()
             .cloned()
             .collect();
+        if let Ok(entries) = std::fs::read_dir(&self.folder) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(learner) = name.strip_suffix(".sqlite3")
+                    && !learners.iter().any(|known| known == learner)
+                {
+                    learners.push(learner.to_owned());
+                }
+            }
+        }
         for learner in learners {
             if let Err(error) = self.rebuild(&learner) {
                 eprintln!("safelab: could not rebuild the injection lab database: {error}");
@@ -544,6 +555,24 @@ mod tests {
         assert!(started.elapsed() < QUERY_DEADLINE * 5);
         // The connection is fine afterwards.
         assert!(guarded.run("SELECT 1", &Vec::new()).is_ok());
+    }
+
+    #[test]
+    fn a_reset_rebuilds_a_database_an_earlier_run_changed() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let seeded = folder.path().join("seeded.sqlite3");
+        seed::build(&seeded).expect("the seed builds");
+        let databases = Databases::new(folder.path().join("injection"));
+        let path = databases.path("someone");
+        std::fs::create_dir_all(path.parent().expect("a folder")).expect("creates");
+        std::fs::copy(&seeded, &path).expect("copies");
+        Connection::open(&path)
+            .and_then(|db| db.execute("UPDATE staff SET last_login = 'then'", []))
+            .expect("writes");
+        assert_ne!(std::fs::read(&path).ok(), std::fs::read(&seeded).ok());
+        // A fresh run's databases know no learner yet; the reset finds the file.
+        Databases::new(folder.path().join("injection")).rebuild_all();
+        assert_eq!(std::fs::read(&path).ok(), std::fs::read(&seeded).ok());
     }
 
     #[test]
