@@ -619,7 +619,8 @@ async fn run_sqlmap(url: String, data: Option<&str>, options: &[&str]) -> String
 /// What sqlmap finds in a few seconds on the insecure twin (the options
 /// that keep it quick: the DBMS named, boolean, error and UNION techniques,
 /// level and risk 1), it does not find on the secure twin with a far deeper
-/// scan (every DBMS and technique, level 3, risk 2).
+/// scan (every DBMS and technique, time-based and stacked included, level
+/// 3, risk 2); and it dumps the staff table through the insecure search.
 #[tokio::test]
 async fn sqlmap_finds_the_insecure_twin_injectable_and_the_secure_twin_not() {
     let lab = Lab::start().await;
@@ -676,6 +677,29 @@ async fn sqlmap_finds_the_insecure_twin_injectable_and_the_secure_twin_not() {
             );
         }
     }
+    // And it dumps the staff table through the insecure search with UNION
+    // SELECT (no dictionary attack on the hashes it finds).
+    let hashes = staff_hashes(&lab).await;
+    let started = Instant::now();
+    let dump = run_sqlmap(
+        lab.http("/lab/insecure/patients?name=garcia"),
+        None,
+        &[
+            "--dbms=SQLite",
+            "--technique=U",
+            "-T",
+            "staff",
+            "--dump",
+            "--answers=crack=N,dictionary=N",
+        ],
+    )
+    .await;
+    eprintln!("sqlmap, dump of staff: {:?}", started.elapsed());
+    assert!(dump.contains("UNION query"), "{dump}");
+    assert!(
+        hashes.iter().all(|hash| dump.contains(hash.as_str())),
+        "{dump}"
+    );
     // What sqlmap did was all on the lab database: the staff are intact.
     assert_eq!(staff_hashes(&lab).await.len(), 6);
 }

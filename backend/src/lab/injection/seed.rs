@@ -75,38 +75,14 @@ const DEPARTMENTS: [&str; 6] = [
     "Respiratory",
 ];
 
-const SCHEMA: &str = "
-CREATE TABLE patients (
-    id INTEGER PRIMARY KEY,
-    first_name TEXT NOT NULL,
-    last_name TEXT NOT NULL,
-    birth_year INTEGER NOT NULL,
-    city TEXT NOT NULL,
-    national_id TEXT NOT NULL
-);
+/// The tables, one statement a line: SQLite keeps each `CREATE` as written
+/// (in `sqlite_master`), and that is what an attacker reads to learn them.
+const SCHEMA: &str = "\
+CREATE TABLE patients (id INTEGER PRIMARY KEY, first_name TEXT NOT NULL, last_name TEXT NOT NULL, birth_year INTEGER NOT NULL, city TEXT NOT NULL, national_id TEXT NOT NULL);
 CREATE INDEX patients_by_name ON patients (last_name, first_name);
-CREATE TABLE diagnoses (
-    id INTEGER PRIMARY KEY,
-    patient_id INTEGER NOT NULL REFERENCES patients (id),
-    code TEXT NOT NULL,
-    description TEXT NOT NULL,
-    diagnosed_on TEXT NOT NULL
-);
-CREATE TABLE appointments (
-    id INTEGER PRIMARY KEY,
-    patient_id INTEGER NOT NULL REFERENCES patients (id),
-    starts_at TEXT NOT NULL,
-    department TEXT NOT NULL,
-    doctor TEXT NOT NULL
-);
-CREATE TABLE staff (
-    id INTEGER PRIMARY KEY,
-    username TEXT NOT NULL UNIQUE,
-    full_name TEXT NOT NULL,
-    role TEXT NOT NULL,
-    password_hash TEXT NOT NULL,
-    last_login TEXT
-);
+CREATE TABLE diagnoses (id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients (id), code TEXT NOT NULL, description TEXT NOT NULL, diagnosed_on TEXT NOT NULL);
+CREATE TABLE appointments (id INTEGER PRIMARY KEY, patient_id INTEGER NOT NULL REFERENCES patients (id), starts_at TEXT NOT NULL, department TEXT NOT NULL, doctor TEXT NOT NULL);
+CREATE TABLE staff (id INTEGER PRIMARY KEY, username TEXT NOT NULL UNIQUE, full_name TEXT NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL, last_login TEXT);
 ";
 
 /// SplitMix64: a tiny pseudo-random sequence, the same on every machine.
