@@ -72,7 +72,7 @@ pub struct Table {
     pub truncated: bool,
 }
 
-/// A value for a bound parameter.
+/// A query's bound parameters, in order.
 pub type Bound = Vec<Box<dyn ToSql + Send>>;
 
 /// Every learner's lab database, and the folder they live in.
@@ -359,7 +359,8 @@ impl Guarded {
         // ever created on the host for a query.
         connection.pragma_update(None, "temp_store", "MEMORY")?;
         connection.pragma_update(None, "cache_size", -2048)?;
-        // Extension loading is off unless enabled, and it never is here.
+        // Extension loading stays off (rusqlite never enables it); the
+        // authorizer refuses its SQL function besides.
         connection.authorizer(Some(authorize))?;
         let opened = Instant::now();
         let deadline = Arc::new(AtomicU64::new(u64::MAX));
