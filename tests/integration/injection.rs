@@ -364,6 +364,18 @@ async fn no_payload_reads_creates_or_changes_a_file_on_the_host() {
     payloads.extend(safelab_tests::payloads("Injections/SQL.txt"));
     payloads.extend(safelab_tests::payloads("vulns/sql_inj.txt"));
     let text_before = std::fs::read(&planted[1]).expect("reads");
+    let where_the_database_is = learner_database(&lab).display().to_string();
+    // Each way out fails on the insecure twin too: the guarded connection
+    // refuses it, and the answer is the database's error.
+    for payload in escape_payloads(&lab) {
+        let answer = search(&lab, "insecure", &payload).await;
+        assert_eq!(answer.status, 500, "{payload}: {}", answer.body);
+        assert!(
+            !answer.body.contains(&where_the_database_is),
+            "{}",
+            answer.body
+        );
+    }
     for payload in &payloads {
         for twin in ["insecure", "secure"] {
             let answers = [

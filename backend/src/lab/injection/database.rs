@@ -576,6 +576,55 @@ mod tests {
         assert_eq!(std::fs::read(&path).ok(), std::fs::read(&seeded).ok());
     }
 
+    /// One learner's runaway queries hold that learner's connections only:
+    /// another learner's query answers at once, not after a deadline.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn runaway_queries_of_one_learner_never_hold_up_another() {
+        let folder = tempfile::tempdir().expect("a folder");
+        let databases = Arc::new(Databases::new(folder.path().to_owned()));
+        let runaway = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+        // Both databases exist first: building one is not what is measured.
+        for learner in ["busy", "other"] {
+            assert!(
+                databases
+                    .query(learner, "SELECT 1".to_owned(), Vec::new())
+                    .await
+                    .is_ok()
+            );
+        }
+        let mut runaways = Vec::new();
+        for _ in 0..CONNECTIONS_PER_LEARNER + 2 {
+            let databases = databases.clone();
+            runaways.push(tokio::spawn(async move {
+                databases
+                    .query("busy", runaway.to_owned(), Vec::new())
+                    .await
+            }));
+        }
+        tokio::task::yield_now().await;
+        let started = Instant::now();
+        let table = databases
+            .query(
+                "other",
+                "SELECT count(*) FROM patients".to_owned(),
+                Vec::new(),
+            )
+            .await
+            .expect("reads");
+        let took = started.elapsed();
+        assert_eq!(table.rows[0][0], Value::from(seed::PATIENTS));
+        // Generous: the runaways' deadline is a second; this query needs
+        // milliseconds, and would take a second or more if it waited.
+        assert!(took < QUERY_DEADLINE / 2, "took {took:?}");
+        for runaway in runaways {
+            let answer = runaway.await.expect("joined");
+            assert!(
+                matches!(&answer, Err(QueryError::Sql(message)) if message.contains("interrupted")),
+                "{answer:?}"
+            );
+        }
+    }
+
     #[test]
     fn huge_values_hit_the_length_limit() {
         let (_folder, mut guarded) = guarded();
