@@ -7,6 +7,7 @@ mod browser;
 mod certificates;
 mod files;
 mod hardening;
+mod injection;
 mod inspector;
 mod lessons;
 mod parameters;

@@ -21,6 +21,7 @@
 mod api;
 mod basics;
 mod files;
+mod injection;
 mod parameters;
 
 use std::path::{Path, PathBuf};
@@ -73,6 +74,8 @@ pub fn nothing_to_restore(_: &AppState) {}
 #[derive(Debug)]
 pub struct LabData {
     folder: PathBuf,
+    /// Lesson `injection`'s SQL databases, one per learner.
+    injection: injection::Databases,
     /// Lesson `api`'s state: what the learner has enumerated, profiles,
     /// API keys, rate-limit windows, what reached the fake internal network,
     /// and the portal's session.
@@ -82,9 +85,11 @@ pub struct LabData {
 impl LabData {
     /// The lab data of a safelab whose data folder is `data_dir`.
     pub fn new(data_dir: &Path) -> Result<Self, crate::StartError> {
+        let folder = folder(data_dir);
         Ok(Self {
-            folder: folder(data_dir),
+            injection: injection::Databases::new(folder.join(injection::LESSON)),
             api: api::ApiLab::new()?,
+            folder,
         })
     }
 
@@ -139,7 +144,13 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB, &api::LAB];
+const LABS: &[&LessonLab] = &[
+    &basics::LAB,
+    &files::LAB,
+    &parameters::LAB,
+    &injection::LAB,
+    &api::LAB,
+];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {
