@@ -59,10 +59,6 @@ pub struct AppState {
     lessons: Arc<Lessons>,
     inspector: Arc<Inspector>,
     progress: Arc<progress::Store>,
-    #[allow(
-        dead_code,
-        reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
-    )]
     labs: Arc<lab::LabData>,
 }
 

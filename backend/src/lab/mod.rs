@@ -18,6 +18,7 @@
 //! missing files on first use; and memory, which the lesson's `reset` hook
 //! restores when the running program resets it.
 
+mod authentication;
 mod basics;
 mod files;
 mod parameters;
@@ -70,12 +71,10 @@ pub fn nothing_to_restore(_: &AppState) {}
 /// The lab's own state beside the progress store: one field per lesson that
 /// keeps some, and the folder its files live in.
 #[derive(Debug)]
-#[allow(
-    dead_code,
-    reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
-)]
 pub struct LabData {
     folder: PathBuf,
+    /// Lesson 5's logs, sessions, failure counts and password hashes.
+    authentication: authentication::AuthenticationLab,
 }
 
 impl LabData {
@@ -83,6 +82,7 @@ impl LabData {
     pub fn new(data_dir: &Path) -> Self {
         Self {
             folder: folder(data_dir),
+            authentication: authentication::AuthenticationLab::default(),
         }
     }
 
@@ -127,7 +127,12 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
 }
 
 /// Every lesson's lab, in curriculum order.
-const LABS: &[&LessonLab] = &[&basics::LAB, &files::LAB, &parameters::LAB];
+const LABS: &[&LessonLab] = &[
+    &basics::LAB,
+    &files::LAB,
+    &parameters::LAB,
+    &authentication::LAB,
+];
 
 /// Every exercise some lab handler detects.
 pub fn exercises() -> Vec<Exercise> {
