@@ -1,6 +1,7 @@
 //! safelab's integration tests: one binary, a module per area.
 //! Every test drives real sockets on loopback; see `safelab_tests` for support.
 
+mod authentication;
 mod basics;
 mod browser;
 mod certificates;

@@ -21,8 +21,9 @@ pub(super) struct Entry {
     pub lines: Vec<String>,
     /// Whether a password is written in them.
     pub password: bool,
-    /// The URL the request asked for, as a browser would put it in `Referer`.
-    pub url: String,
+    /// The URL the request asked for, as a browser would put it in
+    /// `Referer`, when a password is part of it.
+    pub url_with_password: Option<String>,
 }
 
 /// A twin's access log, latest last.
@@ -150,7 +151,7 @@ mod tests {
             log.record(Entry {
                 lines: vec![n.to_string()],
                 password: false,
-                url: String::new(),
+                url_with_password: None,
             });
         }
         let entries = log.entries();

@@ -145,7 +145,8 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
         request, client.0, user, &target, status,
     )];
     let query = request.uri.query();
-    let mut password = credentials::query_value(query, "password").is_some_and(|p| !p.is_empty());
+    let in_url = credentials::query_value(query, "password").is_some_and(|p| !p.is_empty());
+    let mut password = in_url;
     if let Some(header_password) = text(&request.headers, "x-password") {
         password |= !header_password.is_empty();
         lines.push(format!(
@@ -162,7 +163,8 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
     state.labs.authentication.insecure_log.record(Entry {
         lines,
         password,
-        url: format!("{scheme}://{}{target}", access_log::printable(host)),
+        url_with_password: in_url
+            .then(|| format!("{scheme}://{}{target}", access_log::printable(host))),
     });
 }
 
@@ -340,14 +342,17 @@ async fn logout(State(state): State<AppState>, client: Client, request: Parts) -
 /// as `Referer` from the latest page whose URL held one.
 async fn access_log(State(state): State<AppState>) -> Response {
     let entries = state.labs.authentication.insecure_log.entries();
-    let with_password = entries.iter().rev().find(|entry| entry.password);
-    if with_password.is_some() {
+    if entries.iter().any(|entry| entry.password) {
         state.solved(PASSWORD_IN_LOG).await;
     }
+    let referer = entries
+        .iter()
+        .rev()
+        .find_map(|entry| entry.url_with_password.as_ref());
     let log: Vec<&String> = entries.iter().flat_map(|entry| &entry.lines).collect();
     Json(json!({
         "log": log,
-        "referer": with_password.map(|entry| format!("Referer: {}", entry.url)),
+        "referer": referer.map(|url| format!("Referer: {url}")),
         "about": "every request line this twin answered, latest last; a link followed from a page sends that page's URL to the next server in Referer",
     }))
     .into_response()

@@ -133,7 +133,7 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
     state.labs.authentication.secure_log.record(Entry {
         lines: vec![access_log::combined(request, client.0, user, &target, status)],
         password: false,
-        url: target,
+        url_with_password: None,
     });
 }
 
