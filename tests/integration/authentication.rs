@@ -80,7 +80,10 @@ async fn a_password_in_the_url_lands_in_the_insecure_log_and_the_secure_twin_ref
         .expect("up");
     assert_eq!(report.status(), 200);
     assert_eq!(json_of(report).await["user"], user);
-    assert!(lab.solved(LESSON).await.is_empty(), "not until the log is read");
+    assert!(
+        lab.solved(LESSON).await.is_empty(),
+        "not until the log is read"
+    );
     let by_header = plain()
         .get(lab.http("/lab/insecure/auth/report"))
         .header("X-User", user)
@@ -115,11 +118,17 @@ async fn a_password_in_the_url_lands_in_the_insecure_log_and_the_secure_twin_ref
         "{lines:?}"
     );
     let referer = log["referer"].as_str().expect("a Referer");
-    assert!(referer.contains(&format!("password={password}")), "{referer}");
+    assert!(
+        referer.contains(&format!("password={password}")),
+        "{referer}"
+    );
     lab.wait_until_solved(LESSON, "password-in-log").await;
 
     for (query, code) in [
-        (vec![("user", user), ("password", password)], "credentials_in_url"),
+        (
+            vec![("user", user), ("password", password)],
+            "credentials_in_url",
+        ),
         (vec![("token", "anything")], "credentials_in_url"),
     ] {
         let refused = https
@@ -139,7 +148,10 @@ async fn a_password_in_the_url_lands_in_the_insecure_log_and_the_secure_twin_ref
         .await
         .expect("up");
     assert_eq!(by_header.status(), 400);
-    assert_eq!(json_of(by_header).await["error"], "use_authorization_header");
+    assert_eq!(
+        json_of(by_header).await["error"],
+        "use_authorization_header"
+    );
     let secure_log = https
         .get(lab.https("/lab/secure/auth/access-log"))
         .send()
@@ -148,7 +160,10 @@ async fn a_password_in_the_url_lands_in_the_insecure_log_and_the_secure_twin_ref
         .text()
         .await
         .expect("text");
-    assert!(secure_log.contains("/lab/secure/auth/report?user=…&password=…"), "{secure_log}");
+    assert!(
+        secure_log.contains("/lab/secure/auth/report?user=…&password=…"),
+        "{secure_log}"
+    );
     assert!(!secure_log.contains(password), "{secure_log}");
 }
 
@@ -224,9 +239,19 @@ async fn the_secure_twin_answers_over_https_only() {
         .send()
         .await
         .expect("up");
-    assert_eq!(with_password.status(), 403, "a redirect would send it again");
+    assert_eq!(
+        with_password.status(),
+        403,
+        "a redirect would send it again"
+    );
     assert_eq!(json_of(with_password).await["error"], "use_https");
-    let login = log_in(&plain(), &lab.http("/lab/secure/auth/login"), user, password).await;
+    let login = log_in(
+        &plain(),
+        &lab.http("/lab/secure/auth/login"),
+        user,
+        password,
+    )
+    .await;
     assert_eq!(login.status(), 403);
     assert!(header(&login, "set-cookie").is_empty());
 
@@ -238,7 +263,10 @@ async fn the_secure_twin_answers_over_https_only() {
         .await
         .expect("up");
     assert_eq!(basic.status(), 200);
-    assert_eq!(header(&basic, "strict-transport-security"), "max-age=31536000");
+    assert_eq!(
+        header(&basic, "strict-transport-security"),
+        "max-age=31536000"
+    );
     assert_eq!(header(&basic, "x-content-type-options"), "nosniff");
     let insecure = plain()
         .get(lab.http("/lab/insecure/auth/basic"))
@@ -246,7 +274,11 @@ async fn the_secure_twin_answers_over_https_only() {
         .send()
         .await
         .expect("up");
-    assert_eq!(insecure.status(), 200, "the insecure twin takes Basic over HTTP");
+    assert_eq!(
+        insecure.status(),
+        200,
+        "the insecure twin takes Basic over HTTP"
+    );
     assert!(header(&insecure, "content-security-policy").is_empty());
 }
 
@@ -261,7 +293,10 @@ async fn a_scanners_password_list_enumerates_and_breaks_the_insecure_login_only(
         (404, 401),
         "two answers"
     );
-    assert!(lab.solved(LESSON).await.is_empty(), "only the hidden account counts");
+    assert!(
+        lab.solved(LESSON).await.is_empty(),
+        "only the hidden account counts"
+    );
 
     let wordlist = payloads("others/common_pass.txt");
     let mut found = None;
@@ -276,7 +311,10 @@ async fn a_scanners_password_list_enumerates_and_breaks_the_insecure_login_only(
     let found = found.expect("the weak password is on the list");
     assert_eq!(found, "changeme");
     lab.wait_until_solved(LESSON, "guess-password").await;
-    assert_eq!(lab.solved(LESSON).await, ["enumerate-user", "guess-password"]);
+    assert_eq!(
+        lab.solved(LESSON).await,
+        ["enumerate-user", "guess-password"]
+    );
 
     let https = lab.trusting_client();
     let secure = lab.https("/lab/secure/auth/login");
@@ -286,14 +324,22 @@ async fn a_scanners_password_list_enumerates_and_breaks_the_insecure_login_only(
         let status = answer.status().as_u16();
         answers.push(status);
         if status == 429 {
-            assert!(header(&answer, "retry-after").parse::<u64>().is_ok_and(|s| (1..=60).contains(&s)));
+            assert!(
+                header(&answer, "retry-after")
+                    .parse::<u64>()
+                    .is_ok_and(|s| (1..=60).contains(&s))
+            );
             assert_eq!(header(&answer, "ratelimit-remaining"), "0");
             assert_eq!(header(&answer, "ratelimit-limit"), PER_ACCOUNT.to_string());
             assert_eq!(header(&answer, "ratelimit-policy"), "5;w=60, 20;w=60");
             break;
         }
     }
-    assert_eq!(answers, [401, 401, 401, 401, 401, 429], "guessing stops at the limit");
+    assert_eq!(
+        answers,
+        [401, 401, 401, 401, 401, 429],
+        "guessing stops at the limit"
+    );
     let right = log_in(&https, &secure, "reports", "changeme").await;
     assert_eq!(right.status(), 429, "even the right password waits");
     lab.wait_until_solved(LESSON, "meet-the-limit").await;
@@ -348,10 +394,25 @@ async fn tokens_outlive_the_insecure_logout_and_not_the_secure_one() {
     let lab = Lab::start().await;
     let (user, password) = NING;
 
-    let login = log_in(&plain(), &lab.http("/lab/insecure/auth/login"), user, password).await;
+    let login = log_in(
+        &plain(),
+        &lab.http("/lab/insecure/auth/login"),
+        user,
+        password,
+    )
+    .await;
     assert_eq!(header(&login, "set-cookie"), "session=session-1001");
-    let token = json_of(login).await["token"].as_str().expect("a token").to_owned();
-    let next = log_in(&plain(), &lab.http("/lab/insecure/auth/login"), user, password).await;
+    let token = json_of(login).await["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let next = log_in(
+        &plain(),
+        &lab.http("/lab/insecure/auth/login"),
+        user,
+        password,
+    )
+    .await;
     assert_eq!(json_of(next).await["token"], "session-1002", "a counter");
     let logout = plain()
         .post(lab.http("/lab/insecure/auth/logout"))
@@ -374,7 +435,13 @@ async fn tokens_outlive_the_insecure_logout_and_not_the_secure_one() {
     let login = log_in(&https, &lab.https("/lab/secure/auth/login"), user, password).await;
     assert_eq!(login.status(), 200);
     let cookie = header(&login, "set-cookie");
-    for flag in ["__Host-session=", "; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"] {
+    for flag in [
+        "__Host-session=",
+        "; Secure",
+        "; HttpOnly",
+        "; SameSite=Strict",
+        "; Path=/",
+    ] {
         assert!(cookie.contains(flag), "{flag} in {cookie}");
     }
     let answer = json_of(login).await;
@@ -473,6 +540,11 @@ print("ok")
     assert!(output.status.success(), "{}", printed(&output));
     assert_eq!(
         lab.solved(LESSON).await,
-        ["sniff-basic", "enumerate-user", "guess-password", "meet-the-limit"]
+        [
+            "sniff-basic",
+            "enumerate-user",
+            "guess-password",
+            "meet-the-limit"
+        ]
     );
 }

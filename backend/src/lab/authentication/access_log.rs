@@ -139,7 +139,9 @@ mod tests {
         );
         assert!(line.starts_with("127.0.0.1 - ning\\nforged ["), "{line}");
         assert!(
-            line.ends_with("] \"GET /lab/x?password=a HTTP/1.1\" 200 - \"-\" \"python-requests/2.32.3\""),
+            line.ends_with(
+                "] \"GET /lab/x?password=a HTTP/1.1\" 200 - \"-\" \"python-requests/2.32.3\""
+            ),
             "{line}"
         );
     }

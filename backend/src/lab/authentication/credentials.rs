@@ -148,13 +148,19 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_base64_anyone_can_undo() {
-        let headers = with(header::AUTHORIZATION, "Basic YW1hcmE6S2lsaW1hbmphcm8tMjAxOQ==");
+        let headers = with(
+            header::AUTHORIZATION,
+            "Basic YW1hcmE6S2lsaW1hbmphcm8tMjAxOQ==",
+        );
         let password = basic(&headers).expect("Basic").expect("well formed");
         assert_eq!(password.user, "amara");
         assert_eq!(password.password, "Kilimanjaro-2019");
         assert!(basic(&with(header::AUTHORIZATION, "Basic !!!")).is_some_and(|b| b.is_err()));
         assert!(basic(&with(header::AUTHORIZATION, "Bearer abc")).is_none());
-        assert_eq!(bearer(&with(header::AUTHORIZATION, "bearer abc")), Some("abc"));
+        assert_eq!(
+            bearer(&with(header::AUTHORIZATION, "bearer abc")),
+            Some("abc")
+        );
     }
 
     #[test]
@@ -168,7 +174,10 @@ mod tests {
         assert_eq!(form.expect("a form").password, "a b");
         assert!(login(&HeaderMap::new(), b"username=ning").is_err());
         assert!(login(&HeaderMap::new(), &[0xff, 0xfe]).is_err());
-        let long = format!("username=ning&password={}", "x".repeat(LONGEST_PASSWORD + 1));
+        let long = format!(
+            "username=ning&password={}",
+            "x".repeat(LONGEST_PASSWORD + 1)
+        );
         assert!(login(&HeaderMap::new(), long.as_bytes()).is_err());
     }
 

@@ -137,10 +137,10 @@ impl Sessions {
 /// Writes `request` to the access log the way the imaginary app does: the
 /// whole URL, and in debug mode its custom headers too.
 fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, status: StatusCode) {
-    let target = request
-        .uri
-        .path_and_query()
-        .map_or_else(|| request.uri.path().to_owned(), |target| target.as_str().to_owned());
+    let target = request.uri.path_and_query().map_or_else(
+        || request.uri.path().to_owned(),
+        |target| target.as_str().to_owned(),
+    );
     let mut lines = vec![access_log::combined(
         request, client.0, user, &target, status,
     )];
@@ -173,21 +173,38 @@ fn text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
 
-/// Checks a password the careless way: plain text, and a different answer
+/// Why the careless check refused a password: two reasons, two answers.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    NoSuchUser,
+    WrongPassword(&'static User),
+}
+
+impl Refused {
+    /// The answer, which says which reason it was.
+    fn answer(self, name: &str) -> Response {
+        match self {
+            Self::NoSuchUser => refusal(
+                StatusCode::NOT_FOUND,
+                "no_such_user",
+                format!("there is no user {name}"),
+            ),
+            Self::WrongPassword(user) => refusal(
+                StatusCode::UNAUTHORIZED,
+                "wrong_password",
+                format!("wrong password for {}", user.name),
+            ),
+        }
+    }
+}
+
+/// Checks a password the careless way: plain text, and a different reason
 /// for a name that has no account.
-fn check(password: &Password) -> Result<&'static User, Response> {
+fn check(password: &Password) -> Result<&'static User, Refused> {
     match user(&password.user) {
-        None => Err(refusal(
-            StatusCode::NOT_FOUND,
-            "no_such_user",
-            format!("there is no user {}", password.user),
-        )),
+        None => Err(Refused::NoSuchUser),
         Some(user) if user.password == password.password => Ok(user),
-        Some(user) => Err(refusal(
-            StatusCode::UNAUTHORIZED,
-            "wrong_password",
-            format!("wrong password for {}", user.name),
-        )),
+        Some(user) => Err(Refused::WrongPassword(user)),
     }
 }
 
@@ -212,7 +229,7 @@ async fn report_page(State(state): State<AppState>, client: Client, request: Par
     let (response, who) = match (from_url.or(from_headers), token) {
         (Some((password, how)), _) => match check(&password) {
             Ok(user) => (Json(report(user, how)).into_response(), Some(user.name)),
-            Err(refused) => (refused, None),
+            Err(refused) => (refused.answer(&password.user), None),
         },
         (None, Some(token)) => match state.labs.authentication.insecure_sessions.find(token) {
             Some(found) => {
@@ -224,7 +241,10 @@ async fn report_page(State(state): State<AppState>, client: Client, request: Par
                 } else {
                     "a token"
                 };
-                (Json(report(found.user, how)).into_response(), Some(found.user.name))
+                (
+                    Json(report(found.user, how)).into_response(),
+                    Some(found.user.name),
+                )
             }
             None => (
                 refusal(
@@ -239,7 +259,9 @@ async fn report_page(State(state): State<AppState>, client: Client, request: Par
             refusal(
                 StatusCode::UNAUTHORIZED,
                 "log_in",
-                format!("log in: ?user=…&password=…, X-User and X-Password headers, or a token from {LOGIN}"),
+                format!(
+                    "log in: ?user=…&password=…, X-User and X-Password headers, or a token from {LOGIN}"
+                ),
             ),
             None,
         ),
@@ -274,7 +296,7 @@ async fn basic(State(state): State<AppState>, client: Client, request: Parts) ->
                 }
                 (Json(report(user, "basic")).into_response(), Some(user.name))
             }
-            Err(refused) => (refused, None),
+            Err(refused) => (refused.answer(&password.user), None),
         },
     };
     log(&state, &request, client, who, response.status());
@@ -283,7 +305,12 @@ async fn basic(State(state): State<AppState>, client: Client, request: Parts) ->
 
 /// The login: a token and a cookie for the right password, and a different
 /// answer for each way it can go wrong.
-async fn login(State(state): State<AppState>, client: Client, request: Parts, body: Bytes) -> Response {
+async fn login(
+    State(state): State<AppState>,
+    client: Client,
+    request: Parts,
+    body: Bytes,
+) -> Response {
     let (response, who) = match credentials::login(&request.headers, &body) {
         Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_login", message), None),
         Ok(password) => match check(&password) {
@@ -306,10 +333,10 @@ async fn login(State(state): State<AppState>, client: Client, request: Parts, bo
                 )
             }
             Err(refused) => {
-                if refused.status() == StatusCode::UNAUTHORIZED && password.user == REPORTS.name {
+                if matches!(refused, Refused::WrongPassword(user) if *user == REPORTS) {
                     state.solved(ENUMERATE_USER).await;
                 }
-                (refused, None)
+                (refused.answer(&password.user), None)
             }
         },
     };

@@ -205,7 +205,10 @@ mod tests {
             blocked.headers()["retry-after"],
             HeaderValue::from_static("50")
         );
-        assert!(!limits.attempt("ning", HERE, start).blocked, "other accounts");
+        assert!(
+            !limits.attempt("ning", HERE, start).blocked,
+            "other accounts"
+        );
         assert!(!limits.attempt("reports", HERE, start + WINDOW).blocked);
     }
 

@@ -152,13 +152,16 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
 
 /// `host:port` of one of this run's lab listeners (`127.0.0.1:7879`).
 fn host_of(state: &AppState, listener: ListenerId) -> String {
-    state.lab.listener(listener).map_or_else(String::new, |listener| {
-        listener
-            .url
-            .split_once("://")
-            .map_or(listener.url.as_str(), |(_, host)| host)
-            .to_owned()
-    })
+    state
+        .lab
+        .listener(listener)
+        .map_or_else(String::new, |listener| {
+            listener
+                .url
+                .split_once("://")
+                .map_or(listener.url.as_str(), |(_, host)| host)
+                .to_owned()
+        })
 }
 
 /// The lesson's lab state: access logs, sessions, failure counts and the

@@ -113,8 +113,11 @@ impl Accounts {
             None => (None, &hashes.dummy),
         };
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let matches = PasswordHash::new(phc)
-            .is_ok_and(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok());
+        let matches = PasswordHash::new(phc).is_ok_and(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        });
         user.filter(|_| matches)
     }
 
@@ -148,7 +151,10 @@ mod tests {
     fn an_unknown_user_costs_one_verification_like_a_wrong_password() {
         let accounts = Accounts::default();
         // The first call hashes the accounts; count from there.
-        assert_eq!(accounts.verify(REPORTS.name, REPORTS.password), Some(&REPORTS));
+        assert_eq!(
+            accounts.verify(REPORTS.name, REPORTS.password),
+            Some(&REPORTS)
+        );
         let before = accounts.verifications();
         assert_eq!(accounts.verify(REPORTS.name, "wrong"), None);
         assert_eq!(accounts.verifications(), before + 1, "a wrong password");
@@ -171,7 +177,11 @@ mod tests {
             assert!(!phc.contains(user.password));
         }
         let (first, second) = (&hashes.users[0].1, &hashes.users[1].1);
-        assert_ne!(first.split('$').nth(4), second.split('$').nth(4), "salts differ");
+        assert_ne!(
+            first.split('$').nth(4),
+            second.split('$').nth(4),
+            "salts differ"
+        );
         assert!(hashes.dummy.starts_with(&expected));
     }
 }

@@ -51,7 +51,9 @@ const COOKIE: &str = "__Host-session";
 /// The realm both `WWW-Authenticate` challenges name.
 const REALM: &str = "clinic-stats";
 /// Query parameters that would carry a credential in the URL.
-const CREDENTIALS_IN_URL: &[&str] = &["password", "passwd", "pass", "pwd", "token", "user", "username"];
+const CREDENTIALS_IN_URL: &[&str] = &[
+    "password", "passwd", "pass", "pwd", "token", "user", "username",
+];
 
 /// The secure twin's routes.
 pub(super) fn routes() -> Router<AppState> {
@@ -131,55 +133,72 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
         target = format!("{target}?{}", names.join("&"));
     }
     state.labs.authentication.secure_log.record(Entry {
-        lines: vec![access_log::combined(request, client.0, user, &target, status)],
+        lines: vec![access_log::combined(
+            request, client.0, user, &target, status,
+        )],
         password: false,
         url_with_password: None,
     });
 }
 
-/// The answer to every failed password, whatever failed: the same status,
-/// body and challenge for an unknown user and a wrong password.
-fn invalid_credentials(standing: &Standing) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        standing.headers(),
-        [(
-            header::WWW_AUTHENTICATE,
-            format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
-        )],
-        Json(json!({
-            "error": "invalid_credentials",
-            "message": "wrong user name or password",
-        })),
-    )
-        .into_response()
+/// Why a password was refused, with where its client stands.
+#[derive(Debug, Clone, Copy)]
+enum Refused {
+    /// Too many failures: a 429 that says when to try again.
+    TooMany(Standing),
+    /// Wrong, whatever was wrong: an unknown user and a wrong password get
+    /// the same status, body and challenge.
+    Invalid(Standing),
 }
 
-/// Checks `password` under the limits: the user, or the answer that refuses
-/// it (the one 401, or a 429 that says when to try again).
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Self::TooMany(standing) => {
+                let wait = standing.reset.max(1);
+                let message = format!(
+                    "too many failed logins for this account or from this client: try again in {wait} s"
+                );
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    standing.headers(),
+                    Json(json!({
+                        "error": "too_many_attempts",
+                        "message": message,
+                        "retry_after": wait,
+                    })),
+                )
+                    .into_response()
+            }
+            Self::Invalid(standing) => (
+                StatusCode::UNAUTHORIZED,
+                standing.headers(),
+                [(
+                    header::WWW_AUTHENTICATE,
+                    format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
+                )],
+                Json(json!({
+                    "error": "invalid_credentials",
+                    "message": "wrong user name or password",
+                })),
+            )
+                .into_response(),
+        }
+    }
+}
+
+/// Checks `password` under the limits: the user and where its client
+/// stands, or why it was refused.
 async fn authenticate(
     state: &AppState,
     password: Password,
     client: Client,
-) -> Result<(&'static User, Standing), Response> {
+) -> Result<(&'static User, Standing), Refused> {
     let lab = &state.labs.authentication;
     let standing = lab.limits.attempt(&password.user, client.0, Instant::now());
     if standing.blocked {
         state.solved(MEET_THE_LIMIT).await;
-        let message = format!(
-            "too many failed logins for this account or from this client: try again in {} s",
-            standing.reset.max(1)
-        );
-        return Err((
-            StatusCode::TOO_MANY_REQUESTS,
-            standing.headers(),
-            Json(json!({
-                "error": "too_many_attempts",
-                "message": message,
-                "retry_after": standing.reset.max(1),
-            })),
-        )
-            .into_response());
+        return Err(Refused::TooMany(standing));
     }
     let name = password.user.clone();
     match lab.accounts.check(password.user, password.password).await {
@@ -187,7 +206,7 @@ async fn authenticate(
             lab.limits.succeeded(&name, client.0);
             Ok((user, standing))
         }
-        None => Err(invalid_credentials(&standing)),
+        None => Err(Refused::Invalid(standing)),
     }
 }
 
@@ -220,10 +239,16 @@ async fn report_page(
         let message = format!(
             "credentials never go in a URL (it ends up in logs, history and Referer): remove {name} from the query and log in at {LOGIN}, then send Authorization: Bearer <token>"
         );
-        (refusal(StatusCode::BAD_REQUEST, "credentials_in_url", message), None)
+        (
+            refusal(StatusCode::BAD_REQUEST, "credentials_in_url", message),
+            None,
+        )
     } else if request.headers.contains_key("x-password") {
         let message = "send credentials in the Authorization header: Basic, or Bearer with a token from the login";
-        (refusal(StatusCode::BAD_REQUEST, "use_authorization_header", message), None)
+        (
+            refusal(StatusCode::BAD_REQUEST, "use_authorization_header", message),
+            None,
+        )
     } else if let Some(basic) = credentials::basic(&request.headers) {
         match basic {
             Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_basic", message), None),
@@ -232,12 +257,20 @@ async fn report_page(
                     (standing.headers(), Json(report(user, "basic"))).into_response(),
                     Some(user.name),
                 ),
-                Err(refused) => (refused, None),
+                Err(refused) => (refused.into_response(), None),
             },
         }
     } else if let Some(token) = token(&request.headers) {
-        match state.labs.authentication.secure_sessions.user(token, Instant::now()) {
-            Ok(user) => (Json(report(user, "a token")).into_response(), Some(user.name)),
+        match state
+            .labs
+            .authentication
+            .secure_sessions
+            .user(token, Instant::now())
+        {
+            Ok(user) => (
+                Json(report(user, "a token")).into_response(),
+                Some(user.name),
+            ),
             Err(description) => (invalid_token(description), None),
         }
     } else {
@@ -277,7 +310,7 @@ async fn basic(
                 (standing.headers(), Json(report(user, "basic"))).into_response(),
                 Some(user.name),
             ),
-            Err(refused) => (refused, None),
+            Err(refused) => (refused.into_response(), None),
         },
     };
     log(&state, &request, client, who, response.status());
@@ -296,9 +329,14 @@ async fn login(
     let (response, who) = match credentials::login(&request.headers, &body) {
         Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_login", message), None),
         Ok(password) => match authenticate(&state, password, client).await {
-            Err(refused) => (refused, None),
+            Err(refused) => (refused.into_response(), None),
             Ok((user, standing)) => {
-                match state.labs.authentication.secure_sessions.issue(user, Instant::now()) {
+                match state
+                    .labs
+                    .authentication
+                    .secure_sessions
+                    .issue(user, Instant::now())
+                {
                     None => (
                         refusal(
                             StatusCode::SERVICE_UNAVAILABLE,
@@ -319,7 +357,11 @@ async fn login(
                             "expires_in": lifetime,
                         });
                         (
-                            (standing.headers(), [(header::SET_COOKIE, cookie)], Json(answer))
+                            (
+                                standing.headers(),
+                                [(header::SET_COOKIE, cookie)],
+                                Json(answer),
+                            )
                                 .into_response(),
                             Some(user.name),
                         )
