@@ -480,31 +480,6 @@ async fn tokens_outlive_the_insecure_logout_and_not_the_secure_one() {
 }
 
 #[tokio::test]
-async fn the_request_builder_solves_the_sniffing_challenge() {
-    let lab = Lab::start().await;
-    let (status, exchange) = lab
-        .exchange(json!({"method": "GET", "url": lab.http("/lab/insecure/auth/capture")}))
-        .await;
-    assert_eq!(status, 200);
-    let capture = exchange["body"].as_str().expect("a body");
-    let line = capture
-        .lines()
-        .find(|line| line.starts_with("Authorization: "))
-        .expect("the header");
-    let (name, value) = line.split_once(": ").expect("a header line");
-    let (status, exchange) = lab
-        .exchange(json!({
-            "method": "GET",
-            "url": lab.http("/lab/insecure/auth/basic"),
-            "headers": [[name, value]],
-        }))
-        .await;
-    assert_eq!(status, 200);
-    assert_eq!(exchange["status"], 200, "{exchange}");
-    lab.wait_until_solved(LESSON, "sniff-basic").await;
-}
-
-#[tokio::test]
 async fn the_same_attacks_from_python_work_on_the_insecure_twin_and_fail_on_the_secure_one() {
     let lab = Lab::start().await;
     let learner = Learner::new(&lab).await;
@@ -547,4 +522,182 @@ print("ok")
             "meet-the-limit"
         ]
     );
+}
+
+/// Sends one request through the request inspector, as the builder does;
+/// returns the lab's status and body.
+async fn from_builder(
+    lab: &Lab,
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u64, String) {
+    let (status, exchange) = lab
+        .exchange(json!({ "method": method, "url": url, "headers": headers, "body": body }))
+        .await;
+    assert_eq!(status, 200, "the inspector sent {url}: {exchange}");
+    (
+        exchange["status"].as_u64().expect("a status"),
+        exchange["body"].as_str().unwrap_or_default().to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn every_challenge_is_solved_from_the_request_builder() {
+    let lab = Lab::start().await;
+    let json_type = [("Content-Type", "application/json")];
+    let login =
+        |user: &str, password: &str| json!({ "username": user, "password": password }).to_string();
+
+    let url = lab.http("/lab/insecure/auth/report?user=ning&password=tea-and-biscuits-42");
+    assert_eq!(from_builder(&lab, "GET", &url, &[], "").await.0, 200);
+    let (_, log) = from_builder(
+        &lab,
+        "GET",
+        &lab.http("/lab/insecure/auth/access-log"),
+        &[],
+        "",
+    )
+    .await;
+    assert!(log.contains("tea-and-biscuits-42"));
+
+    let (_, capture) = from_builder(
+        &lab,
+        "GET",
+        &lab.http("/lab/insecure/auth/capture"),
+        &[],
+        "",
+    )
+    .await;
+    let basic = capture
+        .lines()
+        .find_map(|line| line.strip_prefix("Authorization: "))
+        .expect("the header");
+    let url = lab.http("/lab/insecure/auth/basic");
+    assert_eq!(
+        from_builder(&lab, "GET", &url, &[("Authorization", basic)], "")
+            .await
+            .0,
+        200
+    );
+
+    let url = lab.http("/lab/insecure/auth/login");
+    for (user, password, status) in [
+        ("backup", "x", 404),
+        ("reports", "x", 401),
+        ("reports", "changeme", 200),
+    ] {
+        let answer = from_builder(&lab, "POST", &url, &json_type, &login(user, password)).await;
+        assert_eq!(answer.0, status, "{user}: {}", answer.1);
+    }
+
+    let url = lab.https("/lab/secure/auth/login");
+    let mut statuses = Vec::new();
+    for _ in 0..=PER_ACCOUNT {
+        statuses.push(
+            from_builder(&lab, "POST", &url, &json_type, &login("reports", "x"))
+                .await
+                .0,
+        );
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
+
+    let (_, answer) = from_builder(
+        &lab,
+        "POST",
+        &lab.http("/lab/insecure/auth/login"),
+        &json_type,
+        &login(NING.0, NING.1),
+    )
+    .await;
+    let answer: Value = serde_json::from_str(&answer).expect("JSON");
+    let bearer = format!("Bearer {}", answer["token"].as_str().expect("a token"));
+    let bearer = [("Authorization", bearer.as_str())];
+    let url = lab.http("/lab/insecure/auth/logout");
+    assert_eq!(from_builder(&lab, "POST", &url, &bearer, "").await.0, 200);
+    let url = lab.http("/lab/insecure/auth/report");
+    assert_eq!(from_builder(&lab, "GET", &url, &bearer, "").await.0, 200);
+
+    lab.wait_until_solved(LESSON, "reuse-token").await;
+    assert_eq!(
+        lab.solved(LESSON).await,
+        [
+            "password-in-log",
+            "sniff-basic",
+            "enumerate-user",
+            "guess-password",
+            "meet-the-limit",
+            "reuse-token"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn malformed_credentials_get_a_clear_json_error_from_both_twins() {
+    let lab = Lab::start().await;
+    let https = lab.trusting_client();
+    let long = "x".repeat(5000);
+    let bad_logins: [(&str, &str, String); 6] = [
+        ("content-type", "application/json", "{".to_owned()),
+        (
+            "content-type",
+            "application/json",
+            r#"{"username": 1, "password": []}"#.to_owned(),
+        ),
+        ("content-type", "text/plain", "just a password".to_owned()),
+        (
+            "content-type",
+            "application/x-www-form-urlencoded",
+            "username=ning".to_owned(),
+        ),
+        (
+            "content-type",
+            "application/json",
+            format!(r#"{{"username": "ning", "password": "{long}"}}"#),
+        ),
+        ("authorization", "Basic !!!not-base64", String::new()),
+    ];
+    for twin in ["insecure", "secure"] {
+        let url = lab.https(&format!("/lab/{twin}/auth/login"));
+        for (name, value, body) in &bad_logins {
+            let answer = https
+                .post(&url)
+                .header(*name, *value)
+                .body(body.clone())
+                .send()
+                .await
+                .expect("up");
+            assert_eq!(answer.status(), 400, "{twin}: {value} {body:.40}");
+            assert_eq!(header(&answer, "content-type"), "application/json");
+            let error = json_of(answer).await;
+            assert!(
+                error["message"].as_str().is_some_and(|m| !m.is_empty()),
+                "{error}"
+            );
+        }
+        for (name, value) in [
+            ("authorization", "Basic /w=="),
+            ("authorization", "Basic bm9jb2xvbg=="),
+            ("authorization", "Bearer"),
+            ("authorization", "Digest abc"),
+            ("cookie", "session; __Host-session=; =x"),
+        ] {
+            for endpoint in ["report", "basic"] {
+                let url = lab.https(&format!("/lab/{twin}/auth/{endpoint}"));
+                let answer = https
+                    .get(&url)
+                    .header(name, value)
+                    .send()
+                    .await
+                    .expect("up");
+                let status = answer.status().as_u16();
+                assert!(
+                    matches!(status, 400 | 401),
+                    "{twin} {endpoint} {value}: {status}"
+                );
+                assert_eq!(header(&answer, "content-type"), "application/json");
+            }
+        }
+    }
 }
