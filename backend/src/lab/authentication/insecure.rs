@@ -380,7 +380,7 @@ async fn access_log(State(state): State<AppState>) -> Response {
     Json(json!({
         "log": log,
         "referer": referer.map(|url| format!("Referer: {url}")),
-        "about": "every request line this twin answered, latest last; a link followed from a page sends that page's URL to the next server in Referer",
+        "about": "every request line this twin answered, latest last; referer: what a request made from the latest page whose URL held a password carries in its Referer header (same-site always; cross-site under a lax Referrer-Policy)",
     }))
     .into_response()
 }

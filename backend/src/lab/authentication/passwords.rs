@@ -8,12 +8,17 @@
 //! parameters, the same work. [`Accounts::verifications`] counts them, so a
 //! test can see the code path without timing it; `.ci/bench` prints the
 //! times side by side.
+//!
+//! Each verification needs [`MEMORY_KIB`] of memory. Allocated afresh every
+//! time, the allocator keeps freed blocks of that size around per thread,
+//! and safelab's memory grew by hundreds of MiB over a few dozen logins; so
+//! at most [`AT_ONCE`] blocks are allocated, on first use, and reused.
 
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock, PoisonError};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::Semaphore;
 
@@ -58,6 +63,28 @@ fn hash(password: &[u8]) -> String {
         .unwrap_or_default()
 }
 
+/// Whether `password` hashes to the PHC string `phc`, computed in `memory`
+/// with the parameters and salt `phc` names; the outputs are compared in
+/// constant time (`Output`'s equality uses `subtle`).
+fn verify_in(memory: &mut [Block], phc: &str, password: &[u8]) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let (Ok(salt), Ok(params)) = (salt.decode_b64(&mut salt_bytes), Params::try_from(&parsed))
+    else {
+        return false;
+    };
+    let hasher = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    Output::init_with(expected.len(), |out| {
+        Ok(hasher.hash_password_into_with_memory(password, salt, out, &mut *memory)?)
+    })
+    .is_ok_and(|computed| computed == expected)
+}
+
 /// The hashes of every account, and the dummy that unknown users are
 /// checked against.
 #[derive(Debug)]
@@ -88,6 +115,9 @@ pub(super) struct Accounts {
     hashes: OnceLock<Hashes>,
     verifications: AtomicU64,
     at_once: Semaphore,
+    /// Argon2's working memory, one block per verification that may run at
+    /// once, reused.
+    memory: Mutex<Vec<Vec<Block>>>,
 }
 
 impl Default for Accounts {
@@ -96,6 +126,7 @@ impl Default for Accounts {
             hashes: OnceLock::new(),
             verifications: AtomicU64::new(0),
             at_once: Semaphore::new(AT_ONCE),
+            memory: Mutex::new(Vec::new()),
         }
     }
 }
@@ -113,11 +144,15 @@ impl Accounts {
             None => (None, &hashes.dummy),
         };
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let matches = PasswordHash::new(phc).is_ok_and(|parsed| {
-            argon2()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        });
+        let pool = || self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut memory = pool()
+            .pop()
+            .unwrap_or_else(|| vec![Block::default(); MEMORY_KIB as usize]);
+        let matches = verify_in(&mut memory, phc, password.as_bytes());
+        let mut pool = pool();
+        if pool.len() < AT_ONCE {
+            pool.push(memory);
+        }
         user.filter(|_| matches)
     }
 
@@ -176,6 +211,7 @@ mod tests {
             assert!(phc.starts_with(&expected), "{phc}");
             assert!(!phc.contains(user.password));
         }
+        assert!(accounts.memory.lock().expect("the pool").len() <= AT_ONCE);
         let (first, second) = (&hashes.users[0].1, &hashes.users[1].1);
         assert_ne!(
             first.split('$').nth(4),

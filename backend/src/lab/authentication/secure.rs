@@ -204,7 +204,15 @@ async fn authenticate(
     match lab.accounts.check(password.user, password.password).await {
         Some(user) => {
             lab.limits.succeeded(&name, client.0);
-            Ok((user, standing))
+            // The attempt no longer counts against the client.
+            let remaining = (standing.remaining + 1).min(standing.limit);
+            Ok((
+                user,
+                Standing {
+                    remaining,
+                    ..standing
+                },
+            ))
         }
         None => Err(Refused::Invalid(standing)),
     }
