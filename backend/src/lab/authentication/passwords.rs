@@ -17,7 +17,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 
-use argon2::password_hash::{Output, PasswordHash, PasswordHasher, SaltString};
+use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use ring::rand::{SecureRandom, SystemRandom};
 use tokio::sync::Semaphore;
@@ -48,19 +48,32 @@ fn argon2() -> Argon2<'static> {
 
 /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$salt$hash`) of `password`
 /// with a fresh random salt.
-fn hash(password: &[u8]) -> String {
+fn hash(memory: &mut [Block], password: &[u8]) -> String {
     let mut salt = [0u8; 16];
     // The system's generator does not fail where safelab runs; should it,
     // the salt is zeros and the hash still verifies.
     let _ = SystemRandom::new().fill(&mut salt);
-    // Sixteen bytes always encode; an empty hash would match no password.
-    let Ok(salt) = SaltString::encode_b64(&salt) else {
+    let hasher = argon2();
+    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+        Ok(hasher.hash_password_into_with_memory(password, &salt, out, &mut *memory)?)
+    });
+    // Sixteen bytes of salt and our parameters always encode; an empty hash
+    // would match no password.
+    let (Ok(output), Ok(salt), Ok(params)) = (
+        output,
+        SaltString::encode_b64(&salt),
+        ParamsString::try_from(hasher.params()),
+    ) else {
         return String::new();
     };
-    argon2()
-        .hash_password(password, &salt)
-        .map(|hash| hash.to_string())
-        .unwrap_or_default()
+    PasswordHash {
+        algorithm: Algorithm::Argon2id.ident(),
+        version: Some(Version::V0x13.into()),
+        params,
+        salt: Some(salt.as_salt()),
+        hash: Some(output),
+    }
+    .to_string()
 }
 
 /// Whether `password` hashes to the PHC string `phc`, computed in `memory`
@@ -94,15 +107,16 @@ struct Hashes {
 }
 
 impl Hashes {
-    fn new() -> Self {
+    /// Hashes every account, in `memory`.
+    fn new(memory: &mut [Block]) -> Self {
         let mut unguessable = [0u8; 32];
         let _ = SystemRandom::new().fill(&mut unguessable);
         Self {
             users: USERS
                 .iter()
-                .map(|user| (user, hash(user.password.as_bytes())))
+                .map(|user| (user, hash(memory, user.password.as_bytes())))
                 .collect(),
-            dummy: hash(&unguessable),
+            dummy: hash(memory, &unguessable),
         }
     }
 }
@@ -138,16 +152,16 @@ impl Accounts {
     /// account. The comparison of the hash outputs is constant-time
     /// (`argon2` compares with `subtle`). Blocks for the verification.
     pub(super) fn verify(&self, name: &str, password: &str) -> Option<&'static User> {
-        let hashes = self.hashes.get_or_init(Hashes::new);
+        let pool = || self.memory.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut memory = pool()
+            .pop()
+            .unwrap_or_else(|| vec![Block::default(); MEMORY_KIB as usize]);
+        let hashes = self.hashes.get_or_init(|| Hashes::new(&mut memory));
         let (user, phc) = match hashes.users.iter().find(|(user, _)| user.name == name) {
             Some((user, phc)) => (Some(*user), phc),
             None => (None, &hashes.dummy),
         };
         self.verifications.fetch_add(1, Ordering::Relaxed);
-        let pool = || self.memory.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut memory = pool()
-            .pop()
-            .unwrap_or_else(|| vec![Block::default(); MEMORY_KIB as usize]);
         let matches = verify_in(&mut memory, phc, password.as_bytes());
         let mut pool = pool();
         if pool.len() < AT_ONCE {

@@ -101,11 +101,14 @@ impl FromRequestParts<AppState> for OverHttps {
             )
                 .into_response());
         }
+        let message = format!(
+            "refused over plain HTTP: a request like this one carries a password, a token or a cookie, and anyone on the network can read it on its way. Send it to {https}, and change any password that crossed plain HTTP"
+        );
         Err((
             StatusCode::FORBIDDEN,
             Json(json!({
                 "error": "use_https",
-                "message": "refused over plain HTTP: this request carried a password, a token or a cookie, and anyone on the network could read it. Send it to the HTTPS twin, and change a password that crossed plain HTTP",
+                "message": message,
                 "https_url": https,
             })),
         )
