@@ -10,9 +10,13 @@
 //! byte, by accident or on purpose, cannot lock the learner out of the app. A
 //! connection counts as busy from a request's head until its response has been
 //! sent, so a slow download is not cut off for being "idle".
+//!
+//! Every request carries its peer's address (`ConnectInfo<SocketAddr>`), so a
+//! handler can tell clients apart (lesson 5 limits guesses per client).
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
@@ -20,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
@@ -114,8 +118,8 @@ async fn accept_loop(
     connections: Arc<Connections>,
 ) {
     loop {
-        let tcp = match socket.accept().await {
-            Ok((tcp, _peer)) => tcp,
+        let (tcp, peer) = match socket.accept().await {
+            Ok(accepted) => accepted,
             Err(error) => {
                 // Out of file descriptors: free one the way a full listener
                 // does. Other accept errors (a reset before accept) pass. Either
@@ -138,7 +142,7 @@ async fn accept_loop(
             let ticket = Arc::new(ticket);
             tokio::select! {
                 () = ticket.evicted() => {}
-                () = connection(tcp, router, acceptor, limits, ticket.clone()) => {}
+                () = connection(tcp, peer, router, acceptor, limits, ticket.clone()) => {}
             }
         });
     }
@@ -146,6 +150,7 @@ async fn accept_loop(
 
 async fn connection(
     tcp: TcpStream,
+    peer: SocketAddr,
     router: Router,
     acceptor: Option<TlsAcceptor>,
     limits: Limits,
@@ -159,17 +164,22 @@ async fn connection(
         _ => return,
     }
     match acceptor {
-        None => serve_http(tcp, router, limits, ticket).await,
+        None => serve_http(tcp, peer, router, limits, ticket).await,
         Some(acceptor) => {
             if let Ok(Ok(tls)) = timeout(limits.handshake, acceptor.accept(tcp)).await {
-                serve_http(tls, router, limits, ticket).await;
+                serve_http(tls, peer, router, limits, ticket).await;
             }
         }
     }
 }
 
-async fn serve_http<S>(stream: S, router: Router, limits: Limits, ticket: Arc<Ticket>)
-where
+async fn serve_http<S>(
+    stream: S,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+    ticket: Arc<Ticket>,
+) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (stream, heads) = Recording::new(stream, limits.max_head_bytes);
@@ -178,6 +188,7 @@ where
         async move {
             ticket.busy();
             let mut request = request.map(Body::new);
+            request.extensions_mut().insert(ConnectInfo(peer));
             if let Some(head) = heads.next_head() {
                 request.extensions_mut().insert(head);
             }

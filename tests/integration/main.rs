@@ -2,6 +2,7 @@
 //! Every test drives real sockets on loopback; see `safelab_tests` for support.
 
 mod api;
+mod authentication;
 mod basics;
 mod browser;
 mod certificates;

@@ -13,12 +13,13 @@
 //! Lab state lives in one of two places. Small state (lesson 2's uploads) goes
 //! in the progress store's `lab_state` table, which a reset clears. State of
 //! its own (a lesson's database, counters, sessions) hangs off [`LabData`]:
-//! files under `LabData::folder(lesson)`, which the offline reset (`safelab
+//! files under `lab/<lesson id>/` in the data folder, which the offline reset (`safelab
 //! reset` with no safelab running) simply deletes, so a module must rebuild
 //! missing files on first use; and memory, which the lesson's `reset` hook
 //! restores when the running program resets it.
 
 mod api;
+mod authentication;
 mod basics;
 mod files;
 mod injection;
@@ -70,12 +71,14 @@ pub struct LessonLab {
 pub fn nothing_to_restore(_: &AppState) {}
 
 /// The lab's own state beside the progress store: one field per lesson that
-/// keeps some, and the folder its files live in.
+/// keeps some. A lesson's files live in `lab/<lesson id>/` in the data folder.
 #[derive(Debug)]
 pub struct LabData {
-    folder: PathBuf,
     /// Lesson `injection`'s SQL databases, one per learner.
     injection: injection::Databases,
+    /// Lesson `authentication`'s logs, sessions, failure counts and password
+    /// hashes.
+    authentication: authentication::AuthenticationLab,
     /// Lesson `api`'s state: what the learner has enumerated, profiles,
     /// API keys, rate-limit windows, what reached the fake internal network,
     /// and the portal's session.
@@ -85,22 +88,11 @@ pub struct LabData {
 impl LabData {
     /// The lab data of a safelab whose data folder is `data_dir`.
     pub fn new(data_dir: &Path) -> Result<Self, crate::StartError> {
-        let folder = folder(data_dir);
         Ok(Self {
-            injection: injection::Databases::new(folder.join(injection::LESSON)),
+            injection: injection::Databases::new(folder(data_dir).join(injection::LESSON)),
+            authentication: authentication::AuthenticationLab::default(),
             api: api::ApiLab::new()?,
-            folder,
         })
-    }
-
-    /// The folder where `lesson`'s lab keeps its files (created by the
-    /// module when it first needs it).
-    #[allow(
-        dead_code,
-        reason = "lessons 4, 5 and 7 keep lab state of their own; remove when they land"
-    )]
-    pub fn folder(&self, lesson: &str) -> PathBuf {
-        self.folder.join(lesson)
     }
 }
 
@@ -149,6 +141,7 @@ const LABS: &[&LessonLab] = &[
     &files::LAB,
     &parameters::LAB,
     &injection::LAB,
+    &authentication::LAB,
     &api::LAB,
 ];
 
