@@ -30,8 +30,11 @@ mod records;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use axum::Router;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
 use safelab_protocol::Twin;
+use serde_json::{Map, Value};
 
 use super::{Endpoint, LessonLab};
 use crate::AppState;
@@ -105,27 +108,27 @@ pub const LAB: LessonLab = LessonLab {
         },
         Endpoint {
             method: "GET",
-            path: cors::INSECURE_PORTAL,
+            path: cors::insecure::PORTAL,
             twin: Some(Twin::Insecure),
             summary: "a clinic portal page that signs you in as the demo patient with a cookie",
         },
         Endpoint {
             method: "GET",
-            path: cors::INSECURE_ME,
+            path: cors::insecure::ME,
             twin: Some(Twin::Insecure),
             summary: "the signed-in patient's record; repeats any Origin as allowed, with credentials",
         },
         Endpoint {
             method: "GET",
-            path: cors::SECURE_PORTAL,
+            path: cors::secure::PORTAL,
             twin: Some(Twin::Secure),
             summary: "the same portal page; its cookie is HttpOnly and SameSite=Strict",
         },
         Endpoint {
             method: "GET",
-            path: cors::SECURE_ME,
+            path: cors::secure::ME,
             twin: Some(Twin::Secure),
-            summary: "the same record for the portal's own origins only: another Origin gets a 403",
+            summary: "the same record for the exact origin of the listener answering only: another Origin gets a 403",
         },
     ],
     exercises: &[
@@ -178,6 +181,68 @@ impl ApiLab {
             preview: preview::Reached::default(),
             cors_session: super::random_token()?,
         })
+    }
+}
+
+/// A lab answer that refuses: a status, a JSON object whose `error` says
+/// what went wrong and what to do next, any further fields, and headers.
+/// Every topic of the lesson answers its refusals through this one type.
+#[derive(Debug)]
+pub(super) struct LabError {
+    status: StatusCode,
+    body: Map<String, Value>,
+    headers: HeaderMap,
+}
+
+impl LabError {
+    /// A refusal with `status`, whose `error` is `error`.
+    pub(super) fn new(status: StatusCode, error: impl Into<String>) -> Self {
+        let mut body = Map::new();
+        body.insert("error".to_owned(), Value::String(error.into()));
+        Self {
+            status,
+            body,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    /// The refusal's `error` text.
+    pub(super) fn error(&self) -> &str {
+        self.body
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Replaces the `error` text.
+    pub(super) fn with_error(mut self, error: impl Into<String>) -> Self {
+        self.body
+            .insert("error".to_owned(), Value::String(error.into()));
+        self
+    }
+
+    /// Adds the field `name` to the JSON body.
+    pub(super) fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.body.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Adds the header `name`.
+    pub(super) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Adds every header of `headers`.
+    pub(super) fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.headers.extend(headers);
+        self
+    }
+}
+
+impl IntoResponse for LabError {
+    fn into_response(self) -> Response {
+        (self.status, self.headers, Json(Value::Object(self.body))).into_response()
     }
 }
 
