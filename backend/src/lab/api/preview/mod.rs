@@ -117,7 +117,10 @@ mod tests {
     #[test]
     fn a_url_is_remembered_by_what_it_parses_to() {
         let reached = Reached::default();
-        reached.remember("me", "http://news.example@169.254.169.254/latest/meta-data/");
+        reached.remember(
+            "me",
+            "http://news.example@169.254.169.254/latest/meta-data/",
+        );
         for same in [
             "http://news.example@169.254.169.254/latest/meta-data/",
             "HTTP://news.example@169.254.169.254:80/latest/meta-data/",
@@ -127,7 +130,10 @@ mod tests {
             assert!(reached.reached_inside("me", same), "{same}");
         }
         assert!(!reached.reached_inside("me", "http://169.254.169.254/latest/meta-data/"));
-        assert!(!reached.reached_inside("other", "http://news.example@169.254.169.254/latest/meta-data/"));
+        assert!(!reached.reached_inside(
+            "other",
+            "http://news.example@169.254.169.254/latest/meta-data/"
+        ));
     }
 }
 

@@ -549,21 +549,29 @@ mod tests {
             problems(r#"{"display_name": "Sam", "is_admin": false, "is_admin": true}"#),
             ["is_admin"]
         );
+        assert_eq!(problems(r#"{"bio": "x", "bio": "y"}"#), ["bio"]);
         assert_eq!(
-            problems(r#"{"bio": "x", "bio": "y"}"#),
-            ["bio"]
+            duplicate_key(br#"{"a": [{"b": 1, "b": 2}]}"#),
+            Some("b".to_owned())
         );
-        assert_eq!(duplicate_key(br#"{"a": [{"b": 1, "b": 2}]}"#), Some("b".to_owned()));
         assert_eq!(duplicate_key(br#"{"a": {"b": 1}, "b": [1, 1]}"#), None);
     }
 
     #[test]
     fn invisible_format_characters_are_refused_in_text() {
-        for text in ["evil\u{202E}gnp.exe", "a\u{200B}b", "a\u{200D}b", "\u{FEFF}Sam", "x\u{E0041}"] {
+        for text in [
+            "evil\u{202E}gnp.exe",
+            "a\u{200B}b",
+            "a\u{200D}b",
+            "\u{FEFF}Sam",
+            "x\u{E0041}",
+        ] {
             let body = serde_json::json!({ "display_name": text, "bio": text }).to_string();
             assert_eq!(problems(&body), ["bio", "display_name"], "{text:?}");
         }
-        assert!(check("{\"display_name\": \"Zo\u{eb} \u{4e2d}\u{6587} \u{1F600}\"}".as_bytes()).is_ok());
+        assert!(
+            check("{\"display_name\": \"Zo\u{eb} \u{4e2d}\u{6587} \u{1F600}\"}".as_bytes()).is_ok()
+        );
         assert!(!is_format_character('\u{2065}'));
         assert!(is_format_character('\u{00AD}'));
     }
@@ -581,7 +589,10 @@ mod tests {
     async fn a_body_cut_short_is_not_too_large() {
         let broken = Body::from_stream(tokio_stream::iter([
             Ok(axum::body::Bytes::from_static(b"{\"bio\"")),
-            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "gone")),
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "gone",
+            )),
         ]));
         assert!(matches!(read(broken).await, Err(Refusal::Unreadable(_))));
         let large = Body::from(vec![b' '; MAX_BODY + 1]);
