@@ -191,7 +191,8 @@ impl ApiLab {
 pub(super) struct LabError {
     status: StatusCode,
     body: Map<String, Value>,
-    headers: HeaderMap,
+    /// Boxed: most refusals carry none, and a `Result` should stay small.
+    headers: Box<HeaderMap>,
 }
 
 impl LabError {
@@ -202,7 +203,7 @@ impl LabError {
         Self {
             status,
             body,
-            headers: HeaderMap::new(),
+            headers: Box::default(),
         }
     }
 
@@ -242,7 +243,7 @@ impl LabError {
 
 impl IntoResponse for LabError {
     fn into_response(self) -> Response {
-        (self.status, self.headers, Json(Value::Object(self.body))).into_response()
+        (self.status, *self.headers, Json(Value::Object(self.body))).into_response()
     }
 }
 

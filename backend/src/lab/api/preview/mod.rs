@@ -110,6 +110,11 @@ fn preview(requested: &str, hops: &[String], fetched: &Url, address: IpAddr, pag
     })
 }
 
+/// The topic's routes: both twins.
+pub(super) fn routes() -> Router<AppState> {
+    insecure::routes().merge(crate::lab::with_security_headers(secure::routes()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,9 +140,4 @@ mod tests {
             "http://news.example@169.254.169.254/latest/meta-data/"
         ));
     }
-}
-
-/// The topic's routes: both twins.
-pub(super) fn routes() -> Router<AppState> {
-    insecure::routes().merge(crate::lab::with_security_headers(secure::routes()))
 }

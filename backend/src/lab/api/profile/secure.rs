@@ -423,13 +423,15 @@ fn field_problem(field: &Field, value: &Value) -> Option<String> {
                 .any(|c| c.is_control() && !(newlines_allowed && c == '\n'))
             {
                 Some("holds a control character".to_owned())
-            } else if let Some(format) = text.chars().find(|&c| is_format_character(c)) {
-                Some(format!(
-                    "holds the invisible format character U+{:04X}",
-                    u32::from(format)
-                ))
             } else {
-                None
+                text.chars()
+                    .find(|&c| is_format_character(c))
+                    .map(|format| {
+                        format!(
+                            "holds the invisible format character U+{:04X}",
+                            u32::from(format)
+                        )
+                    })
             }
         }
         (Kind::Email, Value::String(text)) => {
