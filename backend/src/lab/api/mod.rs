@@ -13,9 +13,14 @@
 //!   never from a real one.
 //! - [`cors`]: a clinic portal whose record a stranger's page on another
 //!   origin reads where the portal reflects any `Origin` with credentials,
-//!   and is refused where an allowlist holds.
-//! - [`ratelimit`]: the fixed-window limit the secure records twin applies,
-//!   and the `RateLimit-*` headers it sends.
+//!   and is refused where only the answering listener's exact origin is
+//!   allowed.
+//! - [`ratelimit`]: the fixed-window limit the secure records twin applies
+//!   (per account, and to wrong keys), and the `RateLimit-*` headers it
+//!   sends.
+//!
+//! Every refusal of every topic is a [`LabError`]: a status and a JSON body
+//! whose `error` says what to do next.
 //!
 //! A topic is one module with its routes, its exercises and its state
 //! ([`ApiLab`] holds each topic's, in memory, restored by the lesson's reset).
@@ -62,13 +67,13 @@ pub const LAB: LessonLab = LessonLab {
             method: "GET",
             path: records::secure::LIST,
             twin: Some(Twin::Secure),
-            summary: "the caller's own lab results (Authorization: Bearer <API key>), by unguessable ids; rate-limited per key",
+            summary: "the caller's own lab results (Authorization: Bearer <API key>, over HTTPS only), by unguessable ids; rate-limited per key, wrong keys in a bucket of their own",
         },
         Endpoint {
             method: "GET",
             path: records::secure::RECORD,
             twin: Some(Twin::Secure),
-            summary: "one of the caller's own lab results, minimised to the fields asked for from an allowlist (?fields=); 404 for anyone else's; rate-limited per key",
+            summary: "one of the caller's own lab results (API key over HTTPS only), minimised to the fields asked for from an allowlist (?fields=); the same 404 for anyone else's as for none; rate-limited per key",
         },
         Endpoint {
             method: "GET",
@@ -92,7 +97,7 @@ pub const LAB: LessonLab = LessonLab {
             method: "POST",
             path: profile::secure::PROFILE,
             twin: Some(Twin::Secure),
-            summary: "updates the profile from JSON checked against its schema: 415 not JSON, 413 too large, 400 malformed, 422 naming every field refused and why",
+            summary: "updates the profile from JSON checked against its schema: 415 not JSON, 413 too large, 400 malformed or cut short, 422 naming every field refused and why (duplicate keys and invisible format characters too)",
         },
         Endpoint {
             method: "GET",
@@ -104,7 +109,7 @@ pub const LAB: LessonLab = LessonLab {
             method: "GET",
             path: preview::secure::PREVIEW,
             twin: Some(Twin::Secure),
-            summary: "the same preview, the URL parsed once and its resolved destination checked at every redirect: internal addresses refused with a 403 saying why",
+            summary: "the same preview, the URL parsed once and its resolved destination checked at every redirect: only globally routable addresses (IPv4 inside IPv6 judged too), others refused with a 403 saying why",
         },
         Endpoint {
             method: "GET",
