@@ -54,7 +54,11 @@ def main() -> None:
     print("ssrf-metadata:", credentials["AccessKeyId"], credentials["SecretAccessKey"])
 
     # secure-refuses-ssrf: the same URLs, refused with a reason.
-    for url in TRICKS + [TRICKS[0] + role]:
+    # Also: a spelling of a URL that reached inside (the lab compares parsed
+    # URLs), and IPv6 forms that carry the metadata address.
+    respelled = TRICKS[0].replace("http://", "HTTP://").replace("169.254.169.254", "169.254.169.254:80")
+    carriers = ["http://[64:ff9b::a9fe:a9fe]/", "http://[2002:a9fe:a9fe::]/", "http://[::169.254.169.254]/"]
+    for url in TRICKS + [TRICKS[0] + role, respelled] + carriers:
         answer = preview(HTTPS, "secure", url, verify=CA)
         check(answer.status_code in (400, 403), f"the secure twin answered {url} with {answer.status_code}")
         check("excerpt" not in answer.json(), f"the secure twin fetched {url}")

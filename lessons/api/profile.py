@@ -33,7 +33,11 @@ def main() -> None:
 
     secure = f"{HTTPS}/lab/secure/profile"
     cases = [
+        # secure-refuses-admin, form-encoded as the insecure twin would take it
+        ("is_admin as a form", dict(data={"is_admin": True}), 415),
         ("not JSON content", dict(data={"display_name": "Sam"}), 415),
+        ("a field twice", dict(data='{"bio": "a", "bio": "b"}', headers={"Content-Type": "application/json"}), 422),
+        ("a format character", dict(json={"display_name": "Sam\u202enimda"}), 422),
         ("too large", dict(json={"bio": "x" * 5000}), 413),
         ("malformed", dict(data='{"bio": "x",}', headers={"Content-Type": "application/json"}), 400),
         ("mass assignment", dict(json={"display_name": 42, "is_admin": True}), 422),

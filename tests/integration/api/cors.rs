@@ -62,6 +62,17 @@ async fn me(visitor: &Visitor, lab: &Lab, twin: &str, origin: Option<&str>) -> r
     request.send().await.expect("the portal answers")
 }
 
+/// The secure `me` over HTTPS, with the visitor's cookie and `origin`.
+async fn me_over_https(visitor: &Visitor, lab: &Lab, origin: &str) -> reqwest::Response {
+    lab.trusting_client()
+        .get(lab.https("/lab/secure/cors/me"))
+        .header(reqwest::header::COOKIE, &visitor.cookie)
+        .header(ORIGIN, origin)
+        .send()
+        .await
+        .expect("the HTTPS portal answers")
+}
+
 fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> Option<&str> {
     response
         .headers()
@@ -124,14 +135,37 @@ async fn the_secure_portal_answers_its_own_origins_only() {
     let own = lab.http("");
     let https_own = lab.https("");
     let attacker = lab.attacker("");
+    let attacker_port = lab.running.url_of(safelab_protocol::ListenerId::Attacker);
+    let attacker_port = attacker_port.rsplit(':').next().unwrap_or_default();
 
-    for origin in [own.as_str(), https_own.as_str()] {
-        let read = me(&visitor, &lab, "secure", Some(origin)).await;
-        assert_eq!(read.status(), 200, "{origin}");
-        assert_eq!(header(&read, ACCESS_CONTROL_ALLOW_ORIGIN), Some(origin));
-        assert_eq!(header(&read, VARY), Some("Origin"));
-    }
+    let read = me(&visitor, &lab, "secure", Some(&own)).await;
+    assert_eq!(read.status(), 200, "{own}");
+    assert_eq!(
+        header(&read, ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some(own.as_str())
+    );
+    assert_eq!(header(&read, VARY), Some("Origin"));
+    let over_https = me_over_https(&visitor, &lab, &https_own).await;
+    assert_eq!(over_https.status(), 200, "{https_own}");
+    assert_eq!(
+        header(&over_https, ACCESS_CONTROL_ALLOW_ORIGIN),
+        Some(https_own.as_str())
+    );
     assert!(lab.solved(LESSON).await.is_empty());
+
+    // The HTTPS listener never trusts a plain-HTTP origin, not even the
+    // lab's own HTTP one, nor a look-alike of its own.
+    for origin in [
+        own.clone(),
+        https_own.replace("https://", "http://"),
+        format!("{https_own}/"),
+        https_own.replace("https://", "HTTPS://"),
+        format!("http://localhost:{attacker_port}"),
+    ] {
+        let refused = me_over_https(&visitor, &lab, &origin).await;
+        assert_eq!(refused.status(), 403, "over HTTPS, {origin}");
+        assert_eq!(header(&refused, ACCESS_CONTROL_ALLOW_ORIGIN), None);
+    }
 
     let look_alikes = [
         attacker.clone(),
@@ -141,6 +175,11 @@ async fn the_secure_portal_answers_its_own_origins_only() {
         own.replace("http://", "http://evil."),
         own.replace("http://", "https://"),
         format!("{own}0"),
+        format!("{own}/"),
+        own.replace("http://", "HTTP://"),
+        format!("http://localhost:{attacker_port}"),
+        format!("http://127.0.0.1:{attacker_port}"),
+        https_own.clone(),
     ];
     for origin in &look_alikes {
         let refused = me(&visitor, &lab, "secure", Some(origin)).await;
@@ -230,16 +269,6 @@ async fn in_chromium_the_strangers_page_reads_the_insecure_portal_and_is_blocked
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().expect("profile folder");
     let browser = driver.browser(profile.path(), (1280, 800)).await;
-    for twin in ["insecure", "secure"] {
-        browser
-            .goto(&lab.http(&format!("/lab/{twin}/cors/")))
-            .await
-            .expect("the portal opens");
-    }
-    browser
-        .goto(&lab.attacker("/cors"))
-        .await
-        .expect("the stranger's page opens");
     let settled = |css: &'static str| {
         let browser = &browser;
         poll(css, move || async move {
@@ -248,14 +277,62 @@ async fn in_chromium_the_strangers_page_reads_the_insecure_portal_and_is_blocked
                 .filter(|text| !text.starts_with("asking"))
         })
     };
-    let insecure = settled("#insecure-result").await;
-    assert!(
-        insecure.starts_with("Read it (200)") && insecure.contains("type 2 diabetes"),
-        "{insecure}"
-    );
-    let secure = settled("#secure-result").await;
-    assert!(secure.starts_with("Blocked"), "{secure}");
-    assert!(!secure.contains("diabetes"));
+
+    // Before the portal: nothing to steal, and the page says so.
+    browser
+        .goto(&lab.attacker("/cors"))
+        .await
+        .expect("the stranger's page opens");
+    let early = settled("#insecure-result").await;
+    assert!(early.starts_with("Not signed in (401)"), "{early}");
+    assert!(!early.contains("diabetes"));
+    assert!(lab.solved(LESSON).await.is_empty());
+
+    // Sign in to both portals, then follow the portal's own link to the
+    // stranger's page, under whichever host name the portal was opened:
+    // the address, and `localhost` where safelab answers for it.
+    let mut hosts = vec![lab.running.http_address.ip().to_string()];
+    if lab.https("").contains("://localhost:") {
+        hosts.push("localhost".to_owned());
+    }
+    for host in hosts {
+        let portal = |twin: &str| {
+            lab.http(&format!("/lab/{twin}/cors/"))
+                .replace(&lab.running.http_address.ip().to_string(), &host)
+        };
+        browser
+            .goto(&portal("secure"))
+            .await
+            .expect("the portal opens");
+        browser
+            .goto(&portal("insecure"))
+            .await
+            .expect("the portal opens");
+        let link = browser
+            .find(fantoccini::Locator::Css("a#stranger"))
+            .await
+            .expect("the portal links the stranger's page")
+            .attr("href")
+            .await
+            .expect("an href")
+            .expect("a link");
+        assert!(
+            link.starts_with(&format!("http://{host}:")) && link.ends_with("/cors"),
+            "{host}: {link}"
+        );
+        browser
+            .goto(&link)
+            .await
+            .expect("the stranger's page opens");
+        let insecure = settled("#insecure-result").await;
+        assert!(
+            insecure.starts_with("Read it (200)") && insecure.contains("type 2 diabetes"),
+            "{host}: {insecure}"
+        );
+        let secure = settled("#secure-result").await;
+        assert!(secure.starts_with("Blocked"), "{host}: {secure}");
+        assert!(!secure.contains("diabetes"));
+    }
     assert_eq!(lab.solved(LESSON).await, ["cors-reflect", "cors-allowlist"]);
     browser.close().await.expect("the browser closes");
 }

@@ -13,9 +13,14 @@
 //!   never from a real one.
 //! - [`cors`]: a clinic portal whose record a stranger's page on another
 //!   origin reads where the portal reflects any `Origin` with credentials,
-//!   and is refused where an allowlist holds.
-//! - [`ratelimit`]: the fixed-window limit the secure records twin applies,
-//!   and the `RateLimit-*` headers it sends.
+//!   and is refused where only the answering listener's exact origin is
+//!   allowed.
+//! - [`ratelimit`]: the fixed-window limit the secure records twin applies
+//!   (per account, and to wrong keys), and the `RateLimit-*` headers it
+//!   sends.
+//!
+//! Every refusal of every topic is a [`LabError`]: a status and a JSON body
+//! whose `error` says what to do next.
 //!
 //! A topic is one module with its routes, its exercises and its state
 //! ([`ApiLab`] holds each topic's, in memory, restored by the lesson's reset).
@@ -30,8 +35,11 @@ mod records;
 
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
-use axum::Router;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router};
 use safelab_protocol::Twin;
+use serde_json::{Map, Value};
 
 use super::{Endpoint, LessonLab};
 use crate::AppState;
@@ -59,13 +67,13 @@ pub const LAB: LessonLab = LessonLab {
             method: "GET",
             path: records::secure::LIST,
             twin: Some(Twin::Secure),
-            summary: "the caller's own lab results (Authorization: Bearer <API key>), by unguessable ids; rate-limited per key",
+            summary: "the caller's own lab results (Authorization: Bearer <API key>, over HTTPS only), by unguessable ids; rate-limited per key, wrong keys in a bucket of their own",
         },
         Endpoint {
             method: "GET",
             path: records::secure::RECORD,
             twin: Some(Twin::Secure),
-            summary: "one of the caller's own lab results, minimised to the fields asked for from an allowlist (?fields=); 404 for anyone else's; rate-limited per key",
+            summary: "one of the caller's own lab results (API key over HTTPS only), minimised to the fields asked for from an allowlist (?fields=); the same 404 for anyone else's as for none; rate-limited per key",
         },
         Endpoint {
             method: "GET",
@@ -89,7 +97,7 @@ pub const LAB: LessonLab = LessonLab {
             method: "POST",
             path: profile::secure::PROFILE,
             twin: Some(Twin::Secure),
-            summary: "updates the profile from JSON checked against its schema: 415 not JSON, 413 too large, 400 malformed, 422 naming every field refused and why",
+            summary: "updates the profile from JSON checked against its schema: 415 not JSON, 413 too large, 400 malformed or cut short, 422 naming every field refused and why (duplicate keys and invisible format characters too)",
         },
         Endpoint {
             method: "GET",
@@ -101,31 +109,31 @@ pub const LAB: LessonLab = LessonLab {
             method: "GET",
             path: preview::secure::PREVIEW,
             twin: Some(Twin::Secure),
-            summary: "the same preview, the URL parsed once and its resolved destination checked at every redirect: internal addresses refused with a 403 saying why",
+            summary: "the same preview, the URL parsed once and its resolved destination checked at every redirect: only globally routable addresses (IPv4 inside IPv6 judged too), others refused with a 403 saying why",
         },
         Endpoint {
             method: "GET",
-            path: cors::INSECURE_PORTAL,
+            path: cors::insecure::PORTAL,
             twin: Some(Twin::Insecure),
             summary: "a clinic portal page that signs you in as the demo patient with a cookie",
         },
         Endpoint {
             method: "GET",
-            path: cors::INSECURE_ME,
+            path: cors::insecure::ME,
             twin: Some(Twin::Insecure),
             summary: "the signed-in patient's record; repeats any Origin as allowed, with credentials",
         },
         Endpoint {
             method: "GET",
-            path: cors::SECURE_PORTAL,
+            path: cors::secure::PORTAL,
             twin: Some(Twin::Secure),
             summary: "the same portal page; its cookie is HttpOnly and SameSite=Strict",
         },
         Endpoint {
             method: "GET",
-            path: cors::SECURE_ME,
+            path: cors::secure::ME,
             twin: Some(Twin::Secure),
-            summary: "the same record for the portal's own origins only: another Origin gets a 403",
+            summary: "the same record for the exact origin of the listener answering only: another Origin gets a 403",
         },
     ],
     exercises: &[
@@ -178,6 +186,69 @@ impl ApiLab {
             preview: preview::Reached::default(),
             cors_session: super::random_token()?,
         })
+    }
+}
+
+/// A lab answer that refuses: a status, a JSON object whose `error` says
+/// what went wrong and what to do next, any further fields, and headers.
+/// Every topic of the lesson answers its refusals through this one type.
+#[derive(Debug)]
+pub(super) struct LabError {
+    status: StatusCode,
+    body: Map<String, Value>,
+    /// Boxed: most refusals carry none, and a `Result` should stay small.
+    headers: Box<HeaderMap>,
+}
+
+impl LabError {
+    /// A refusal with `status`, whose `error` is `error`.
+    pub(super) fn new(status: StatusCode, error: impl Into<String>) -> Self {
+        let mut body = Map::new();
+        body.insert("error".to_owned(), Value::String(error.into()));
+        Self {
+            status,
+            body,
+            headers: Box::default(),
+        }
+    }
+
+    /// The refusal's `error` text.
+    pub(super) fn error(&self) -> &str {
+        self.body
+            .get("error")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    /// Replaces the `error` text.
+    pub(super) fn with_error(mut self, error: impl Into<String>) -> Self {
+        self.body
+            .insert("error".to_owned(), Value::String(error.into()));
+        self
+    }
+
+    /// Adds the field `name` to the JSON body.
+    pub(super) fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.body.insert(name.to_owned(), value.into());
+        self
+    }
+
+    /// Adds the header `name`.
+    pub(super) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.insert(name, value);
+        self
+    }
+
+    /// Adds every header of `headers`.
+    pub(super) fn with_headers(mut self, headers: HeaderMap) -> Self {
+        self.headers.extend(headers);
+        self
+    }
+}
+
+impl IntoResponse for LabError {
+    fn into_response(self) -> Response {
+        (self.status, *self.headers, Json(Value::Object(self.body))).into_response()
     }
 }
 

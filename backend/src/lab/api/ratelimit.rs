@@ -1,22 +1,21 @@
 //! Lesson `api`: a fixed-window rate limit, and the headers that tell a
-//! client about it. Each key (an account, for the secure records twin) may
-//! make `limit` requests per window; the window opens with its first
-//! request. Every answer carries `RateLimit-Limit`, `RateLimit-Remaining`,
-//! `RateLimit-Reset` (seconds until the window closes) and
-//! `RateLimit-Policy` (`30;w=60`, from the IETF draft on rate-limit
-//! headers); a refused request gets `429 Too Many Requests` with
-//! `Retry-After` (seconds).
+//! client about it. Each key (an account, or the bucket of failed
+//! authentications, for the secure records twin) may make `limit` requests
+//! per window; the window opens with its first request. Every answer
+//! carries the four fields of draft-ietf-httpapi-ratelimit-headers-06
+//! (the last version with one field each): `RateLimit-Limit`,
+//! `RateLimit-Remaining`, `RateLimit-Reset` (seconds until the window
+//! closes) and `RateLimit-Policy` (`10;w=60` for the records' limit); a
+//! refused request gets `429 Too Many Requests` with `Retry-After`
+//! (seconds).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::Json;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
-use super::lock;
+use super::{LabError, lock};
 
 /// The most keys remembered at once; the oldest window is forgotten first.
 const MAX_KEYS: usize = 1024;
@@ -60,6 +59,16 @@ impl Limiter {
 
     /// Counts one request of `key` at `now`.
     pub(super) fn check(&self, key: &str, now: Instant) -> Decision {
+        self.decide(key, now, true)
+    }
+
+    /// What [`Limiter::check`] would decide about one more request of `key`
+    /// at `now`, without counting it.
+    pub(super) fn peek(&self, key: &str, now: Instant) -> Decision {
+        self.decide(key, now, false)
+    }
+
+    fn decide(&self, key: &str, now: Instant, count: bool) -> Decision {
         let mut windows = lock(&self.windows);
         if !windows.contains_key(key) && windows.len() >= MAX_KEYS {
             let oldest = windows
@@ -81,7 +90,7 @@ impl Limiter {
             };
         }
         let allowed = window.used < self.limit;
-        if allowed {
+        if allowed && count {
             window.used += 1;
         }
         let left = self
@@ -128,25 +137,24 @@ impl Decision {
     }
 
     /// The 429 for a refused request: the headers, `Retry-After` and a JSON
-    /// body saying when to try again.
-    pub(super) fn refusal(&self) -> Response {
-        let mut headers = self.headers();
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(self.reset));
+    /// body saying when to try again. `who` names what is limited ("this
+    /// API key", "requests with a wrong API key").
+    pub(super) fn refusal(&self, who: &str) -> LabError {
         let error = format!(
-            "too many requests: this API key may make {} requests every {} seconds; try again in {} seconds (Retry-After)",
+            "too many requests: {who} may make {} requests every {} seconds; try again in {} seconds (Retry-After)",
             self.limit, self.window, self.reset
         );
-        (
-            StatusCode::TOO_MANY_REQUESTS,
-            headers,
-            Json(json!({ "error": error, "retry_after": self.reset })),
-        )
-            .into_response()
+        LabError::new(StatusCode::TOO_MANY_REQUESTS, error)
+            .with("retry_after", self.reset)
+            .with_headers(self.headers())
+            .with_header(header::RETRY_AFTER, HeaderValue::from(self.reset))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use axum::response::IntoResponse;
+
     use super::*;
 
     #[test]
@@ -177,9 +185,24 @@ mod tests {
         assert_eq!(headers["ratelimit-policy"], "1;w=60");
         let refused = limiter
             .check("k", now + Duration::from_millis(1500))
-            .refusal();
+            .refusal("this API key")
+            .into_response();
         assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
         assert_eq!(refused.headers()[header::RETRY_AFTER], "59");
+        assert_eq!(refused.headers()["ratelimit-remaining"], "0");
+    }
+
+    #[test]
+    fn a_peek_does_not_count() {
+        let limiter = Limiter::new(2, Duration::from_secs(60));
+        let now = Instant::now();
+        for _ in 0..5 {
+            assert!(limiter.peek("k", now).allowed);
+        }
+        assert_eq!(limiter.check("k", now).remaining, 1);
+        assert_eq!(limiter.peek("k", now).remaining, 1);
+        assert!(limiter.check("k", now).allowed);
+        assert!(!limiter.peek("k", now).allowed);
     }
 
     #[test]

@@ -22,12 +22,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use serde_json::json;
 use url::Url;
 
 use super::network::{self, CREDENTIALS_PATH, Service};
 use super::{MAX_URL, SSRF_METADATA, preview, url_parameter};
 use crate::AppState;
+use crate::lab::api::LabError;
 use crate::progress::LOCAL_LEARNER;
 
 /// The preview's route.
@@ -59,7 +59,7 @@ fn allowed(url: &str) -> bool {
 }
 
 fn failure(status: StatusCode, error: String) -> Response {
-    (status, Json(json!({ "error": error }))).into_response()
+    LabError::new(status, error).into_response()
 }
 
 /// Fetches `?url=` and its redirects, and previews what came back.
@@ -70,7 +70,16 @@ async fn preview_url(State(state): State<AppState>, RawQuery(query): RawQuery) -
             "which page? ?url=http://news.example/".to_owned(),
         );
     };
-    if requested.len() > MAX_URL || !allowed(&requested) {
+    if requested.len() > MAX_URL {
+        return failure(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "the URL is {} bytes long: at most {MAX_URL}",
+                requested.len()
+            ),
+        );
+    }
+    if !allowed(&requested) {
         return failure(
             StatusCode::FORBIDDEN,
             "this address is not allowed: previews are for news.example and public sites"

@@ -61,6 +61,7 @@ impl Reached {
 
     /// Remembers that `url` reached inside for `learner`.
     fn remember(&self, learner: &str, url: &str) {
+        let url = &normalised(url);
         let mut urls = lock(&self.urls);
         let kept = urls.entry(learner.to_owned()).or_default();
         if !kept.iter().any(|known| known == url) {
@@ -70,12 +71,20 @@ impl Reached {
         }
     }
 
-    /// Whether `url` once reached inside for `learner`.
+    /// Whether `url`, or a spelling of it that parses the same, once reached
+    /// inside for `learner`.
     fn reached_inside(&self, learner: &str, url: &str) -> bool {
+        let url = &normalised(url);
         lock(&self.urls)
             .get(learner)
             .is_some_and(|kept| kept.iter().any(|known| known == url))
     }
+}
+
+/// `url` as the URL parser writes it back (`HTTP://News.Example` and
+/// `http://news.example/` are one URL); as it came if it does not parse.
+fn normalised(url: &str) -> String {
+    Url::parse(url).map_or_else(|_| url.to_owned(), String::from)
 }
 
 /// The `url` parameter of a raw query string, percent-decoded.
@@ -104,4 +113,31 @@ fn preview(requested: &str, hops: &[String], fetched: &Url, address: IpAddr, pag
 /// The topic's routes: both twins.
 pub(super) fn routes() -> Router<AppState> {
     insecure::routes().merge(crate::lab::with_security_headers(secure::routes()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_is_remembered_by_what_it_parses_to() {
+        let reached = Reached::default();
+        reached.remember(
+            "me",
+            "http://news.example@169.254.169.254/latest/meta-data/",
+        );
+        for same in [
+            "http://news.example@169.254.169.254/latest/meta-data/",
+            "HTTP://news.example@169.254.169.254:80/latest/meta-data/",
+            "http://news.example@169.254.169.254/latest/./meta-data/",
+            "http://news.example@0xA9FEA9FE/latest/meta-data/",
+        ] {
+            assert!(reached.reached_inside("me", same), "{same}");
+        }
+        assert!(!reached.reached_inside("me", "http://169.254.169.254/latest/meta-data/"));
+        assert!(!reached.reached_inside(
+            "other",
+            "http://news.example@169.254.169.254/latest/meta-data/"
+        ));
+    }
 }

@@ -15,9 +15,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use safelab_protocol::Twin;
 use serde_json::Value;
 
-use super::{MASS_ASSIGNMENT, Twin, shown, truthy};
+use super::{MASS_ASSIGNMENT, shown, truthy};
 use crate::AppState;
 use crate::progress::LOCAL_LEARNER;
 

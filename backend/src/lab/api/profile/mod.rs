@@ -10,10 +10,11 @@
 pub(super) mod insecure;
 pub(super) mod secure;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use axum::Router;
+use safelab_protocol::Twin;
 use serde_json::{Map, Value, json};
 
 use super::records::DEMO_USER;
@@ -49,19 +50,12 @@ fn default_profile() -> Map<String, Value> {
     }
 }
 
-/// Which twin's copy of the profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Twin {
-    Insecure,
-    Secure,
-}
-
-/// Every learner's profiles, and whether `is_admin` ever stuck on the
-/// insecure one.
+/// Every learner's profiles, one copy per twin, and the learners on whose
+/// insecure profile `is_admin` ever stuck.
 #[derive(Debug, Default)]
 pub(super) struct Profiles {
     stored: Mutex<HashMap<(String, Twin), Map<String, Value>>>,
-    admin_stuck: Mutex<HashMap<String, bool>>,
+    admin_stuck: Mutex<HashSet<String>>,
 }
 
 impl Profiles {
@@ -99,15 +93,12 @@ impl Profiles {
 
     /// Notes that `is_admin` stuck on `learner`'s insecure profile.
     fn admin_stuck(&self, learner: &str) {
-        lock(&self.admin_stuck).insert(learner.to_owned(), true);
+        lock(&self.admin_stuck).insert(learner.to_owned());
     }
 
     /// Whether `is_admin` ever stuck on `learner`'s insecure profile.
     fn was_admin_stuck(&self, learner: &str) -> bool {
-        lock(&self.admin_stuck)
-            .get(learner)
-            .copied()
-            .unwrap_or(false)
+        lock(&self.admin_stuck).contains(learner)
     }
 }
 

@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::{DEMO_USER, ENUMERATE, ENUMERATION_THRESHOLD, OVER_SHARING, Record};
 use crate::AppState;
+use crate::lab::api::LabError;
 use crate::progress::LOCAL_LEARNER;
 
 /// The list's route.
@@ -39,11 +40,11 @@ async fn list(RawQuery(query): RawQuery) -> Response {
         .find(|(name, _)| name == "user")
         .map(|(_, value)| value.into_owned());
     let Some(user) = user else {
-        return (
+        return LabError::new(
             StatusCode::BAD_REQUEST,
-            Json(json!({"error": "name the user whose results you want: ?user=sam"})),
+            "name the user whose results you want: ?user=sam",
         )
-            .into_response();
+        .into_response();
     };
     let records: Vec<Value> = Record::owned_by(&user)
         .map(|record| {
@@ -55,11 +56,7 @@ async fn list(RawQuery(query): RawQuery) -> Response {
         })
         .collect();
     if records.is_empty() {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("no user {user:?}")})),
-        )
-            .into_response();
+        return LabError::new(StatusCode::NOT_FOUND, format!("no user {user:?}")).into_response();
     }
     Json(json!({ "user": user, "records": records })).into_response()
 }
@@ -67,11 +64,7 @@ async fn list(RawQuery(query): RawQuery) -> Response {
 /// Record `id`, every field of it, for whoever asks.
 async fn record(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     let Some(record) = id.parse().ok().and_then(Record::get) else {
-        return (
-            StatusCode::NOT_FOUND,
-            Json(json!({"error": format!("no record {id}")})),
-        )
-            .into_response();
+        return LabError::new(StatusCode::NOT_FOUND, format!("no record {id}")).into_response();
     };
     let enumerated = state.labs.api.records.served(LOCAL_LEARNER, &record);
     if enumerated >= ENUMERATION_THRESHOLD {

@@ -16,7 +16,6 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use axum::Router;
-use ring::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value, json};
 
 use super::ratelimit::Limiter;
@@ -152,11 +151,6 @@ impl Record {
         Self::all().filter(move |record| record.owner == owner)
     }
 
-    /// The record whose unguessable id is `id`.
-    pub(super) fn by_secret_id(id: &str) -> Option<Self> {
-        Self::all().find(|record| record.secret_id() == id)
-    }
-
     /// The unguessable id the secure twin uses: 128 bits derived from the
     /// sequential one with SHA-256, so the lesson and the tests can name a
     /// record, and a client that knows one id learns nothing about another.
@@ -213,7 +207,11 @@ fn mix(seed: u32) -> u32 {
 pub(super) struct RecordsState {
     enumerated: Mutex<HashMap<String, HashSet<u32>>>,
     keys: Mutex<HashMap<String, &'static str>>,
+    /// Each account's requests.
     pub(super) limiter: Limiter,
+    /// Requests with a wrong API key, in one bucket
+    /// ([`secure::UNAUTHENTICATED`]).
+    pub(super) failures: Limiter,
 }
 
 impl RecordsState {
@@ -223,6 +221,7 @@ impl RecordsState {
             enumerated: Mutex::new(HashMap::new()),
             keys: Mutex::new(new_keys()),
             limiter: Limiter::new(secure::LIMIT, secure::WINDOW),
+            failures: Limiter::new(secure::FAILED_LIMIT, secure::WINDOW),
         }
     }
 
@@ -231,6 +230,7 @@ impl RecordsState {
         lock(&self.enumerated).clear();
         *lock(&self.keys) = new_keys();
         self.limiter.reset();
+        self.failures.reset();
     }
 
     /// Notes that the insecure twin served `record` to `learner`; the number
@@ -252,29 +252,19 @@ impl RecordsState {
     }
 }
 
-/// The API keys: the demo account's from the lesson, the others random.
+/// The API keys: the demo account's from the lesson, the others random. An
+/// account whose key the system's random source failed to draw gets none:
+/// nobody needs the other accounts' keys.
 fn new_keys() -> HashMap<String, &'static str> {
-    let random = SystemRandom::new();
     USERS
         .iter()
-        .map(|&(user, _)| {
+        .filter_map(|&(user, _)| {
             if user == DEMO_USER {
-                return (DEMO_KEY.to_owned(), user);
+                return Some((DEMO_KEY.to_owned(), user));
             }
-            let mut bytes = [0_u8; 16];
-            // A failing system random source leaves the key all zeros and
-            // the account unusable; nobody needs the other accounts' keys.
-            let key = if random.fill(&mut bytes).is_ok() {
-                bytes.iter().fold(format!("lab-{user}-"), |mut key, byte| {
-                    let _ = write!(key, "{byte:02x}");
-                    key
-                })
-            } else {
-                format!("lab-{user}-unusable")
-            };
-            (key, user)
+            let token = crate::lab::random_token().ok()?;
+            Some((format!("lab-{user}-{token}"), user))
         })
-        .filter(|(key, _)| !key.ends_with("-unusable"))
         .collect()
 }
 
@@ -306,7 +296,10 @@ mod tests {
         assert_eq!((sams.owner, anas.owner), ("sam", "ana"));
         assert_eq!(sams.secret_id(), "24fa1b4e61884c6df5dac95592f253d4");
         assert_eq!(anas.secret_id(), "a59c3d0f6f206a269b0c2e88f4b5f7c8");
-        assert_eq!(Record::by_secret_id(&anas.secret_id()), Some(anas));
+        assert_eq!(
+            Record::owned_by("ana").find(|record| record.secret_id() == anas.secret_id()),
+            Some(anas)
+        );
     }
 
     #[test]
@@ -339,5 +332,15 @@ mod tests {
         state.reset();
         assert_eq!(state.served("me", &sams), 0);
         assert_eq!(state.account(DEMO_KEY), Some(DEMO_USER));
+    }
+
+    #[test]
+    fn every_account_has_a_key_of_its_own() {
+        let keys = new_keys();
+        assert_eq!(keys.len(), USERS.len());
+        for (key, user) in &keys {
+            assert!(key.starts_with(&format!("lab-{user}-")), "{key}");
+            assert_eq!(key.len(), format!("lab-{user}-").len() + 32, "{key}");
+        }
     }
 }
