@@ -25,9 +25,12 @@ mod files;
 mod injection;
 mod parameters;
 
+use std::convert::Infallible;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
-use axum::extract::{Extension, Request};
+use axum::extract::{ConnectInfo, Extension, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -132,6 +135,26 @@ pub fn reset_files(data_dir: &Path, lesson: Option<&str>) -> std::io::Result<()>
     match lesson {
         Some(id) => gone(root.join(id)),
         None => gone(root),
+    }
+}
+
+/// The client's IP address (the connection's peer), for per-client
+/// limits and access logs. Requests driven without a socket (unit tests)
+/// come from `0.0.0.0`.
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub IpAddr);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| {
+                info.0.ip().to_canonical()
+            });
+        Ok(Self(ip))
     }
 }
 

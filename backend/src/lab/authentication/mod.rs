@@ -24,17 +24,13 @@ mod passwords;
 mod secure;
 mod sessions;
 
-use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-
-use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use safelab_protocol::{ListenerId, Twin};
 use serde_json::{Value, json};
 
+pub(super) use super::Client;
 use super::{Endpoint, LessonLab};
 use crate::AppState;
 use crate::progress::Exercise;
@@ -128,26 +124,6 @@ fn report(user: &User, how: &str) -> Value {
 fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
     let message: String = message.into();
     (status, Json(json!({ "error": code, "message": message }))).into_response()
-}
-
-/// The client's IP address (the connection's peer), for the per-client
-/// limit and the access logs. Requests driven without a socket (unit tests)
-/// come from `0.0.0.0`.
-#[derive(Debug, Clone, Copy)]
-struct Client(IpAddr);
-
-impl<S: Send + Sync> FromRequestParts<S> for Client {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| {
-                info.0.ip().to_canonical()
-            });
-        Ok(Self(ip))
-    }
 }
 
 /// `host:port` of one of this run's lab listeners (`127.0.0.1:7879`).

@@ -209,8 +209,7 @@ pub(super) struct RecordsState {
     keys: Mutex<HashMap<String, &'static str>>,
     /// Each account's requests.
     pub(super) limiter: Limiter,
-    /// Requests with a wrong API key, in one bucket
-    /// ([`secure::UNAUTHENTICATED`]).
+    /// Requests with a wrong API key, per client address.
     pub(super) failures: Limiter,
 }
 

@@ -32,6 +32,7 @@ use serde_json::{Map, Value, json};
 
 use super::{CONFIDENTIAL, MINIMAL, RATE_LIMITED, Record, SHAREABLE};
 use crate::AppState;
+use crate::lab::Client;
 use crate::lab::api::LabError;
 use crate::lab::api::ratelimit::Decision;
 
@@ -44,14 +45,12 @@ pub(in crate::lab::api) const RECORD: &str = "/lab/secure/records/{id}";
 pub(in crate::lab::api) const LIMIT: u32 = 10;
 /// The window of the rate limit.
 pub(in crate::lab::api) const WINDOW: Duration = Duration::from_secs(60);
-/// How many requests with a wrong API key are answered per window, in all:
-/// past it, every request that carries a key gets a 429 until the window
-/// closes, so guessing keys is as slow as this allows.
+/// How many requests with a wrong API key one client gets answered per
+/// window: past it, every request of that client that carries a key gets a
+/// 429 until the window closes, so guessing keys is as slow as this allows.
+/// Failures are counted per client address (on the lab's loopback listeners
+/// every learner shares one).
 pub(in crate::lab::api) const FAILED_LIMIT: u32 = 5;
-/// The bucket failed authentications are counted in. The lab's listeners do
-/// not hand handlers the client's address (every client is on loopback
-/// anyway), so all of them share this one bucket.
-pub(in crate::lab::api) const UNAUTHENTICATED: &str = "unauthenticated";
 
 /// The secure twin's routes.
 pub(super) fn routes() -> Router<AppState> {
@@ -73,6 +72,7 @@ fn unauthenticated(challenge: &'static str, error: &str) -> LabError {
 /// authentications.
 async fn caller(
     state: &AppState,
+    client: Client,
     listener: ListenerId,
     uri: &Uri,
     headers: &HeaderMap,
@@ -106,13 +106,14 @@ async fn caller(
     };
     let records = &state.labs.api.records;
     let now = Instant::now();
-    let failures = records.failures.peek(UNAUTHENTICATED, now);
+    let client = client.0.to_string();
+    let failures = records.failures.peek(&client, now);
     if !failures.allowed {
         state.solved(RATE_LIMITED).await;
         return Err(failures.refusal("requests with a wrong API key"));
     }
     let Some(account) = records.account(key) else {
-        let counted = records.failures.check(UNAUTHENTICATED, now);
+        let counted = records.failures.check(&client, now);
         return Err(unauthenticated(
             "Bearer realm=\"lab results\", error=\"invalid_token\"",
             "this API key is not valid: check it, or ask for a new one (wrong keys are rate-limited)",
@@ -130,11 +131,12 @@ async fn caller(
 /// The caller's own records.
 async fn list(
     State(state): State<AppState>,
+    client: Client,
     Extension(listener): Extension<ListenerId>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let (account, decision) = match caller(&state, listener, &uri, &headers).await {
+    let (account, decision) = match caller(&state, client, listener, &uri, &headers).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal.into_response(),
     };
@@ -157,13 +159,14 @@ async fn list(
 /// One of the caller's records, minimised.
 async fn record(
     State(state): State<AppState>,
+    client: Client,
     Extension(listener): Extension<ListenerId>,
     uri: Uri,
     headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let (account, decision) = match caller(&state, listener, &uri, &headers).await {
+    let (account, decision) = match caller(&state, client, listener, &uri, &headers).await {
         Ok(caller) => caller,
         Err(refusal) => return refusal.into_response(),
     };
