@@ -570,3 +570,59 @@ async fn the_security_check_decodes_credentials_and_grades_headers_and_cookies()
     assert!(cookies.contains("✗ risk Secure: missing"), "{cookies}");
     assert!(text_of(browser, "#insight-credentials").await.is_none());
 }
+
+/// Lessons 4, 5 and 7 as a newcomer meets them: an attack sent from the
+/// request builder on each lesson's page is marked solved there at once.
+#[tokio::test]
+async fn an_attack_from_the_builder_is_marked_solved_in_lessons_4_5_and_7() {
+    let session = Session::open((1280, 800)).await;
+    let (browser, lab) = (&session.browser, &session.lab);
+    let attacks = [
+        (
+            "injection",
+            "/lab/insecure/patients?name=O'Brien",
+            None,
+            "500",
+            "leak-error",
+        ),
+        (
+            "authentication",
+            "/lab/insecure/auth/basic",
+            Some(("Authorization", "Basic YW1hcmE6S2lsaW1hbmphcm8tMjAxOQ==")),
+            "200",
+            "sniff-basic",
+        ),
+        (
+            "api",
+            "/lab/insecure/records/1",
+            None,
+            "200",
+            "over-sharing",
+        ),
+    ];
+    for (lesson, path, header, status, challenge) in attacks {
+        click(browser, &format!("a.lesson-link[href='/lessons/{lesson}']")).await;
+        let mark = format!("#challenge-{challenge} .solved-mark");
+        wait_for_text(browser, &mark, "Not solved yet").await;
+        type_into(browser, "#url", &lab.http(path)).await;
+        if let Some((name, value)) = header {
+            click(browser, ".add-header").await;
+            type_into(browser, ".header-row .header-name", name).await;
+            type_into(browser, ".header-row .header-value", value).await;
+        }
+        click(browser, "#send").await;
+        wait_for_text(browser, ".status-code", status).await;
+        wait_for_text(browser, &mark, "✓ Solved").await;
+        if header.is_some() {
+            let credentials = text_of(browser, "#insight-credentials")
+                .await
+                .unwrap_or_default();
+            assert!(
+                credentials.contains("amara:Kilimanjaro-2019"),
+                "{credentials}"
+            );
+            click(browser, ".remove-header").await;
+        }
+        screenshot(browser, &format!("{lesson}-solved-from-the-builder")).await;
+    }
+}
