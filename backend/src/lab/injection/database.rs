@@ -62,14 +62,15 @@ const STEPS_BETWEEN_CHECKS: i32 = 100;
 /// SQLite then sorts in one step that neither the progress handler nor an
 /// interrupt stops, so fewer rows means a shorter sort.
 const MAX_STEPS: u64 = 2_000_000;
-/// How long a read waits for a lock the login's write holds. Longer than
-/// [`WRITE_WAIT`], so a read never fails because a write waited; far within
-/// the deadline.
+/// How long a read waits for a lock the login's write holds: the write
+/// holds it for the moment of its commit only; far within the deadline.
 const READ_WAIT: Duration = Duration::from_millis(250);
-/// How long the login's write waits for readers (a runaway may read for a
-/// whole deadline) before it gives up: while it waits, it holds the lock
-/// that makes new reads wait, so it waits briefly.
+/// How long the login's write keeps trying while queries read (a runaway
+/// may read for a whole deadline) before it gives up.
 const WRITE_WAIT: Duration = Duration::from_millis(100);
+/// The pause between two tries of the login's write. A try that finds
+/// readers lets go of the lock at once, so reads never queue behind it.
+const WRITE_RETRY: Duration = Duration::from_millis(10);
 /// The most memory SQLite may hold in the whole program, every connection
 /// together (`PRAGMA hard_heap_limit`). The progress store and a learner's
 /// lab connections need a few MiB (the lab database is some 100 KiB, and
@@ -100,9 +101,7 @@ pub enum QueryError {
     #[error("the lab database is unavailable: {0}")]
     Unavailable(String),
     /// The learner id cannot name a database file.
-    #[error(
-        "not a learner id: {0:?} (expected 1 to 64 lowercase letters, digits or dashes)"
-    )]
+    #[error("not a learner id: {0:?} (expected 1 to 64 lowercase letters, digits or dashes)")]
     Learner(String),
 }
 
@@ -317,7 +316,10 @@ impl Databases {
                 OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
             )
             .map_err(failure)?;
-            connection.busy_timeout(WRITE_WAIT).map_err(failure)?;
+            // No busy handler: one that waits keeps the lock that stops new
+            // reads all the while. Instead each try gives up at once and
+            // lets go, and the next comes a moment later.
+            connection.busy_timeout(Duration::ZERO).map_err(failure)?;
             let now = time::OffsetDateTime::now_utc();
             let stamp = format!(
                 "{:04}-{:02}-{:02} {:02}:{:02}:{:02}",
@@ -328,12 +330,19 @@ impl Databases {
                 now.minute(),
                 now.second()
             );
-            connection
-                .execute(
+            let started = Instant::now();
+            loop {
+                match connection.execute(
                     "UPDATE staff SET last_login = ?1 WHERE id = ?2",
                     params![stamp, staff_id],
-                )
-                .map_err(failure)?;
+                ) {
+                    Ok(_) => break,
+                    Err(error) if is_busy(&error) && started.elapsed() < WRITE_WAIT => {
+                        std::thread::sleep(WRITE_RETRY);
+                    }
+                    Err(error) => return Err(failure(error)),
+                }
+            }
             Ok(())
         })
         .await
@@ -766,8 +775,7 @@ mod tests {
     const RUNAWAY: &str = "SELECT count(*) FROM patients a, patients b WHERE \
          instr(printf('%.*c', 7990, 'a') || a.id || b.id, printf('%.*c', 4000, 'a') || 'b') > 0";
     /// A count of 3.3 billion rows: millions of quick steps.
-    const MANY_STEPS: &str =
-        "SELECT count(*) FROM patients a, patients b, patients c, patients d";
+    const MANY_STEPS: &str = "SELECT count(*) FROM patients a, patients b, patients c, patients d";
     /// Sorted rows of large blobs: in memory, a sort never spills to a file.
     const MEMORY: &str = "SELECT 1, 2, 3, 4, zeroblob(8000) FROM patients a, patients b, \
          patients c ORDER BY 1";
@@ -867,7 +875,9 @@ mod tests {
         let (_folder, _guarded) = guarded();
         // Any connection reads it; a guarded one refuses every pragma.
         let limit: i64 = Connection::open_in_memory()
-            .and_then(|connection| connection.query_row("PRAGMA hard_heap_limit", [], |row| row.get(0)))
+            .and_then(|connection| {
+                connection.query_row("PRAGMA hard_heap_limit", [], |row| row.get(0))
+            })
             .expect("reads");
         assert_eq!(limit, HEAP_LIMIT);
     }
@@ -1008,12 +1018,7 @@ mod tests {
             let databases = databases.clone();
             async move {
                 databases
-                    .query(
-                        "learner",
-                        Twin::Insecure,
-                        RUNAWAY.to_owned(),
-                        Vec::new(),
-                    )
+                    .query("learner", Twin::Insecure, RUNAWAY.to_owned(), Vec::new())
                     .await
             }
         });

@@ -203,12 +203,21 @@ mod tests {
 
     #[test]
     fn a_login_body_is_read_whatever_it_is() {
-        let form = login_fields(&HeaderMap::new(), b"username=admin%27--&password=a+b&username=x");
+        let form = login_fields(
+            &HeaderMap::new(),
+            b"username=admin%27--&password=a+b&username=x",
+        );
         assert_eq!(form["username"], "admin'--");
         assert_eq!(form["password"], "a b");
-        assert_eq!(login_fields(&HeaderMap::new(), b"username=%zz")["username"], "%zz");
+        assert_eq!(
+            login_fields(&HeaderMap::new(), b"username=%zz")["username"],
+            "%zz"
+        );
         let mut json = HeaderMap::new();
-        json.insert(header::CONTENT_TYPE, "application/json".parse().expect("a value"));
+        json.insert(
+            header::CONTENT_TYPE,
+            "application/json".parse().expect("a value"),
+        );
         let form = login_fields(&json, br#"{"username": "trainee", "password": 7}"#);
         assert_eq!(form["username"], "trainee");
         assert_eq!(form["password"], "7");

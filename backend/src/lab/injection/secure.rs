@@ -132,9 +132,7 @@ impl From<FormError> for Refusal {
                 )
             },
             FormError::BadJson(error) => Self::new("body", "a JSON object of strings", &error),
-            FormError::BadEncoding { field } => {
-                Self::new(&field, "percent-encoded UTF-8 text", "")
-            }
+            FormError::BadEncoding { field } => Self::new(&field, "percent-encoded UTF-8 text", ""),
         }
     }
 }
@@ -252,18 +250,10 @@ fn read_name(query: &str) -> Result<String, Refusal> {
             ));
         };
         if key != "name" {
-            return Err(Refusal::new(
-                &key,
-                "only the parameter name",
-                value,
-            ));
+            return Err(Refusal::new(&key, "only the parameter name", value));
         }
         let Some(value) = decode(value) else {
-            return Err(Refusal::new(
-                "name",
-                "percent-encoded UTF-8 text",
-                value,
-            ));
+            return Err(Refusal::new("name", "percent-encoded UTF-8 text", value));
         };
         if name.replace(value.clone()).is_some() {
             return Err(Refusal::new("name", "the name once", &value));
@@ -453,8 +443,8 @@ mod tests {
             header::CONTENT_TYPE,
             "application/json".parse().expect("a value"),
         );
-        let form = LoginForm::read(&json, br#"{"username": "trainee", "password": "x"}"#)
-            .expect("JSON");
+        let form =
+            LoginForm::read(&json, br#"{"username": "trainee", "password": "x"}"#).expect("JSON");
         assert_eq!(form.fields["username"], ["trainee"]);
         assert!(LoginForm::read(&json, br#"{"username": 1}"#).is_err());
         let mut xml = HeaderMap::new();

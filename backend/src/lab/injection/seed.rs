@@ -172,8 +172,7 @@ pub fn build(path: &Path) -> rusqlite::Result<()> {
         let mut staff = transaction.prepare(
             "INSERT INTO staff (username, full_name, role, password_hash) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for ((username, full_name, role), hash) in STAFF.iter().zip(staff_hashes(&mut sequence))
-        {
+        for ((username, full_name, role), hash) in STAFF.iter().zip(staff_hashes(&mut sequence)) {
             staff.execute(params![username, full_name, role, hash])?;
         }
         let doctors: Vec<&str> = STAFF
