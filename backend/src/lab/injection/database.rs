@@ -9,12 +9,13 @@
 //! with URI filenames on, so a refused `ATTACH` is what keeps `file:` URIs
 //! out), defensive mode on, untrusted schemas, no extension loading,
 //! temporary storage in memory, tight limits on lengths and depths, an
-//! authorizer that allows reading and nothing else, and a deadline enforced
-//! twice: a progress handler every [`STEPS_BETWEEN_CHECKS`] steps, and a
-//! watchdog that interrupts the connection from outside (SQLite checks an
-//! interrupt inside long sorts, where the progress handler never runs).
+//! authorizer that allows reading and nothing else, a budget of
+//! [`MAX_STEPS`] steps per query, and a deadline enforced twice: by a
+//! progress handler every [`STEPS_BETWEEN_CHECKS`] steps, and by a watchdog
+//! that interrupts the connection from outside, in case one step runs long.
 //! Memory is bounded by the length limit and by a process-wide heap limit
-//! ([`HEAP_LIMIT`]). Answers are capped in rows and bytes.
+//! ([`HEAP_LIMIT`]), which also bounds the one step nothing interrupts, an
+//! in-memory sort. Answers are capped in rows and bytes.
 //!
 //! Each learner has two pools of connections, one per twin: the insecure
 //! twin's runaway queries hold its own pool only, so the secure twin never
@@ -1009,6 +1010,37 @@ mod tests {
                 "{answer:?}"
             );
         }
+    }
+
+    /// A database another connection has locked is busy, never an SQL
+    /// error: the insecure twin answers a 503 for it, not the 500 (and the
+    /// solve) of a leaked error.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_locked_database_is_busy_not_an_sql_error() {
+        let (_folder, databases) = databases().await;
+        let locker = Connection::open(databases.path("learner").expect("an id")).expect("opens");
+        locker.execute_batch("BEGIN EXCLUSIVE").expect("locks");
+        for twin in [Twin::Insecure, Twin::Secure] {
+            let answer = databases
+                .query(
+                    "learner",
+                    twin,
+                    "SELECT count(*) FROM staff".to_owned(),
+                    Vec::new(),
+                )
+                .await;
+            assert!(matches!(answer, Err(QueryError::Busy)), "{answer:?}");
+        }
+        locker.execute_batch("COMMIT").expect("unlocks");
+        let answer = databases
+            .query(
+                "learner",
+                Twin::Insecure,
+                "SELECT count(*) FROM staff".to_owned(),
+                Vec::new(),
+            )
+            .await;
+        assert!(answer.is_ok(), "{answer:?}");
     }
 
     /// A login's write waits briefly for a reader, then gives up as busy;
