@@ -8,23 +8,21 @@
 //! are real, their reach is that one file.
 //!
 //! This module holds what the twins share: the routes, the exercises and
-//! their detectors, and reading a login's form.
+//! their detectors, and the answers both give.
 
 mod database;
 mod insecure;
 mod secure;
 mod seed;
 
-use std::collections::HashMap;
-
 use axum::Router;
-use axum::http::{HeaderMap, header};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use safelab_protocol::Twin;
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 
 use super::{Endpoint, LessonLab};
 use crate::AppState;
-use crate::percent;
 use crate::progress::{Exercise, LOCAL_LEARNER};
 pub use database::Databases;
 use database::{QueryError, Table};
@@ -49,8 +47,9 @@ const DUMP_STAFF: Exercise = Exercise {
     lesson: LESSON,
     id: "dump-staff",
 };
-/// The secure twin received input that injects SQL into the insecure twin,
-/// and refused it or treated it as data.
+/// The secure twin received input that injects SQL into the insecure twin
+/// (ends its string literal early and still parses: a real payload, not a
+/// mere quote), and refused it or treated it as data.
 const SECURE_HOLDS: Exercise = Exercise {
     lesson: LESSON,
     id: "secure-holds",
@@ -121,228 +120,126 @@ fn patients(table: &Table) -> Vec<Value> {
         .collect()
 }
 
-/// The bound query both twins' searches mean: patients whose surname is
-/// `name`, in any case.
-const SEARCH_BOUND: &str = "SELECT id, first_name, last_name, birth_year, city FROM patients \
-     WHERE last_name = ?1 COLLATE NOCASE ORDER BY last_name, first_name";
-
-/// The bound query for a login: the staff member with that username.
-const STAFF_BY_USERNAME: &str =
-    "SELECT id, username, full_name, role, password_hash FROM staff WHERE username = ?1";
-
-/// Runs `sql` with one bound text on the learner's lab database.
-async fn bound_query(state: &AppState, sql: &str, text: &str) -> Result<Table, QueryError> {
-    state
-        .labs
-        .injection
-        .query(
-            LOCAL_LEARNER,
-            sql.to_owned(),
-            vec![Box::new(text.to_owned())],
-        )
-        .await
+/// The insecure twin's search SQL, as the app builds it:
+/// `f"SELECT … WHERE last_name = '{name}' …"`. Here, beside the twins,
+/// because the detectors ask whether a name would inject into it.
+fn search_sql(name: &str) -> String {
+    format!(
+        "SELECT id, first_name, last_name, birth_year, city FROM patients \
+         WHERE last_name = '{name}' COLLATE NOCASE ORDER BY last_name, first_name"
+    )
 }
 
-/// Whether any text in `table` holds a staff member's password hash.
-async fn holds_staff_hashes(state: &AppState, table: &Table) -> bool {
-    // A hash is 64 characters: nothing shorter can hold one.
-    let texts: Vec<&str> = table
+/// The insecure twin's login SQL, as the app builds it: the username pasted
+/// in, the password hashed first (so only the username can inject).
+fn login_sql(username: &str, password_hash: &str) -> String {
+    format!(
+        "SELECT id, username, full_name, role FROM staff \
+         WHERE username = '{username}' AND password_hash = '{password_hash}'"
+    )
+}
+
+/// Whether any text in `table` holds a staff member's password hash (the
+/// seed's: the lab database never changes them).
+fn holds_staff_hashes(table: &Table) -> bool {
+    table
         .rows
         .iter()
         .flatten()
         .filter_map(Value::as_str)
-        .filter(|text| text.len() >= 64)
-        .collect();
-    if texts.is_empty() {
-        return false;
+        .any(|text| {
+            seed::seeded_staff_hashes()
+                .iter()
+                .any(|hash| text.contains(hash.as_str()))
+        })
+}
+
+/// Whether `text`, pasted between the quotes of an SQL string literal,
+/// ends that literal early: it holds a quote that is not one of a doubled
+/// pair (`''` is SQL's escaped quote, still inside the literal).
+fn breaks_out(text: &str) -> bool {
+    let mut characters = text.chars();
+    while let Some(character) = characters.next() {
+        if character == '\'' && characters.next() != Some('\'') {
+            return true;
+        }
     }
-    let Ok(hashes) = state
+    false
+}
+
+/// Whether `name` injects SQL into the insecure twin's search: it ends the
+/// string literal early and the pasted SQL still parses, so the rest of the
+/// name became SQL of a different query. Decided without running anything:
+/// the pasted SQL is prepared, never stepped, on a secure-twin connection.
+/// A plain `O'Brien` breaks the insecure SQL but parses into nothing.
+async fn injects_search(state: &AppState, name: &str) -> Result<bool, QueryError> {
+    if !breaks_out(name) {
+        return Ok(false);
+    }
+    state
         .labs
         .injection
-        .query(
+        .parses(LOCAL_LEARNER, Twin::Secure, search_sql(name))
+        .await
+}
+
+/// Whether `username` injects SQL into the insecure twin's login, in the
+/// same way as [`injects_search`].
+async fn injects_login(state: &AppState, username: &str) -> Result<bool, QueryError> {
+    if !breaks_out(username) {
+        return Ok(false);
+    }
+    state
+        .labs
+        .injection
+        .parses(
             LOCAL_LEARNER,
-            "SELECT password_hash FROM staff".to_owned(),
-            Vec::new(),
+            Twin::Secure,
+            login_sql(username, &seed::password_hash("")),
         )
         .await
-    else {
-        return false;
-    };
-    hashes
-        .rows
+}
+
+/// A staff row of a login's answer (`id`, `username`, `full_name`, `role`
+/// first) as the JSON object both twins answer.
+fn staff_json(row: &[Value]) -> Value {
+    let staff: Map<String, Value> = ["id", "username", "full_name", "role"]
         .iter()
-        .filter_map(|row| row.first().and_then(Value::as_str))
-        .any(|hash| texts.iter().any(|text| text.contains(hash)))
+        .zip(row)
+        .map(|(name, value)| ((*name).to_owned(), value.clone()))
+        .collect();
+    json!({ "logged_in": true, "staff": staff })
 }
 
-/// Whether the text can change the insecure twin's SQL at all: inside its
-/// quoted literal only a quote ends the text, and a NUL ends the SQL.
-fn can_break_out(text: &str) -> bool {
-    text.contains(['\'', '\0'])
+/// A login that found nobody with that username and password: a 401.
+fn wrong_login() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "logged_in": false, "error": "wrong username or password" })),
+    )
+        .into_response()
 }
 
-/// Whether `name` injects SQL into the insecure twin's search: it breaks
-/// the insecure SQL, or makes it answer other rows than the bound query
-/// (both run on the guarded connection, so checking is harmless).
-async fn injects_search(state: &AppState, name: &str) -> bool {
-    if !can_break_out(name) {
-        return false;
-    }
-    let pasted = state
+/// The lab itself could not answer (not the app's bug): a 503 to retry.
+fn unavailable(error: &QueryError) -> Response {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        axum::Json(json!({ "error": error.to_string() })),
+    )
+        .into_response()
+}
+
+/// Records a login's time, best effort: a busy database only loses the
+/// time, never the login.
+async fn record_login(state: &AppState, staff_id: i64) {
+    if let Err(error) = state
         .labs
         .injection
-        .query(LOCAL_LEARNER, insecure::search_sql(name), Vec::new())
-        .await;
-    let bound = bound_query(state, SEARCH_BOUND, name).await;
-    match (pasted, bound) {
-        (Ok(pasted), Ok(bound)) => pasted.rows != bound.rows,
-        (Err(QueryError::Sql(_)), _) => true,
-        _ => false,
+        .record_login(LOCAL_LEARNER, staff_id)
+        .await
+    {
+        eprintln!("safelab: did not record a lab login's time: {error}");
     }
-}
-
-/// Whether `username` injects SQL into the insecure twin's login: the
-/// insecure SQL breaks, or finds someone else than the bound lookup with
-/// the same password.
-async fn injects_login(state: &AppState, username: &str, password: &str) -> bool {
-    if !can_break_out(username) {
-        return false;
-    }
-    let hash = seed::password_hash(password);
-    let pasted = state
-        .labs
-        .injection
-        .query(
-            LOCAL_LEARNER,
-            insecure::login_sql(username, &hash),
-            Vec::new(),
-        )
-        .await;
-    let bound = bound_query(state, STAFF_BY_USERNAME, username).await;
-    match (pasted, bound) {
-        (Ok(pasted), Ok(bound)) => {
-            let matching: Vec<&Value> = bound
-                .rows
-                .iter()
-                .filter(|row| row.get(4).and_then(Value::as_str) == Some(hash.as_str()))
-                .filter_map(|row| row.first())
-                .collect();
-            let found: Vec<&Value> = pasted.rows.iter().filter_map(|row| row.first()).collect();
-            found != matching
-        }
-        (Err(QueryError::Sql(_)), _) => true,
-        _ => false,
-    }
-}
-
-/// A login's fields, as the body carried them.
-#[derive(Debug, Default)]
-struct LoginForm {
-    /// Each field's values, in order (a repeated field has several).
-    fields: HashMap<String, Vec<String>>,
-}
-
-/// Why a login body could not be read at all.
-#[derive(Debug, thiserror::Error)]
-enum FormError {
-    /// Neither a form nor JSON.
-    #[error("send the login as a form (application/x-www-form-urlencoded) or as JSON")]
-    UnsupportedType,
-    /// JSON that is not an object of strings.
-    #[error("the JSON body must be an object of strings: {0}")]
-    BadJson(String),
-    /// A form with a broken percent-escape or text that is not UTF-8.
-    #[error("field {field:?}: expected percent-encoded UTF-8 text")]
-    BadEncoding {
-        /// The field, as far as it could be read.
-        field: String,
-    },
-}
-
-impl LoginForm {
-    /// The one value of `name`, if it was sent.
-    fn first(&self, name: &str) -> Option<&str> {
-        self.fields
-            .get(name)
-            .and_then(|values| values.first())
-            .map(String::as_str)
-    }
-
-    /// Reads a body as the `Content-Type` says: JSON, or else a form. With
-    /// `strict`, a broken escape or non-UTF-8 text is an error; without, it
-    /// is decoded the forgiving way a hurried app's framework does.
-    fn read(headers: &HeaderMap, body: &[u8], strict: bool) -> Result<Self, FormError> {
-        let content_type = headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        let mut form = Self::default();
-        if content_type.starts_with("application/json") {
-            let object: Map<String, Value> = serde_json::from_slice(body)
-                .map_err(|error| FormError::BadJson(error.to_string()))?;
-            for (name, value) in object {
-                let text = match value {
-                    Value::String(text) => text,
-                    other if !strict => other.to_string(),
-                    _ => return Err(FormError::BadJson(format!("{name} is not a string"))),
-                };
-                form.fields.entry(name).or_default().push(text);
-            }
-            return Ok(form);
-        }
-        let is_form = content_type.is_empty()
-            || content_type.starts_with("application/x-www-form-urlencoded");
-        if strict && !is_form {
-            return Err(FormError::UnsupportedType);
-        }
-        let text = String::from_utf8_lossy(body);
-        for piece in text.split('&').filter(|piece| !piece.is_empty()) {
-            let (name, value) = piece.split_once('=').unwrap_or((piece, ""));
-            let decode = |raw: &str| -> Result<String, FormError> {
-                let spaced = raw.replace('+', " ");
-                let bytes = if strict {
-                    percent::decode_strict(&spaced).map_err(|_| FormError::BadEncoding {
-                        field: name.to_owned(),
-                    })?
-                } else {
-                    percent::decode_lenient(&spaced)
-                };
-                if strict {
-                    String::from_utf8(bytes).map_err(|_| FormError::BadEncoding {
-                        field: name.to_owned(),
-                    })
-                } else {
-                    Ok(String::from_utf8_lossy(&bytes).into_owned())
-                }
-            };
-            let name = decode(name)?;
-            let value = decode(value)?;
-            form.fields.entry(name).or_default().push(value);
-        }
-        if strict && std::str::from_utf8(body).is_err() {
-            return Err(FormError::BadEncoding {
-                field: "body".to_owned(),
-            });
-        }
-        Ok(form)
-    }
-}
-
-/// The value of `name` in a raw query string, decoded the forgiving way
-/// (`+` a space, a broken escape kept, bytes that are not UTF-8 replaced),
-/// the last one winning, as a hurried app's framework reads it.
-fn query_value(query: &str, name: &str) -> Option<String> {
-    let decode = |raw: &str| {
-        String::from_utf8_lossy(&percent::decode_lenient(&raw.replace('+', " "))).into_owned()
-    };
-    query
-        .split('&')
-        .filter_map(|piece| {
-            let (key, value) = piece.split_once('=').unwrap_or((piece, ""));
-            (decode(key) == name).then(|| decode(value))
-        })
-        .next_back()
 }
 
 #[cfg(test)]
@@ -350,32 +247,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn forms_are_read_as_sent_and_strictly_when_asked() {
-        let headers = HeaderMap::new();
-        let form =
-            LoginForm::read(&headers, b"username=admin%27--&password=a+b", true).expect("a form");
-        assert_eq!(form.first("username"), Some("admin'--"));
-        assert_eq!(form.first("password"), Some("a b"));
-        assert!(LoginForm::read(&headers, b"username=%zz", true).is_err());
-        let lenient = LoginForm::read(&headers, b"username=%zz", false).expect("forgiving");
-        assert_eq!(lenient.first("username"), Some("%zz"));
-        let mut json = HeaderMap::new();
-        json.insert(
-            header::CONTENT_TYPE,
-            "application/json".parse().expect("a value"),
-        );
-        let form = LoginForm::read(&json, br#"{"username": "trainee", "password": "x"}"#, true)
-            .expect("JSON");
-        assert_eq!(form.first("username"), Some("trainee"));
+    fn only_an_unpaired_quote_breaks_out_of_the_literal() {
+        for breaking in ["O'Brien", "'", "admin'--", "x''y'", "' OR '1'='1"] {
+            assert!(breaks_out(breaking), "{breaking}");
+        }
+        for inside in ["garcia", "O''Brien", "''", "a\0b", ""] {
+            assert!(!breaks_out(inside), "{inside}");
+        }
     }
 
     #[test]
-    fn the_last_value_of_a_query_parameter_wins_on_the_insecure_side() {
-        assert_eq!(
-            query_value("name=a&name=O%27Brien", "name").as_deref(),
-            Some("O'Brien")
-        );
-        assert_eq!(query_value("other=1", "name"), None);
-        assert_eq!(query_value("name=%ff", "name").as_deref(), Some("\u{fffd}"));
+    fn the_seeded_hashes_are_found_in_an_answer() {
+        let hash = seed::seeded_staff_hashes()[0].clone();
+        let table = |text: String| Table {
+            columns: vec!["x".to_owned()],
+            rows: vec![vec![Value::from(text)]],
+            truncated: false,
+        };
+        assert!(holds_staff_hashes(&table(format!("admin:{hash},"))));
+        assert!(!holds_staff_hashes(&table(hash[..63].to_owned())));
     }
 }

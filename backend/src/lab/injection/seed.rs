@@ -117,6 +117,39 @@ pub fn password_hash(password: &str) -> String {
         .collect()
 }
 
+/// The staff's password hashes, in the order of [`STAFF`] (so staff member
+/// `id` is at `id - 1`), the sequence's first draws.
+fn staff_hashes(sequence: &mut Sequence) -> Vec<String> {
+    STAFF
+        .iter()
+        .map(|(username, _, _)| {
+            let password: String = if *username == TRAINEE {
+                TRAINEE_PASSWORD.to_owned()
+            } else {
+                (0..24)
+                    .map(|_| {
+                        let alphabet = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+                        char::from(alphabet[sequence.below(alphabet.len())])
+                    })
+                    .collect()
+            };
+            password_hash(&password)
+        })
+        .collect()
+}
+
+/// The seed's first value of the sequence.
+const SEED: u64 = 0x5AFE_1AB5_0000_0004;
+
+/// The staff's password hashes as the seed writes them, in id order (the
+/// lab database never changes them: its guarded connections only read,
+/// and the one write is a login's time).
+pub fn seeded_staff_hashes() -> &'static [String] {
+    static HASHES: std::sync::LazyLock<Vec<String>> =
+        std::sync::LazyLock::new(|| staff_hashes(&mut Sequence(SEED)));
+    &HASHES
+}
+
 /// A date in `year` as `YYYY-MM-DD`.
 fn date(sequence: &mut Sequence, year: usize) -> String {
     format!(
@@ -134,23 +167,13 @@ pub fn build(path: &Path) -> rusqlite::Result<()> {
     connection.pragma_update(None, "journal_mode", "DELETE")?;
     let transaction = connection.transaction()?;
     transaction.execute_batch(SCHEMA)?;
-    let mut sequence = Sequence(0x5AFE_1AB5_0000_0004);
+    let mut sequence = Sequence(SEED);
     {
         let mut staff = transaction.prepare(
             "INSERT INTO staff (username, full_name, role, password_hash) VALUES (?1, ?2, ?3, ?4)",
         )?;
-        for (username, full_name, role) in STAFF {
-            let password = if username == TRAINEE {
-                TRAINEE_PASSWORD.to_owned()
-            } else {
-                (0..24)
-                    .map(|_| {
-                        let alphabet = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-                        char::from(alphabet[sequence.below(alphabet.len())])
-                    })
-                    .collect()
-            };
-            staff.execute(params![username, full_name, role, password_hash(&password)])?;
+        for ((username, full_name, role), hash) in STAFF.iter().zip(staff_hashes(&mut sequence)) {
+            staff.execute(params![username, full_name, role, hash])?;
         }
         let doctors: Vec<&str> = STAFF
             .iter()
@@ -240,5 +263,14 @@ mod tests {
             )
             .expect("counts");
         assert_eq!(known, 0);
+        let stored: Vec<String> = connection
+            .prepare("SELECT password_hash FROM staff ORDER BY id")
+            .and_then(|mut statement| {
+                statement
+                    .query_map([], |row| row.get(0))
+                    .and_then(Iterator::collect)
+            })
+            .expect("reads");
+        assert_eq!(stored, seeded_staff_hashes());
     }
 }
