@@ -16,14 +16,14 @@ pub(super) const LONGEST_PASSWORD: usize = 1024;
 
 /// A user name and a password, as a client sent them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Password {
+pub(super) struct Credentials {
     /// The user name.
     pub user: String,
     /// The password.
     pub password: String,
 }
 
-impl Password {
+impl Credentials {
     /// Refuses names and passwords too long to be real.
     fn checked(user: String, password: String) -> Result<Self, String> {
         if user.len() > LONGEST_NAME || password.len() > LONGEST_PASSWORD {
@@ -38,7 +38,7 @@ impl Password {
 /// The `Authorization: Basic …` credentials: `None` when the request has
 /// none, an error a person can act on when they are malformed. Base64 is an
 /// encoding anyone can undo: this is all it takes to read them.
-pub(super) fn basic(headers: &HeaderMap) -> Option<Result<Password, String>> {
+pub(super) fn basic(headers: &HeaderMap) -> Option<Result<Credentials, String>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -49,7 +49,7 @@ pub(super) fn basic(headers: &HeaderMap) -> Option<Result<Password, String>> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok());
     Some(match decoded.as_deref().and_then(|text| text.split_once(':')) {
-        Some((user, password)) => Password::checked(user.to_owned(), password.to_owned()),
+        Some((user, password)) => Credentials::checked(user.to_owned(), password.to_owned()),
         None => Err(
             "Authorization: Basic takes base64 of user:password (UTF-8): requests builds it from auth=(user, password)"
                 .to_owned(),
@@ -111,7 +111,7 @@ struct LoginJson {
 
 /// The credentials of a login: `Authorization: Basic`, or a body with
 /// `username` and `password`, as JSON or as a form.
-pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Password, String> {
+pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Credentials, String> {
     if let Some(basic) = basic(headers) {
         return basic;
     }
@@ -119,7 +119,7 @@ pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Password, String
     let text = std::str::from_utf8(body).map_err(|_| EXPECTED.to_owned())?;
     if text.trim_start().starts_with('{') {
         let login: LoginJson = serde_json::from_str(text).map_err(|_| EXPECTED.to_owned())?;
-        return Password::checked(login.username, login.password);
+        return Credentials::checked(login.username, login.password);
     }
     let pairs = form_pairs(text.trim());
     let field = |name: &str| {
@@ -129,7 +129,7 @@ pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Password, String
             .map(|(_, value)| value.clone())
     };
     match (field("username"), field("password")) {
-        (Some(user), Some(password)) => Password::checked(user, password),
+        (Some(user), Some(password)) => Credentials::checked(user, password),
         _ => Err(EXPECTED.to_owned()),
     }
 }

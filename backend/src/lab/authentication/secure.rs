@@ -10,7 +10,9 @@
 //! with one verification and one answer whatever went wrong, under a limit
 //! per account and per client (429 with `Retry-After`); tokens are random,
 //! expire and are revoked by a logout; the cookie is `__Host-session` with
-//! `Secure`, `HttpOnly` and `SameSite=Strict`.
+//! `Secure`, `HttpOnly` and `SameSite=Strict`. A login sent by a page of
+//! another origin is refused (login CSRF), and the access log names no
+//! user (it would list the accounts that exist).
 
 use std::time::Instant;
 
@@ -25,8 +27,9 @@ use safelab_protocol::ListenerId;
 use serde_json::json;
 
 use super::access_log::{self, Entry};
-use super::credentials::{self, Password};
-use super::limits::Standing;
+use super::credentials::{self, Credentials};
+use super::limits::{Standing, Verdict};
+use super::passwords::Unavailable;
 use super::sessions::LIFETIME;
 use super::{Client, MEET_THE_LIMIT, User, capture, host_of, refusal, report};
 use crate::AppState;
@@ -52,7 +55,18 @@ const COOKIE: &str = "__Host-session";
 const REALM: &str = "clinic-stats";
 /// Query parameters that would carry a credential in the URL.
 const CREDENTIALS_IN_URL: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "token", "user", "username",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "key",
+    "secret",
+    "user",
+    "username",
 ];
 
 /// The secure twin's routes.
@@ -86,7 +100,7 @@ impl FromRequestParts<AppState> for OverHttps {
             .map_or(parts.uri.path(), |target| target.as_str());
         let https = format!("https://{}{target}", host_of(state, ListenerId::Https));
         let carries_credentials = parts.headers.contains_key(header::AUTHORIZATION)
-            || parts.headers.contains_key(header::COOKIE)
+            || credentials::cookie(&parts.headers, COOKIE).is_some()
             || parts.headers.contains_key("x-password")
             || credentials_in_url(parts.uri.query()).is_some();
         if !carries_credentials && matches!(parts.method, Method::GET | Method::HEAD) {
@@ -125,8 +139,10 @@ fn credentials_in_url(query: Option<&str>) -> Option<String> {
 }
 
 /// Writes `request` to the secure twin's access log: the path and the
-/// names of its query parameters, never their values.
-fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, status: StatusCode) {
+/// names of its query parameters, never their values, and `-` for the user:
+/// anyone may read this log, and the names of those who logged in would
+/// tell which accounts exist.
+fn log(state: &AppState, request: &Parts, client: Client, status: StatusCode) {
     let mut target = request.uri.path().to_owned();
     if let Some(query) = request.uri.query() {
         let names: Vec<String> = credentials::form_pairs(query)
@@ -137,7 +153,7 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
     }
     state.labs.authentication.secure_log.record(Entry {
         lines: vec![access_log::combined(
-            request, client.0, user, &target, status,
+            request, client.0, None, &target, status,
         )],
         password: false,
         url_with_password: None,
@@ -147,8 +163,14 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
 /// Why a password was refused, with where its client stands.
 #[derive(Debug, Clone, Copy)]
 enum Refused {
-    /// Too many failures: a 429 that says when to try again.
+    /// Too many attempts by this client: a 429 that says when to try again.
     TooMany(Standing),
+    /// Too many failures on the account from everywhere (or too many keys
+    /// to remember): a 429 with `Retry-After` only, since the account's
+    /// count is not the caller's business.
+    Held(u64),
+    /// No verification could run: a 503 that says to try again.
+    Unavailable(Unavailable),
     /// Wrong, whatever was wrong: an unknown user and a wrong password get
     /// the same status, body and challenge.
     Invalid(Standing),
@@ -173,6 +195,36 @@ impl IntoResponse for Refused {
                 )
                     .into_response()
             }
+            Self::Held(wait) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.to_string())],
+                Json(json!({
+                    "error": "too_many_attempts",
+                    "message": format!("too many failed logins for this account or from this client: try again in {wait} s"),
+                    "retry_after": wait,
+                })),
+            )
+                .into_response(),
+            Self::Unavailable(why) => {
+                let message = match why {
+                    Unavailable::Busy => {
+                        "too many logins are being checked at once: try again in a second"
+                    }
+                    Unavailable::NoRandomness => {
+                        "the system's random number generator failed: try again"
+                    }
+                };
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "1")],
+                    Json(json!({
+                        "error": "try_again",
+                        "message": message,
+                        "retry_after": 1,
+                    })),
+                )
+                    .into_response()
+            }
             Self::Invalid(standing) => (
                 StatusCode::UNAUTHORIZED,
                 standing.headers(),
@@ -190,35 +242,50 @@ impl IntoResponse for Refused {
     }
 }
 
-/// Checks `password` under the limits: the user and where its client
+/// Checks `credentials` under the limits: the user and where its client
 /// stands, or why it was refused.
 async fn authenticate(
     state: &AppState,
-    password: Password,
+    credentials: Credentials,
     client: Client,
 ) -> Result<(&'static User, Standing), Refused> {
     let lab = &state.labs.authentication;
-    let standing = lab.limits.attempt(&password.user, client.0, Instant::now());
-    if standing.blocked {
-        state.solved(MEET_THE_LIMIT).await;
-        return Err(Refused::TooMany(standing));
-    }
-    let name = password.user.clone();
-    match lab.accounts.check(password.user, password.password).await {
-        Some(user) => {
-            lab.limits.succeeded(&name, client.0);
-            // The attempt no longer counts against the client.
-            let remaining = (standing.remaining + 1).min(standing.limit);
-            Ok((
-                user,
-                Standing {
-                    remaining,
-                    ..standing
-                },
-            ))
+    let key = client.rate_key();
+    let standing = match lab.limits.attempt(&credentials.user, key, Instant::now()) {
+        Verdict::Allowed(standing) => standing,
+        Verdict::Caller(standing) => {
+            state.solved(MEET_THE_LIMIT).await;
+            return Err(Refused::TooMany(standing));
         }
-        None => Err(Refused::Invalid(standing)),
+        Verdict::Held { retry_after } => {
+            state.solved(MEET_THE_LIMIT).await;
+            return Err(Refused::Held(retry_after));
+        }
+    };
+    let name = credentials.user.clone();
+    match lab
+        .accounts
+        .check(credentials.user, credentials.password)
+        .await
+    {
+        Ok(Some(user)) => Ok((user, lab.limits.succeeded(&name, key, Instant::now()))),
+        Ok(None) => Err(Refused::Invalid(standing)),
+        Err(why) => Err(Refused::Unavailable(why)),
     }
+}
+
+/// Whether a browser sent this request from a page of another site or
+/// origin: `Sec-Fetch-Site: cross-site`, or an `Origin` that is not this
+/// HTTPS listener's. Programs (requests, curl) send neither header.
+fn from_another_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    let own = format!("https://{}", host_of(state, ListenerId::Https));
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() != own.as_bytes());
+    cross_site || foreign_origin
 }
 
 /// The answer to a missing, unknown, expired or revoked token.
@@ -288,7 +355,8 @@ async fn report_page(
         let message = format!("log in at {LOGIN}, then send Authorization: Bearer <token>");
         (invalid_token(&message), None)
     };
-    log(&state, &request, client, who, response.status());
+    let _ = who;
+    log(&state, &request, client, response.status());
     response
 }
 
@@ -324,7 +392,8 @@ async fn basic(
             Err(refused) => (refused.into_response(), None),
         },
     };
-    log(&state, &request, client, who, response.status());
+    let _ = who;
+    log(&state, &request, client, response.status());
     response
 }
 
@@ -337,6 +406,15 @@ async fn login(
     request: Parts,
     body: Bytes,
 ) -> Response {
+    if from_another_origin(&state, &request.headers) {
+        let response = refusal(
+            StatusCode::FORBIDDEN,
+            "cross_site_login",
+            "refused: this login was sent by a page of another site or origin (Origin or Sec-Fetch-Site says so), which could log your browser into the attacker's account. Log in from the lab itself, or from a program (requests, curl)",
+        );
+        log(&state, &request, client, response.status());
+        return response;
+    }
     let (response, who) = match credentials::login(&request.headers, &body) {
         Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_login", message), None),
         Ok(password) => match authenticate(&state, password, client).await {
@@ -381,7 +459,8 @@ async fn login(
             }
         },
     };
-    log(&state, &request, client, who, response.status());
+    let _ = who;
+    log(&state, &request, client, response.status());
     response
 }
 
@@ -404,7 +483,7 @@ async fn logout(
         Some(_) => invalid_token("the token is unknown or was revoked: nothing to log out"),
         None => invalid_token("send the token to revoke: Authorization: Bearer <token>"),
     };
-    log(&state, &request, client, None, response.status());
+    log(&state, &request, client, response.status());
     response
 }
 
