@@ -313,31 +313,16 @@ async fn report_page(
     client: Client,
     request: Parts,
 ) -> Response {
-    let (response, who) = if let Some(name) = credentials_in_url(request.uri.query()) {
+    let response = if let Some(name) = credentials_in_url(request.uri.query()) {
         let message = format!(
             "credentials never go in a URL (it ends up in logs, history and Referer): remove {name} from the query and log in at {LOGIN}, then send Authorization: Bearer <token>"
         );
-        (
-            refusal(StatusCode::BAD_REQUEST, "credentials_in_url", message),
-            None,
-        )
+        refusal(StatusCode::BAD_REQUEST, "credentials_in_url", message)
     } else if request.headers.contains_key("x-password") {
         let message = "send credentials in the Authorization header: Basic, or Bearer with a token from the login";
-        (
-            refusal(StatusCode::BAD_REQUEST, "use_authorization_header", message),
-            None,
-        )
+        refusal(StatusCode::BAD_REQUEST, "use_authorization_header", message)
     } else if let Some(basic) = credentials::basic(&request.headers) {
-        match basic {
-            Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_basic", message), None),
-            Ok(password) => match authenticate(&state, password, client).await {
-                Ok((user, standing)) => (
-                    (standing.headers(), Json(report(user, "basic"))).into_response(),
-                    Some(user.name),
-                ),
-                Err(refused) => (refused.into_response(), None),
-            },
-        }
+        report_for_basic(&state, basic, client).await
     } else if let Some(token) = token(&request.headers) {
         match state
             .labs
@@ -345,19 +330,32 @@ async fn report_page(
             .secure_sessions
             .user(token, Instant::now())
         {
-            Ok(user) => (
-                Json(report(user, "a token")).into_response(),
-                Some(user.name),
-            ),
-            Err(description) => (invalid_token(description), None),
+            Ok(user) => Json(report(user, "a token")).into_response(),
+            Err(description) => invalid_token(description),
         }
     } else {
         let message = format!("log in at {LOGIN}, then send Authorization: Bearer <token>");
-        (invalid_token(&message), None)
+        invalid_token(&message)
     };
-    let _ = who;
     log(&state, &request, client, response.status());
     response
+}
+
+/// The report for `Authorization: Basic` credentials, under the limits.
+async fn report_for_basic(
+    state: &AppState,
+    basic: Result<Credentials, String>,
+    client: Client,
+) -> Response {
+    match basic {
+        Err(message) => refusal(StatusCode::BAD_REQUEST, "bad_basic", message),
+        Ok(credentials) => match authenticate(state, credentials, client).await {
+            Ok((user, standing)) => {
+                (standing.headers(), Json(report(user, "basic"))).into_response()
+            }
+            Err(refused) => refused.into_response(),
+        },
+    }
 }
 
 /// The report behind HTTP Basic, over HTTPS only.
@@ -367,38 +365,28 @@ async fn basic(
     client: Client,
     request: Parts,
 ) -> Response {
-    let (response, who) = match credentials::basic(&request.headers) {
+    let response = match credentials::basic(&request.headers) {
         None => (
-            (
-                StatusCode::UNAUTHORIZED,
-                [(
-                    header::WWW_AUTHENTICATE,
-                    format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
-                )],
-                Json(json!({
-                    "error": "log_in",
-                    "message": "send Authorization: Basic with base64 of user:password (requests: auth=(user, password))",
-                })),
-            )
-                .into_response(),
-            None,
-        ),
-        Some(Err(message)) => (refusal(StatusCode::BAD_REQUEST, "bad_basic", message), None),
-        Some(Ok(password)) => match authenticate(&state, password, client).await {
-            Ok((user, standing)) => (
-                (standing.headers(), Json(report(user, "basic"))).into_response(),
-                Some(user.name),
-            ),
-            Err(refused) => (refused.into_response(), None),
-        },
+            StatusCode::UNAUTHORIZED,
+            [(
+                header::WWW_AUTHENTICATE,
+                format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
+            )],
+            Json(json!({
+                "error": "log_in",
+                "message": "send Authorization: Basic with base64 of user:password (requests: auth=(user, password))",
+            })),
+        )
+            .into_response(),
+        Some(basic) => report_for_basic(&state, basic, client).await,
     };
-    let _ = who;
     log(&state, &request, client, response.status());
     response
 }
 
 /// The login: a random token that expires, and the session cookie with every
-/// flag; one answer for every failure; a 429 after a few.
+/// flag; one answer for every failure; a 429 after a few; a 403 for a login
+/// a page of another origin sent.
 async fn login(
     _: OverHttps,
     State(state): State<AppState>,
@@ -406,62 +394,51 @@ async fn login(
     request: Parts,
     body: Bytes,
 ) -> Response {
-    if from_another_origin(&state, &request.headers) {
-        let response = refusal(
+    let response = if from_another_origin(&state, &request.headers) {
+        refusal(
             StatusCode::FORBIDDEN,
             "cross_site_login",
-            "refused: this login was sent by a page of another site or origin (Origin or Sec-Fetch-Site says so), which could log your browser into the attacker's account. Log in from the lab itself, or from a program (requests, curl)",
-        );
-        log(&state, &request, client, response.status());
-        return response;
-    }
-    let (response, who) = match credentials::login(&request.headers, &body) {
-        Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_login", message), None),
-        Ok(password) => match authenticate(&state, password, client).await {
-            Err(refused) => (refused.into_response(), None),
-            Ok((user, standing)) => {
-                match state
-                    .labs
-                    .authentication
-                    .secure_sessions
-                    .issue(user, Instant::now())
-                {
-                    None => (
-                        refusal(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "no_randomness",
-                            "the system's random number generator failed: try again",
-                        ),
-                        None,
-                    ),
-                    Some(token) => {
-                        let lifetime = LIFETIME.as_secs();
-                        let cookie = format!(
-                            "{COOKIE}={token}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={lifetime}"
-                        );
-                        let answer = json!({
-                            "user": user.name,
-                            "token": token,
-                            "token_type": "Bearer",
-                            "expires_in": lifetime,
-                        });
-                        (
-                            (
-                                standing.headers(),
-                                [(header::SET_COOKIE, cookie)],
-                                Json(answer),
-                            )
-                                .into_response(),
-                            Some(user.name),
-                        )
-                    }
-                }
-            }
-        },
+            "refused: this login was sent by a page of another site or origin (Origin or Sec-Fetch-Site says so), which could log your browser into someone else's account. Log in from the lab itself, or from a program (requests, curl)",
+        )
+    } else {
+        match credentials::login(&request.headers, &body) {
+            Err(message) => refusal(StatusCode::BAD_REQUEST, "bad_login", message),
+            Ok(credentials) => match authenticate(&state, credentials, client).await {
+                Err(refused) => refused.into_response(),
+                Ok((user, standing)) => session(&state, user, standing),
+            },
+        }
     };
-    let _ = who;
     log(&state, &request, client, response.status());
     response
+}
+
+/// A new session for `user`, who just logged in: the token, and the cookie
+/// with every flag.
+fn session(state: &AppState, user: &'static User, standing: Standing) -> Response {
+    let sessions = &state.labs.authentication.secure_sessions;
+    let Some(token) = sessions.issue(user, Instant::now()) else {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_randomness",
+            "the system's random number generator failed: try again",
+        );
+    };
+    let lifetime = LIFETIME.as_secs();
+    let cookie =
+        format!("{COOKIE}={token}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={lifetime}");
+    let answer = json!({
+        "user": user.name,
+        "token": token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+    });
+    (
+        standing.headers(),
+        [(header::SET_COOKIE, cookie)],
+        Json(answer),
+    )
+        .into_response()
 }
 
 /// The logout: the token stops working at once, and the cookie is deleted.
