@@ -430,7 +430,11 @@ async fn the_secure_login_gives_one_answer_for_an_unknown_user_and_a_wrong_passw
         headers
     };
     assert_eq!(headers(&unknown), headers(&wrong), "the same headers");
-    assert!(headers(&unknown).iter().any(|(name, _)| name == "ratelimit-remaining"));
+    assert!(
+        headers(&unknown)
+            .iter()
+            .any(|(name, _)| name == "ratelimit-remaining")
+    );
     assert_eq!(json_of(unknown).await, json_of(wrong).await);
     let form = https
         .post(&secure)
@@ -486,7 +490,9 @@ async fn one_account_is_limited_across_every_way_to_send_a_password() {
     let mut statuses = Vec::new();
     let login = lab.https("/lab/secure/auth/login");
     let tries = [
-        https.post(&login).json(&json!({ "username": user, "password": "a" })),
+        https
+            .post(&login)
+            .json(&json!({ "username": user, "password": "a" })),
         https
             .post(&login)
             .header("content-type", "application/x-www-form-urlencoded")
@@ -505,7 +511,11 @@ async fn one_account_is_limited_across_every_way_to_send_a_password() {
     for request in tries {
         statuses.push(request.send().await.expect("up").status().as_u16());
     }
-    assert_eq!(statuses, [401, 401, 401, 401, 401, 429], "one limit per account");
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 401, 429],
+        "one limit per account"
+    );
 }
 
 #[tokio::test]
@@ -525,7 +535,12 @@ async fn right_passwords_are_limited_too_and_sessions_stay_per_user() {
         if answer.status() != 200 {
             break answer;
         }
-        tokens.push(json_of(answer).await["token"].as_str().expect("a token").to_owned());
+        tokens.push(
+            json_of(answer).await["token"]
+                .as_str()
+                .expect("a token")
+                .to_owned(),
+        );
         assert!(tokens.len() < 30, "right passwords are limited too");
     };
     assert_eq!(blocked.status(), 429);
@@ -544,8 +559,16 @@ async fn right_passwords_are_limited_too_and_sessions_stay_per_user() {
                 .as_u16()
         }
     };
-    assert_eq!(works(amara_token).await, 200, "another user's session stays");
-    assert_eq!(works(tokens[0].clone()).await, 401, "the oldest of ning's went");
+    assert_eq!(
+        works(amara_token).await,
+        200,
+        "another user's session stays"
+    );
+    assert_eq!(
+        works(tokens[0].clone()).await,
+        401,
+        "the oldest of ning's went"
+    );
     assert_eq!(works(tokens[tokens.len() - 1].clone()).await, 200);
 }
 
@@ -569,20 +592,30 @@ async fn a_login_sent_by_another_origin_is_refused() {
         }
         request.send()
     };
-    let stranger = send(Some(lab.attacker("").trim_end_matches('/').to_owned()), Some("same-site"))
-        .await
-        .expect("up");
+    let stranger = send(
+        Some(lab.attacker("").trim_end_matches('/').to_owned()),
+        Some("same-site"),
+    )
+    .await
+    .expect("up");
     assert_eq!(stranger.status(), 403, "another port is another origin");
     assert!(header(&stranger, "set-cookie").is_empty());
     assert_eq!(json_of(stranger).await["error"], "cross_site_login");
     let cross = send(None, Some("cross-site")).await.expect("up");
     assert_eq!(cross.status(), 403);
-    let own = send(Some(lab.https("").trim_end_matches('/').to_owned()), Some("same-origin"))
-        .await
-        .expect("up");
+    let own = send(
+        Some(lab.https("").trim_end_matches('/').to_owned()),
+        Some("same-origin"),
+    )
+    .await
+    .expect("up");
     assert_eq!(own.status(), 200, "the lab's own page");
     let program = send(None, None).await.expect("up");
-    assert_eq!(program.status(), 200, "requests and curl send neither header");
+    assert_eq!(
+        program.status(),
+        200,
+        "requests and curl send neither header"
+    );
 }
 
 #[tokio::test]

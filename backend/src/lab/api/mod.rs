@@ -33,15 +33,13 @@ mod profile;
 mod ratelimit;
 mod records;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use safelab_protocol::Twin;
 use serde_json::{Map, Value};
 
-use super::{Endpoint, LessonLab};
+use super::{Endpoint, LessonLab, lock};
 use crate::AppState;
 
 /// The lesson's id.
@@ -250,12 +248,6 @@ impl IntoResponse for LabError {
     fn into_response(self) -> Response {
         (self.status, *self.headers, Json(Value::Object(self.body))).into_response()
     }
-}
-
-/// A lock whose poisoning is ignored: every update of the lesson's state
-/// leaves it whole.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Restores every topic's state after the lesson's progress was reset.

@@ -7,8 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use crate::percent;
-
 /// The longest user name either twin reads.
 pub(super) const LONGEST_NAME: usize = 64;
 /// The longest password either twin reads.
@@ -82,15 +80,8 @@ pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 /// The `name=value` pairs of a query string or form body, decoded the
 /// forgiving way (`+` is a space, a broken `%` escape stays as it is).
 pub(super) fn form_pairs(text: &str) -> Vec<(String, String)> {
-    let decode = |text: &str| {
-        String::from_utf8_lossy(&percent::decode_lenient(&text.replace('+', "%20"))).into_owned()
-    };
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
-        })
+    url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
         .collect()
 }
 
@@ -179,6 +170,18 @@ mod tests {
             "x".repeat(LONGEST_PASSWORD + 1)
         );
         assert!(login(&HeaderMap::new(), long.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn forms_decode_the_forgiving_way() {
+        assert_eq!(
+            form_pairs("a=b+c&&d=%zz&e"),
+            [
+                ("a".to_owned(), "b c".to_owned()),
+                ("d".to_owned(), "%zz".to_owned()),
+                ("e".to_owned(), String::new()),
+            ]
+        );
     }
 
     #[test]

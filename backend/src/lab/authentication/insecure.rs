@@ -12,7 +12,7 @@
 //! headers. The accounts are the lab's made-up ones.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -84,7 +84,7 @@ const MOST_SESSIONS: usize = 1024;
 
 impl Sessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, Issued> {
-        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+        super::super::lock(&self.issued)
     }
 
     /// The next token in line for `user`.

@@ -308,7 +308,8 @@ mod tests {
                 left
             );
         }
-        let blocked = caller_blocked(limits.attempt("reports", HERE, start + Duration::from_secs(10)));
+        let blocked =
+            caller_blocked(limits.attempt("reports", HERE, start + Duration::from_secs(10)));
         assert_eq!((blocked.limit, blocked.reset), (PER_ACCOUNT, 50));
         assert_eq!(
             blocked.headers()["retry-after"],

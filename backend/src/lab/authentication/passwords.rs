@@ -288,7 +288,9 @@ mod tests {
     use super::*;
 
     fn verified(accounts: &Accounts, name: &str, password: &str) -> Option<&'static User> {
-        accounts.verify(name, password).expect("the accounts are hashed")
+        accounts
+            .verify(name, password)
+            .expect("the accounts are hashed")
     }
 
     #[test]
@@ -306,7 +308,10 @@ mod tests {
         assert_eq!(accounts.verifications(), before + 2, "an unknown user");
         assert_eq!(verified(&accounts, "nobody", ""), None);
         assert_eq!(accounts.verifications(), before + 3, "an empty password");
-        assert_eq!(verified(&accounts, AMARA.name, AMARA.password), Some(&AMARA));
+        assert_eq!(
+            verified(&accounts, AMARA.name, AMARA.password),
+            Some(&AMARA)
+        );
         assert_eq!(accounts.verifications(), before + 4, "a good password");
     }
 
@@ -353,6 +358,10 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(
+        clippy::await_holding_lock,
+        reason = "the held pool stops the verifications at their start, on blocking threads"
+    )]
     async fn a_dropped_login_keeps_its_slot_until_its_hash_is_done() {
         let accounts = Arc::new(Accounts::default());
         verified(&accounts, "nobody", "x");
@@ -375,6 +384,10 @@ mod tests {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    #[allow(
+        clippy::await_holding_lock,
+        reason = "the held pool stops the verifications at their start, on blocking threads"
+    )]
     async fn past_the_waiting_room_a_login_is_told_to_try_again() {
         let accounts = Arc::new(Accounts::default());
         verified(&accounts, "nobody", "x");
@@ -382,9 +395,9 @@ mod tests {
         let logins: Vec<_> = (0..AT_ONCE + MOST_WAITING)
             .map(|_| {
                 let accounts = accounts.clone();
-                tokio::spawn(async move {
-                    accounts.check(NING.name.into(), NING.password.into()).await
-                })
+                tokio::spawn(
+                    async move { accounts.check(NING.name.into(), NING.password.into()).await },
+                )
             })
             .collect();
         until(|| {

@@ -66,10 +66,7 @@ impl Sessions {
         let token = URL_SAFE_NO_PAD.encode(bytes);
         let mut open = self.lock();
         open.retain(|_, session| session.expires > now);
-        let theirs = open
-            .values()
-            .filter(|session| session.user == user)
-            .count();
+        let theirs = open.values().filter(|session| session.user == user).count();
         if theirs >= MOST_PER_USER || open.len() >= MOST_SESSIONS {
             let oldest = open
                 .iter()
