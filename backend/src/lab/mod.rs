@@ -24,6 +24,7 @@ mod basics;
 mod files;
 mod injection;
 mod parameters;
+mod ratelimit;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};

@@ -32,9 +32,10 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::super::lock;
+use super::super::ratelimit::Quota;
 
 /// How long an attempt counts.
 pub(super) const WINDOW: Duration = Duration::from_secs(60);
@@ -67,24 +68,19 @@ impl Standing {
     /// The `RateLimit-*` headers (and `Retry-After` when blocked) that tell
     /// a client where it stands.
     pub fn headers(&self) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        let mut set = |name: &'static str, value: String| {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(HeaderName::from_static(name), value);
-            }
-        };
         let window = WINDOW.as_secs();
-        set("ratelimit-limit", self.limit.to_string());
-        set("ratelimit-remaining", self.remaining.to_string());
-        set("ratelimit-reset", self.reset.to_string());
-        set(
-            "ratelimit-policy",
-            format!(
-                "{PER_ACCOUNT};w={window}, {PER_CLIENT};w={window}, {VERIFICATIONS_PER_CLIENT};w={window}"
-            ),
+        let policy = format!(
+            "{PER_ACCOUNT};w={window}, {PER_CLIENT};w={window}, {VERIFICATIONS_PER_CLIENT};w={window}"
         );
+        let mut headers = Quota {
+            limit: self.limit as u64,
+            remaining: self.remaining as u64,
+            reset: self.reset,
+            policy: &policy,
+        }
+        .headers();
         if self.blocked {
-            set("retry-after", self.reset.max(1).to_string());
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(self.reset.max(1)));
         }
         headers
     }
