@@ -225,7 +225,7 @@ pub const LAB: LessonLab = LessonLab {
             method: "POST",
             path: secure::LOGIN,
             twin: Some(Twin::Secure),
-            summary: "log in over HTTPS: Argon2id, one answer for every failure, 429 with Retry-After after a few failures per account and per client; a random token that expires and a Secure HttpOnly SameSite cookie",
+            summary: "log in over HTTPS: Argon2id, one answer for every failure, 429 with Retry-After after a few failures per account and per client (right passwords count towards a per-client limit too); a random token that expires and a Secure HttpOnly SameSite cookie; a login sent by another origin gets a 403",
         },
         Endpoint {
             method: "POST",

@@ -200,7 +200,7 @@ impl IntoResponse for Refused {
                 [(header::RETRY_AFTER, wait.to_string())],
                 Json(json!({
                     "error": "too_many_attempts",
-                    "message": format!("too many failed logins for this account or from this client: try again in {wait} s"),
+                    "message": format!("too many failed logins: try again in {wait} s"),
                     "retry_after": wait,
                 })),
             )
