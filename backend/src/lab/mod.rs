@@ -21,6 +21,7 @@
 mod api;
 mod authentication;
 mod basics;
+mod error;
 mod files;
 mod injection;
 mod parameters;

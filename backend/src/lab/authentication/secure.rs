@@ -19,7 +19,7 @@ use std::time::Instant;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -31,7 +31,7 @@ use super::credentials::{self, Credentials};
 use super::limits::{Standing, Verdict};
 use super::passwords::Unavailable;
 use super::sessions::LIFETIME;
-use super::{Client, MEET_THE_LIMIT, User, capture, host_of, refusal, report};
+use super::{Client, LabError, MEET_THE_LIMIT, User, capture, host_of, refusal, report};
 use crate::AppState;
 
 /// The report behind a token, the session cookie or Basic.
@@ -178,33 +178,27 @@ enum Refused {
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        match self {
+        let too_many = |wait: u64, message: String| {
+            LabError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+                .with("message", message)
+                .with("retry_after", wait)
+                .with_header(header::RETRY_AFTER, HeaderValue::from(wait))
+        };
+        let error = match self {
             Self::TooMany(standing) => {
                 let wait = standing.reset.max(1);
-                let message = format!(
-                    "too many failed logins for this account or from this client: try again in {wait} s"
-                );
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    standing.headers(),
-                    Json(json!({
-                        "error": "too_many_attempts",
-                        "message": message,
-                        "retry_after": wait,
-                    })),
+                too_many(
+                    wait,
+                    format!(
+                        "too many failed logins for this account or from this client: try again in {wait} s"
+                    ),
                 )
-                    .into_response()
+                .with_headers(standing.headers())
             }
-            Self::Held(wait) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, wait.to_string())],
-                Json(json!({
-                    "error": "too_many_attempts",
-                    "message": format!("too many failed logins: try again in {wait} s"),
-                    "retry_after": wait,
-                })),
-            )
-                .into_response(),
+            Self::Held(wait) => too_many(
+                wait,
+                format!("too many failed logins: try again in {wait} s"),
+            ),
             Self::Unavailable(why) => {
                 let message = match why {
                     Unavailable::Busy => {
@@ -214,32 +208,26 @@ impl IntoResponse for Refused {
                         "the system's random number generator failed: try again"
                     }
                 };
-                (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    [(header::RETRY_AFTER, "1")],
-                    Json(json!({
-                        "error": "try_again",
-                        "message": message,
-                        "retry_after": 1,
-                    })),
-                )
-                    .into_response()
+                LabError::new(StatusCode::SERVICE_UNAVAILABLE, "try_again")
+                    .with("message", message)
+                    .with("retry_after", 1)
+                    .with_header(header::RETRY_AFTER, HeaderValue::from(1))
             }
-            Self::Invalid(standing) => (
-                StatusCode::UNAUTHORIZED,
-                standing.headers(),
-                [(
-                    header::WWW_AUTHENTICATE,
-                    format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
-                )],
-                Json(json!({
-                    "error": "invalid_credentials",
-                    "message": "wrong user name or password",
-                })),
-            )
-                .into_response(),
-        }
+            Self::Invalid(standing) => {
+                LabError::new(StatusCode::UNAUTHORIZED, "invalid_credentials")
+                    .with("message", "wrong user name or password")
+                    .with_headers(standing.headers())
+                    .with_header(header::WWW_AUTHENTICATE, basic_challenge())
+            }
+        };
+        error.into_response()
     }
+}
+
+/// The `WWW-Authenticate` challenge for Basic.
+fn basic_challenge() -> HeaderValue {
+    let challenge = format!("Basic realm=\"{REALM}\", charset=\"UTF-8\"");
+    HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Basic"))
 }
 
 /// Checks `credentials` under the limits: the user and where its client
@@ -290,14 +278,15 @@ fn from_another_origin(state: &AppState, headers: &HeaderMap) -> bool {
 
 /// The answer to a missing, unknown, expired or revoked token.
 fn invalid_token(description: &str) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(
+    let challenge = format!(
+        "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""
+    );
+    LabError::new(StatusCode::UNAUTHORIZED, "invalid_token")
+        .with("message", description)
+        .with_header(
             header::WWW_AUTHENTICATE,
-            format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""),
-        )],
-        Json(json!({ "error": "invalid_token", "message": description })),
-    )
+            HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer")),
+        )
         .into_response()
 }
 
@@ -366,17 +355,12 @@ async fn basic(
     request: Parts,
 ) -> Response {
     let response = match credentials::basic(&request.headers) {
-        None => (
-            StatusCode::UNAUTHORIZED,
-            [(
-                header::WWW_AUTHENTICATE,
-                format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
-            )],
-            Json(json!({
-                "error": "log_in",
-                "message": "send Authorization: Basic with base64 of user:password (requests: auth=(user, password))",
-            })),
-        )
+        None => LabError::new(StatusCode::UNAUTHORIZED, "log_in")
+            .with(
+                "message",
+                "send Authorization: Basic with base64 of user:password (requests: auth=(user, password))",
+            )
+            .with_header(header::WWW_AUTHENTICATE, basic_challenge())
             .into_response(),
         Some(basic) => report_for_basic(&state, basic, client).await,
     };
