@@ -4,11 +4,15 @@
 //! lands in the insecure log and is refused by the secure twin; the recorded
 //! plain-HTTP exchange gives the colleague away and the HTTPS one does not;
 //! the insecure login enumerates users and falls to a scanner's password
-//! list, the secure one gives one answer and stops guessing at the limit
-//! (per account and per client) until the lesson is reset; the secure twin
-//! answers over HTTPS only; tokens survive the insecure logout and not the
-//! secure one; cookies carry their flags on the secure twin only. Each
-//! challenge is solved exactly when the lab sees it done.
+//! list, the secure one gives one answer (same status, body and headers)
+//! and stops guessing at the limit (per account, across every way to send a
+//! password, and per client, every loopback address one client) until the
+//! lesson is reset, and limits right passwords too; the secure twin answers
+//! over HTTPS only (an unrelated cookie still gets the redirect), refuses a
+//! login another origin sent, and logs no user names; tokens survive the
+//! insecure logout and not the secure one, and one user's logins never push
+//! another's sessions out; cookies carry their flags on the secure twin
+//! only. Each challenge is solved exactly when the lab sees it done.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;

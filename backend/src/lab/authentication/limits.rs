@@ -15,7 +15,8 @@
 //!
 //! Every attempt counts as a failure from the moment it starts (so parallel
 //! guesses cannot slip past a limit together) and is taken back when the
-//! password was right; a good login also forgets its account's failures.
+//! password was right; a good login also forgets its account's failures,
+//! and an attempt the server was too busy to check is withdrawn.
 //! Unknown user names are counted like real ones, or the limits would tell
 //! which accounts exist. A client is its [`Client::rate_key`](super::Client::rate_key).
 //!
@@ -149,6 +150,16 @@ impl<K: Hash + Eq> Buckets<K> {
         })
     }
 
+    /// Takes `key`'s latest attempt back.
+    fn uncount<Q: Hash + Eq + ?Sized>(&mut self, key: &Q)
+    where
+        K: std::borrow::Borrow<Q>,
+    {
+        if let Some(times) = self.times.get_mut(key) {
+            times.pop_back();
+        }
+    }
+
     fn count(&mut self, key: &K, now: Instant) {
         if let Some(times) = self.times.get_mut(key) {
             times.push_back(now);
@@ -242,9 +253,7 @@ impl Limits {
         let pair = (account.to_owned(), client);
         failures.pairs.times.remove(&pair);
         failures.accounts.times.remove(account);
-        if let Some(times) = failures.clients.times.get_mut(&client) {
-            times.pop_back();
-        }
+        failures.clients.uncount(&client);
         let own = [
             failures.pairs.standing(pair, now),
             failures.clients.standing(client, now),
@@ -263,6 +272,16 @@ impl Limits {
                 reset: WINDOW.as_secs(),
                 blocked: false,
             })
+    }
+
+    /// The attempt on `account` from `client` never got its password
+    /// checked (the server was too busy): it counts against nothing.
+    pub fn withdraw(&self, account: &str, client: IpAddr) {
+        let mut failures = lock(&self.failures);
+        failures.pairs.uncount(&(account.to_owned(), client));
+        failures.accounts.uncount(account);
+        failures.clients.uncount(&client);
+        failures.verifications.uncount(&client);
     }
 
     /// Forgets every attempt.
@@ -372,6 +391,20 @@ mod tests {
             PER_ACCOUNT - 1
         );
         limits.clear();
+        assert_eq!(
+            allowed(limits.attempt("ning", HERE, now)).remaining,
+            PER_ACCOUNT - 1
+        );
+    }
+
+    #[test]
+    fn an_attempt_never_checked_counts_against_nothing() {
+        let limits = Limits::default();
+        let now = Instant::now();
+        for _ in 0..PER_ACCOUNT * 3 {
+            allowed(limits.attempt("ning", HERE, now));
+            limits.withdraw("ning", HERE);
+        }
         assert_eq!(
             allowed(limits.attempt("ning", HERE, now)).remaining,
             PER_ACCOUNT - 1

@@ -258,7 +258,10 @@ async fn authenticate(
     {
         Ok(Some(user)) => Ok((user, lab.limits.succeeded(&name, key, Instant::now()))),
         Ok(None) => Err(Refused::Invalid(standing)),
-        Err(why) => Err(Refused::Unavailable(why)),
+        Err(why) => {
+            lab.limits.withdraw(&name, key);
+            Err(Refused::Unavailable(why))
+        }
     }
 }
 
