@@ -4,11 +4,15 @@
 //! lands in the insecure log and is refused by the secure twin; the recorded
 //! plain-HTTP exchange gives the colleague away and the HTTPS one does not;
 //! the insecure login enumerates users and falls to a scanner's password
-//! list, the secure one gives one answer and stops guessing at the limit
-//! (per account and per client) until the lesson is reset; the secure twin
-//! answers over HTTPS only; tokens survive the insecure logout and not the
-//! secure one; cookies carry their flags on the secure twin only. Each
-//! challenge is solved exactly when the lab sees it done.
+//! list, the secure one gives one answer (same status, body and headers)
+//! and stops guessing at the limit (per account, across every way to send a
+//! password, and per client, every loopback address one client) until the
+//! lesson is reset, and limits right passwords too; the secure twin answers
+//! over HTTPS only (an unrelated cookie still gets the redirect), refuses a
+//! login another origin sent, and logs no user names; tokens survive the
+//! insecure logout and not the secure one, and one user's logins never push
+//! another's sessions out; cookies carry their flags on the secure twin
+//! only. Each challenge is solved exactly when the lab sees it done.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -24,6 +28,8 @@ const NING: (&str, &str) = ("ning", "tea-and-biscuits-42");
 const PER_ACCOUNT: usize = 5;
 /// How many failures one client may have in a minute on the secure twin.
 const PER_CLIENT: usize = 20;
+/// The secure twin's `RateLimit-Policy`: the caller's own limits only.
+const POLICY: &str = "5;w=60, 20;w=60, 30;w=60";
 
 /// A plain-HTTP client that shows redirects instead of following them.
 fn plain() -> Client {
@@ -130,6 +136,11 @@ async fn a_password_in_the_url_lands_in_the_insecure_log_and_the_secure_twin_ref
             "credentials_in_url",
         ),
         (vec![("token", "anything")], "credentials_in_url"),
+        (vec![("access_token", "anything")], "credentials_in_url"),
+        (vec![("api_key", "anything")], "credentials_in_url"),
+        (vec![("apikey", "anything")], "credentials_in_url"),
+        (vec![("key", "anything")], "credentials_in_url"),
+        (vec![("secret", "anything")], "credentials_in_url"),
     ] {
         let refused = https
             .get(lab.https("/lab/secure/auth/report"))
@@ -165,6 +176,34 @@ async fn a_password_in_the_url_lands_in_the_insecure_log_and_the_secure_twin_ref
         "{secure_log}"
     );
     assert!(!secure_log.contains(password), "{secure_log}");
+
+    let login = log_in(&https, &lab.https("/lab/secure/auth/login"), user, password).await;
+    assert_eq!(login.status(), 200);
+    let secure_log = json_of(
+        https
+            .get(lab.https("/lab/secure/auth/access-log"))
+            .send()
+            .await
+            .expect("up"),
+    )
+    .await;
+    let lines = secure_log["log"].as_array().expect("lines");
+    let login_line = lines
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|line| line.contains("POST /lab/secure/auth/login"))
+        .expect("the login is logged");
+    assert!(
+        login_line.starts_with("127.0.0.1 - - ["),
+        "no user name for anyone to read: {login_line}"
+    );
+    assert!(
+        lines
+            .iter()
+            .filter_map(Value::as_str)
+            .all(|line| !line.contains(user)),
+        "{lines:?}"
+    );
 }
 
 /// The `user:password` in the `Authorization: Basic` line of a capture.
@@ -265,7 +304,8 @@ async fn the_secure_twin_answers_over_https_only() {
     assert_eq!(basic.status(), 200);
     assert_eq!(
         header(&basic, "strict-transport-security"),
-        "max-age=31536000"
+        "max-age=300",
+        "HSTS covers every port of the host: minutes, not a year"
     );
     assert_eq!(header(&basic, "x-content-type-options"), "nosniff");
     let insecure = plain()
@@ -280,6 +320,25 @@ async fn the_secure_twin_answers_over_https_only() {
         "the insecure twin takes Basic over HTTP"
     );
     assert!(header(&insecure, "content-security-policy").is_empty());
+
+    let unrelated_cookie = plain()
+        .get(lab.http("/lab/secure/auth/report"))
+        .header("cookie", "theme=dark; _ga=GA1.1.123")
+        .send()
+        .await
+        .expect("up");
+    assert_eq!(
+        unrelated_cookie.status(),
+        308,
+        "another site's cookie is no credential of this twin"
+    );
+    let session_cookie = plain()
+        .get(lab.http("/lab/secure/auth/report"))
+        .header("cookie", "theme=dark; __Host-session=abc")
+        .send()
+        .await
+        .expect("up");
+    assert_eq!(session_cookie.status(), 403);
 }
 
 #[tokio::test]
@@ -331,7 +390,7 @@ async fn a_scanners_password_list_enumerates_and_breaks_the_insecure_login_only(
             );
             assert_eq!(header(&answer, "ratelimit-remaining"), "0");
             assert_eq!(header(&answer, "ratelimit-limit"), PER_ACCOUNT.to_string());
-            assert_eq!(header(&answer, "ratelimit-policy"), "5;w=60, 20;w=60");
+            assert_eq!(header(&answer, "ratelimit-policy"), POLICY);
             break;
         }
     }
@@ -361,6 +420,25 @@ async fn the_secure_login_gives_one_answer_for_an_unknown_user_and_a_wrong_passw
         assert_eq!(answer.status(), 401);
         assert!(header(answer, "www-authenticate").starts_with("Basic realm="));
     }
+    let headers = |answer: &Response| {
+        let mut headers: Vec<(String, String)> = answer
+            .headers()
+            .iter()
+            .filter(|(name, _)| *name != "date")
+            .map(|(name, value)| {
+                let value = value.to_str().unwrap_or_default().to_owned();
+                (name.as_str().to_owned(), value)
+            })
+            .collect();
+        headers.sort();
+        headers
+    };
+    assert_eq!(headers(&unknown), headers(&wrong), "the same headers");
+    assert!(
+        headers(&unknown)
+            .iter()
+            .any(|(name, _)| name == "ratelimit-remaining")
+    );
     assert_eq!(json_of(unknown).await, json_of(wrong).await);
     let form = https
         .post(&secure)
@@ -387,6 +465,161 @@ async fn one_client_guessing_across_accounts_meets_the_per_client_limit() {
     let blocked = log_in(&https, &secure, "ning", "tea-and-biscuits-42").await;
     assert_eq!(blocked.status(), 429, "one client, many accounts");
     assert_eq!(header(&blocked, "ratelimit-limit"), PER_CLIENT.to_string());
+
+    // Every loopback address is the same machine: another one is no new client.
+    let port: u16 = lab
+        .https("")
+        .rsplit(':')
+        .next()
+        .and_then(|port| port.trim_end_matches('/').parse().ok())
+        .expect("the HTTPS port");
+    let elsewhere = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().ok())
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(lab.ca_pem().as_bytes()).expect("ca.pem parses"),
+        )
+        .resolve("localhost", ([127, 0, 0, 1], port).into())
+        .build()
+        .expect("client builds");
+    let still = log_in(&elsewhere, &secure, "amara", "guess").await;
+    assert_eq!(still.status(), 429, "127.0.0.2 shares 127.0.0.1's bucket");
+}
+
+#[tokio::test]
+async fn one_account_is_limited_across_every_way_to_send_a_password() {
+    let lab = Lab::start().await;
+    let https = lab.trusting_client();
+    let (user, _) = NING;
+    let mut statuses = Vec::new();
+    let login = lab.https("/lab/secure/auth/login");
+    let tries = [
+        https
+            .post(&login)
+            .json(&json!({ "username": user, "password": "a" })),
+        https
+            .post(&login)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("username={user}&password=b")),
+        https
+            .get(lab.https("/lab/secure/auth/basic"))
+            .basic_auth(user, Some("c")),
+        https
+            .get(lab.https("/lab/secure/auth/report"))
+            .basic_auth(user, Some("d")),
+        https.post(&login).basic_auth(user, Some("e")),
+        https
+            .get(lab.https("/lab/secure/auth/report"))
+            .basic_auth(user, Some("f")),
+    ];
+    for request in tries {
+        statuses.push(request.send().await.expect("up").status().as_u16());
+    }
+    assert_eq!(
+        statuses,
+        [401, 401, 401, 401, 401, 429],
+        "one limit per account"
+    );
+}
+
+#[tokio::test]
+async fn right_passwords_are_limited_too_and_sessions_stay_per_user() {
+    let lab = Lab::start().await;
+    let https = lab.trusting_client();
+    let secure = lab.https("/lab/secure/auth/login");
+    let (user, password) = NING;
+    let amara = log_in(&https, &secure, "amara", "Kilimanjaro-2019").await;
+    let amara_token = json_of(amara).await["token"]
+        .as_str()
+        .expect("a token")
+        .to_owned();
+    let mut tokens = Vec::new();
+    let blocked = loop {
+        let answer = log_in(&https, &secure, user, password).await;
+        if answer.status() != 200 {
+            break answer;
+        }
+        tokens.push(
+            json_of(answer).await["token"]
+                .as_str()
+                .expect("a token")
+                .to_owned(),
+        );
+        assert!(tokens.len() < 30, "right passwords are limited too");
+    };
+    assert_eq!(blocked.status(), 429);
+    assert_eq!(header(&blocked, "ratelimit-limit"), "30");
+    let works = |token: String| {
+        let https = https.clone();
+        let url = lab.https("/lab/secure/auth/report");
+        async move {
+            https
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("up")
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(
+        works(amara_token).await,
+        200,
+        "another user's session stays"
+    );
+    assert_eq!(
+        works(tokens[0].clone()).await,
+        401,
+        "the oldest of ning's went"
+    );
+    assert_eq!(works(tokens[tokens.len() - 1].clone()).await, 200);
+}
+
+#[tokio::test]
+async fn a_login_sent_by_another_origin_is_refused() {
+    let lab = Lab::start().await;
+    let https = lab.trusting_client();
+    let secure = lab.https("/lab/secure/auth/login");
+    let (user, password) = NING;
+    let form = format!("username={user}&password={password}");
+    let send = |origin: Option<String>, site: Option<&'static str>| {
+        let mut request = https
+            .post(&secure)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form.clone());
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        if let Some(site) = site {
+            request = request.header("sec-fetch-site", site);
+        }
+        request.send()
+    };
+    let stranger = send(
+        Some(lab.attacker("").trim_end_matches('/').to_owned()),
+        Some("same-site"),
+    )
+    .await
+    .expect("up");
+    assert_eq!(stranger.status(), 403, "another port is another origin");
+    assert!(header(&stranger, "set-cookie").is_empty());
+    assert_eq!(json_of(stranger).await["error"], "cross_site_login");
+    let cross = send(None, Some("cross-site")).await.expect("up");
+    assert_eq!(cross.status(), 403);
+    let own = send(
+        Some(lab.https("").trim_end_matches('/').to_owned()),
+        Some("same-origin"),
+    )
+    .await
+    .expect("up");
+    assert_eq!(own.status(), 200, "the lab's own page");
+    let program = send(None, None).await.expect("up");
+    assert_eq!(
+        program.status(),
+        200,
+        "requests and curl send neither header"
+    );
 }
 
 #[tokio::test]

@@ -21,13 +21,16 @@
 mod api;
 mod authentication;
 mod basics;
+mod error;
 mod files;
 mod injection;
 mod parameters;
+mod ratelimit;
 
 use std::convert::Infallible;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use axum::extract::{ConnectInfo, Extension, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -158,6 +161,31 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     }
 }
 
+impl Client {
+    /// The key a per-client limit counts this client under: every loopback
+    /// address (all of `127.0.0.0/8` and `::1`) is one machine and one key,
+    /// an IPv6 client is its /64 (one host usually holds a whole /64), an
+    /// IPv4 client its address. Keyed on the exact address, `curl
+    /// --interface 127.0.0.2` or a fresh IPv6 address would get a fresh
+    /// bucket.
+    pub fn rate_key(self) -> IpAddr {
+        match self.0 {
+            ip if ip.is_loopback() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) => {
+                let [a, b, c, d, ..] = ip.segments();
+                IpAddr::V6(Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+            ip @ IpAddr::V4(_) => ip,
+        }
+    }
+}
+
+/// `mutex`'s guard, also when a thread panicked while holding it: lab state
+/// stays usable (every update leaves it consistent).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// Every lesson's lab, in curriculum order.
 const LABS: &[&LessonLab] = &[
     &basics::LAB,
@@ -234,7 +262,7 @@ async fn security_headers(request: Request, next: Next) -> Response {
     set(header::REFERRER_POLICY, "no-referrer");
     set(header::CACHE_CONTROL, "no-store");
     if https {
-        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=300");
     }
     response
 }
@@ -308,6 +336,17 @@ mod tests {
     use std::collections::HashSet;
 
     use super::*;
+
+    #[test]
+    fn a_client_is_limited_per_machine_and_per_ipv6_network() {
+        let key = |ip: &str| Client(ip.parse().expect("an address")).rate_key();
+        assert_eq!(key("127.0.0.2"), key("127.0.0.1"));
+        assert_eq!(key("::1"), key("127.0.0.1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("192.0.2.7").to_string(), "192.0.2.7");
+        assert_ne!(key("192.0.2.7"), key("192.0.2.8"));
+    }
 
     #[test]
     fn lesson_ids_name_their_lab_and_exercise_ids_are_unique() {

@@ -33,15 +33,11 @@ mod profile;
 mod ratelimit;
 mod records;
 
-use std::sync::{Mutex, MutexGuard, PoisonError};
-
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
+use axum::Router;
 use safelab_protocol::Twin;
-use serde_json::{Map, Value};
 
-use super::{Endpoint, LessonLab};
+pub(super) use super::error::LabError;
+use super::{Endpoint, LessonLab, lock};
 use crate::AppState;
 
 /// The lesson's id.
@@ -187,75 +183,6 @@ impl ApiLab {
             cors_session: super::random_token()?,
         })
     }
-}
-
-/// A lab answer that refuses: a status, a JSON object whose `error` says
-/// what went wrong and what to do next, any further fields, and headers.
-/// Every topic of the lesson answers its refusals through this one type.
-#[derive(Debug)]
-pub(super) struct LabError {
-    status: StatusCode,
-    body: Map<String, Value>,
-    /// Boxed: most refusals carry none, and a `Result` should stay small.
-    headers: Box<HeaderMap>,
-}
-
-impl LabError {
-    /// A refusal with `status`, whose `error` is `error`.
-    pub(super) fn new(status: StatusCode, error: impl Into<String>) -> Self {
-        let mut body = Map::new();
-        body.insert("error".to_owned(), Value::String(error.into()));
-        Self {
-            status,
-            body,
-            headers: Box::default(),
-        }
-    }
-
-    /// The refusal's `error` text.
-    pub(super) fn error(&self) -> &str {
-        self.body
-            .get("error")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    }
-
-    /// Replaces the `error` text.
-    pub(super) fn with_error(mut self, error: impl Into<String>) -> Self {
-        self.body
-            .insert("error".to_owned(), Value::String(error.into()));
-        self
-    }
-
-    /// Adds the field `name` to the JSON body.
-    pub(super) fn with(mut self, name: &str, value: impl Into<Value>) -> Self {
-        self.body.insert(name.to_owned(), value.into());
-        self
-    }
-
-    /// Adds the header `name`.
-    pub(super) fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
-        self.headers.insert(name, value);
-        self
-    }
-
-    /// Adds every header of `headers`.
-    pub(super) fn with_headers(mut self, headers: HeaderMap) -> Self {
-        self.headers.extend(headers);
-        self
-    }
-}
-
-impl IntoResponse for LabError {
-    fn into_response(self) -> Response {
-        (self.status, *self.headers, Json(Value::Object(self.body))).into_response()
-    }
-}
-
-/// A lock whose poisoning is ignored: every update of the lesson's state
-/// leaves it whole.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Restores every topic's state after the lesson's progress was reset.

@@ -13,9 +13,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use super::{LabError, lock};
+use crate::lab::ratelimit::Quota;
 
 /// The most keys remembered at once; the oldest window is forgotten first.
 const MAX_KEYS: usize = 1024;
@@ -120,20 +121,13 @@ impl Decision {
 
     /// The `RateLimit-*` headers for this decision.
     pub(super) fn headers(&self) -> HeaderMap {
-        let mut headers = HeaderMap::new();
-        let mut set = |name: &'static str, value: String| {
-            if let Ok(value) = HeaderValue::from_str(&value) {
-                headers.insert(HeaderName::from_static(name), value);
-            }
-        };
-        set("ratelimit-limit", self.limit.to_string());
-        set("ratelimit-remaining", self.remaining.to_string());
-        set("ratelimit-reset", self.reset.to_string());
-        set(
-            "ratelimit-policy",
-            format!("{};w={}", self.limit, self.window),
-        );
-        headers
+        Quota {
+            limit: self.limit.into(),
+            remaining: self.remaining.into(),
+            reset: self.reset,
+            policy: &format!("{};w={}", self.limit, self.window),
+        }
+        .headers()
     }
 
     /// The 429 for a refused request: the headers, `Retry-After` and a JSON

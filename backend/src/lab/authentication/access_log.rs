@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
@@ -34,7 +34,7 @@ pub(super) struct AccessLog {
 
 impl AccessLog {
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+        super::super::lock(&self.entries)
     }
 
     /// Keeps `entry`, dropping the oldest past [`KEPT`].

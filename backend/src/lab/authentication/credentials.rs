@@ -7,8 +7,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
 
-use crate::percent;
-
 /// The longest user name either twin reads.
 pub(super) const LONGEST_NAME: usize = 64;
 /// The longest password either twin reads.
@@ -16,14 +14,14 @@ pub(super) const LONGEST_PASSWORD: usize = 1024;
 
 /// A user name and a password, as a client sent them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Password {
+pub(super) struct Credentials {
     /// The user name.
     pub user: String,
     /// The password.
     pub password: String,
 }
 
-impl Password {
+impl Credentials {
     /// Refuses names and passwords too long to be real.
     fn checked(user: String, password: String) -> Result<Self, String> {
         if user.len() > LONGEST_NAME || password.len() > LONGEST_PASSWORD {
@@ -38,7 +36,7 @@ impl Password {
 /// The `Authorization: Basic …` credentials: `None` when the request has
 /// none, an error a person can act on when they are malformed. Base64 is an
 /// encoding anyone can undo: this is all it takes to read them.
-pub(super) fn basic(headers: &HeaderMap) -> Option<Result<Password, String>> {
+pub(super) fn basic(headers: &HeaderMap) -> Option<Result<Credentials, String>> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = value.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
@@ -49,7 +47,7 @@ pub(super) fn basic(headers: &HeaderMap) -> Option<Result<Password, String>> {
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok());
     Some(match decoded.as_deref().and_then(|text| text.split_once(':')) {
-        Some((user, password)) => Password::checked(user.to_owned(), password.to_owned()),
+        Some((user, password)) => Credentials::checked(user.to_owned(), password.to_owned()),
         None => Err(
             "Authorization: Basic takes base64 of user:password (UTF-8): requests builds it from auth=(user, password)"
                 .to_owned(),
@@ -82,15 +80,8 @@ pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> 
 /// The `name=value` pairs of a query string or form body, decoded the
 /// forgiving way (`+` is a space, a broken `%` escape stays as it is).
 pub(super) fn form_pairs(text: &str) -> Vec<(String, String)> {
-    let decode = |text: &str| {
-        String::from_utf8_lossy(&percent::decode_lenient(&text.replace('+', "%20"))).into_owned()
-    };
-    text.split('&')
-        .filter(|pair| !pair.is_empty())
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            (decode(name), decode(value))
-        })
+    url::form_urlencoded::parse(text.as_bytes())
+        .into_owned()
         .collect()
 }
 
@@ -111,7 +102,7 @@ struct LoginJson {
 
 /// The credentials of a login: `Authorization: Basic`, or a body with
 /// `username` and `password`, as JSON or as a form.
-pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Password, String> {
+pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Credentials, String> {
     if let Some(basic) = basic(headers) {
         return basic;
     }
@@ -119,7 +110,7 @@ pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Password, String
     let text = std::str::from_utf8(body).map_err(|_| EXPECTED.to_owned())?;
     if text.trim_start().starts_with('{') {
         let login: LoginJson = serde_json::from_str(text).map_err(|_| EXPECTED.to_owned())?;
-        return Password::checked(login.username, login.password);
+        return Credentials::checked(login.username, login.password);
     }
     let pairs = form_pairs(text.trim());
     let field = |name: &str| {
@@ -129,7 +120,7 @@ pub(super) fn login(headers: &HeaderMap, body: &[u8]) -> Result<Password, String
             .map(|(_, value)| value.clone())
     };
     match (field("username"), field("password")) {
-        (Some(user), Some(password)) => Password::checked(user, password),
+        (Some(user), Some(password)) => Credentials::checked(user, password),
         _ => Err(EXPECTED.to_owned()),
     }
 }
@@ -179,6 +170,18 @@ mod tests {
             "x".repeat(LONGEST_PASSWORD + 1)
         );
         assert!(login(&HeaderMap::new(), long.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn forms_decode_the_forgiving_way() {
+        assert_eq!(
+            form_pairs("a=b+c&&d=%zz&e"),
+            [
+                ("a".to_owned(), "b c".to_owned()),
+                ("d".to_owned(), "%zz".to_owned()),
+                ("e".to_owned(), String::new()),
+            ]
+        );
     }
 
     #[test]

@@ -12,7 +12,7 @@
 //! headers. The accounts are the lab's made-up ones.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -25,7 +25,7 @@ use safelab_protocol::ListenerId;
 use serde_json::json;
 
 use super::access_log::{self, Entry};
-use super::credentials::{self, Password};
+use super::credentials::{self, Credentials};
 use super::{
     AMARA, Client, ENUMERATE_USER, GUESS_PASSWORD, PASSWORD_IN_LOG, REPORTS, REUSE_TOKEN,
     SNIFF_BASIC, User, capture, host_of, refusal, report, user,
@@ -84,7 +84,7 @@ const MOST_SESSIONS: usize = 1024;
 
 impl Sessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, Issued> {
-        self.issued.lock().unwrap_or_else(PoisonError::into_inner)
+        super::super::lock(&self.issued)
     }
 
     /// The next token in line for `user`.
@@ -200,7 +200,7 @@ impl Refused {
 
 /// Checks a password the careless way: plain text, and a different reason
 /// for a name that has no account.
-fn check(password: &Password) -> Result<&'static User, Refused> {
+fn check(password: &Credentials) -> Result<&'static User, Refused> {
     match user(&password.user) {
         None => Err(Refused::NoSuchUser),
         Some(user) if user.password == password.password => Ok(user),
@@ -214,11 +214,11 @@ async fn report_page(State(state): State<AppState>, client: Client, request: Par
     let query = request.uri.query();
     let from_url = credentials::query_value(query, "user")
         .zip(credentials::query_value(query, "password"))
-        .map(|(user, password)| (Password { user, password }, "password in the URL"));
+        .map(|(user, password)| (Credentials { user, password }, "password in the URL"));
     let from_headers = text(&request.headers, "x-user")
         .zip(text(&request.headers, "x-password"))
         .map(|(user, password)| {
-            let password = Password {
+            let password = Credentials {
                 user: user.to_owned(),
                 password: password.to_owned(),
             };

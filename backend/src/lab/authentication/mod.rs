@@ -24,13 +24,14 @@ mod passwords;
 mod secure;
 mod sessions;
 
+use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Json, Router};
 use safelab_protocol::{ListenerId, Twin};
 use serde_json::{Value, json};
 
 pub(super) use super::Client;
+use super::error::LabError;
 use super::{Endpoint, LessonLab};
 use crate::AppState;
 use crate::progress::Exercise;
@@ -122,8 +123,9 @@ fn report(user: &User, how: &str) -> Value {
 /// A JSON error both twins answer: a code a program can test and a message
 /// that says what to do next.
 fn refusal(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
-    let message: String = message.into();
-    (status, Json(json!({ "error": code, "message": message }))).into_response()
+    LabError::new(status, code)
+        .with("message", message.into())
+        .into_response()
 }
 
 /// `host:port` of one of this run's lab listeners (`127.0.0.1:7879`).
@@ -225,7 +227,7 @@ pub const LAB: LessonLab = LessonLab {
             method: "POST",
             path: secure::LOGIN,
             twin: Some(Twin::Secure),
-            summary: "log in over HTTPS: Argon2id, one answer for every failure, 429 with Retry-After after a few failures per account and per client; a random token that expires and a Secure HttpOnly SameSite cookie",
+            summary: "log in over HTTPS: Argon2id, one answer for every failure, 429 with Retry-After after a few failures per account and per client (right passwords count towards a per-client limit too); a random token that expires and a Secure HttpOnly SameSite cookie; a login sent by another origin gets a 403",
         },
         Endpoint {
             method: "POST",

@@ -10,14 +10,16 @@
 //! with one verification and one answer whatever went wrong, under a limit
 //! per account and per client (429 with `Retry-After`); tokens are random,
 //! expire and are revoked by a logout; the cookie is `__Host-session` with
-//! `Secure`, `HttpOnly` and `SameSite=Strict`.
+//! `Secure`, `HttpOnly` and `SameSite=Strict`. A login sent by a page of
+//! another origin is refused (login CSRF), and the access log names no
+//! user (it would list the accounts that exist).
 
 use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -25,10 +27,11 @@ use safelab_protocol::ListenerId;
 use serde_json::json;
 
 use super::access_log::{self, Entry};
-use super::credentials::{self, Password};
-use super::limits::Standing;
+use super::credentials::{self, Credentials};
+use super::limits::{Standing, Verdict};
+use super::passwords::Unavailable;
 use super::sessions::LIFETIME;
-use super::{Client, MEET_THE_LIMIT, User, capture, host_of, refusal, report};
+use super::{Client, LabError, MEET_THE_LIMIT, User, capture, host_of, refusal, report};
 use crate::AppState;
 
 /// The report behind a token, the session cookie or Basic.
@@ -52,7 +55,18 @@ const COOKIE: &str = "__Host-session";
 const REALM: &str = "clinic-stats";
 /// Query parameters that would carry a credential in the URL.
 const CREDENTIALS_IN_URL: &[&str] = &[
-    "password", "passwd", "pass", "pwd", "token", "user", "username",
+    "password",
+    "passwd",
+    "pass",
+    "pwd",
+    "token",
+    "access_token",
+    "api_key",
+    "apikey",
+    "key",
+    "secret",
+    "user",
+    "username",
 ];
 
 /// The secure twin's routes.
@@ -86,7 +100,7 @@ impl FromRequestParts<AppState> for OverHttps {
             .map_or(parts.uri.path(), |target| target.as_str());
         let https = format!("https://{}{target}", host_of(state, ListenerId::Https));
         let carries_credentials = parts.headers.contains_key(header::AUTHORIZATION)
-            || parts.headers.contains_key(header::COOKIE)
+            || credentials::cookie(&parts.headers, COOKIE).is_some()
             || parts.headers.contains_key("x-password")
             || credentials_in_url(parts.uri.query()).is_some();
         if !carries_credentials && matches!(parts.method, Method::GET | Method::HEAD) {
@@ -125,8 +139,10 @@ fn credentials_in_url(query: Option<&str>) -> Option<String> {
 }
 
 /// Writes `request` to the secure twin's access log: the path and the
-/// names of its query parameters, never their values.
-fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, status: StatusCode) {
+/// names of its query parameters, never their values, and `-` for the user:
+/// anyone may read this log, and the names of those who logged in would
+/// tell which accounts exist.
+fn log(state: &AppState, request: &Parts, client: Client, status: StatusCode) {
     let mut target = request.uri.path().to_owned();
     if let Some(query) = request.uri.query() {
         let names: Vec<String> = credentials::form_pairs(query)
@@ -137,7 +153,7 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
     }
     state.labs.authentication.secure_log.record(Entry {
         lines: vec![access_log::combined(
-            request, client.0, user, &target, status,
+            request, client.0, None, &target, status,
         )],
         password: false,
         url_with_password: None,
@@ -147,8 +163,14 @@ fn log(state: &AppState, request: &Parts, client: Client, user: Option<&str>, st
 /// Why a password was refused, with where its client stands.
 #[derive(Debug, Clone, Copy)]
 enum Refused {
-    /// Too many failures: a 429 that says when to try again.
+    /// Too many attempts by this client: a 429 that says when to try again.
     TooMany(Standing),
+    /// Too many failures on the account from everywhere (or too many keys
+    /// to remember): a 429 with `Retry-After` only, since the account's
+    /// count is not the caller's business.
+    Held(u64),
+    /// No verification could run: a 503 that says to try again.
+    Unavailable(Unavailable),
     /// Wrong, whatever was wrong: an unknown user and a wrong password get
     /// the same status, body and challenge.
     Invalid(Standing),
@@ -156,81 +178,118 @@ enum Refused {
 
 impl IntoResponse for Refused {
     fn into_response(self) -> Response {
-        match self {
+        let too_many = |wait: u64, message: String| {
+            LabError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+                .with("message", message)
+                .with("retry_after", wait)
+                .with_header(header::RETRY_AFTER, HeaderValue::from(wait))
+        };
+        let error = match self {
             Self::TooMany(standing) => {
                 let wait = standing.reset.max(1);
-                let message = format!(
-                    "too many failed logins for this account or from this client: try again in {wait} s"
-                );
-                (
-                    StatusCode::TOO_MANY_REQUESTS,
-                    standing.headers(),
-                    Json(json!({
-                        "error": "too_many_attempts",
-                        "message": message,
-                        "retry_after": wait,
-                    })),
+                too_many(
+                    wait,
+                    format!(
+                        "too many failed logins for this account or from this client: try again in {wait} s"
+                    ),
                 )
-                    .into_response()
+                .with_headers(standing.headers())
             }
-            Self::Invalid(standing) => (
-                StatusCode::UNAUTHORIZED,
-                standing.headers(),
-                [(
-                    header::WWW_AUTHENTICATE,
-                    format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
-                )],
-                Json(json!({
-                    "error": "invalid_credentials",
-                    "message": "wrong user name or password",
-                })),
-            )
-                .into_response(),
+            Self::Held(wait) => too_many(
+                wait,
+                format!("too many failed logins: try again in {wait} s"),
+            ),
+            Self::Unavailable(why) => {
+                let message = match why {
+                    Unavailable::Busy => {
+                        "too many logins are being checked at once: try again in a second"
+                    }
+                    Unavailable::NoRandomness => {
+                        "the system's random number generator failed: try again"
+                    }
+                };
+                LabError::new(StatusCode::SERVICE_UNAVAILABLE, "try_again")
+                    .with("message", message)
+                    .with("retry_after", 1)
+                    .with_header(header::RETRY_AFTER, HeaderValue::from(1))
+            }
+            Self::Invalid(standing) => {
+                LabError::new(StatusCode::UNAUTHORIZED, "invalid_credentials")
+                    .with("message", "wrong user name or password")
+                    .with_headers(standing.headers())
+                    .with_header(header::WWW_AUTHENTICATE, basic_challenge())
+            }
+        };
+        error.into_response()
+    }
+}
+
+/// The `WWW-Authenticate` challenge for Basic.
+fn basic_challenge() -> HeaderValue {
+    let challenge = format!("Basic realm=\"{REALM}\", charset=\"UTF-8\"");
+    HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Basic"))
+}
+
+/// Checks `credentials` under the limits: the user and where its client
+/// stands, or why it was refused.
+async fn authenticate(
+    state: &AppState,
+    credentials: Credentials,
+    client: Client,
+) -> Result<(&'static User, Standing), Refused> {
+    let lab = &state.labs.authentication;
+    let key = client.rate_key();
+    let standing = match lab.limits.attempt(&credentials.user, key, Instant::now()) {
+        Verdict::Allowed(standing) => standing,
+        Verdict::Caller(standing) => {
+            state.solved(MEET_THE_LIMIT).await;
+            return Err(Refused::TooMany(standing));
+        }
+        Verdict::Held { retry_after } => {
+            state.solved(MEET_THE_LIMIT).await;
+            return Err(Refused::Held(retry_after));
+        }
+    };
+    let name = credentials.user.clone();
+    match lab
+        .accounts
+        .check(credentials.user, credentials.password)
+        .await
+    {
+        Ok(Some(user)) => Ok((user, lab.limits.succeeded(&name, key, Instant::now()))),
+        Ok(None) => Err(Refused::Invalid(standing)),
+        Err(why) => {
+            lab.limits.withdraw(&name, key);
+            Err(Refused::Unavailable(why))
         }
     }
 }
 
-/// Checks `password` under the limits: the user and where its client
-/// stands, or why it was refused.
-async fn authenticate(
-    state: &AppState,
-    password: Password,
-    client: Client,
-) -> Result<(&'static User, Standing), Refused> {
-    let lab = &state.labs.authentication;
-    let standing = lab.limits.attempt(&password.user, client.0, Instant::now());
-    if standing.blocked {
-        state.solved(MEET_THE_LIMIT).await;
-        return Err(Refused::TooMany(standing));
-    }
-    let name = password.user.clone();
-    match lab.accounts.check(password.user, password.password).await {
-        Some(user) => {
-            lab.limits.succeeded(&name, client.0);
-            // The attempt no longer counts against the client.
-            let remaining = (standing.remaining + 1).min(standing.limit);
-            Ok((
-                user,
-                Standing {
-                    remaining,
-                    ..standing
-                },
-            ))
-        }
-        None => Err(Refused::Invalid(standing)),
-    }
+/// Whether a browser sent this request from a page of another site or
+/// origin: `Sec-Fetch-Site: cross-site`, or an `Origin` that is not this
+/// HTTPS listener's. Programs (requests, curl) send neither header.
+fn from_another_origin(state: &AppState, headers: &HeaderMap) -> bool {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .is_some_and(|site| site.as_bytes().eq_ignore_ascii_case(b"cross-site"));
+    let own = format!("https://{}", host_of(state, ListenerId::Https));
+    let foreign_origin = headers
+        .get(header::ORIGIN)
+        .is_some_and(|origin| origin.as_bytes() != own.as_bytes());
+    cross_site || foreign_origin
 }
 
 /// The answer to a missing, unknown, expired or revoked token.
 fn invalid_token(description: &str) -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        [(
+    let challenge = format!(
+        "Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""
+    );
+    LabError::new(StatusCode::UNAUTHORIZED, "invalid_token")
+        .with("message", description)
+        .with_header(
             header::WWW_AUTHENTICATE,
-            format!("Bearer realm=\"{REALM}\", error=\"invalid_token\", error_description=\"{description}\""),
-        )],
-        Json(json!({ "error": "invalid_token", "message": description })),
-    )
+            HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer")),
+        )
         .into_response()
 }
 
@@ -246,31 +305,16 @@ async fn report_page(
     client: Client,
     request: Parts,
 ) -> Response {
-    let (response, who) = if let Some(name) = credentials_in_url(request.uri.query()) {
+    let response = if let Some(name) = credentials_in_url(request.uri.query()) {
         let message = format!(
             "credentials never go in a URL (it ends up in logs, history and Referer): remove {name} from the query and log in at {LOGIN}, then send Authorization: Bearer <token>"
         );
-        (
-            refusal(StatusCode::BAD_REQUEST, "credentials_in_url", message),
-            None,
-        )
+        refusal(StatusCode::BAD_REQUEST, "credentials_in_url", message)
     } else if request.headers.contains_key("x-password") {
         let message = "send credentials in the Authorization header: Basic, or Bearer with a token from the login";
-        (
-            refusal(StatusCode::BAD_REQUEST, "use_authorization_header", message),
-            None,
-        )
+        refusal(StatusCode::BAD_REQUEST, "use_authorization_header", message)
     } else if let Some(basic) = credentials::basic(&request.headers) {
-        match basic {
-            Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_basic", message), None),
-            Ok(password) => match authenticate(&state, password, client).await {
-                Ok((user, standing)) => (
-                    (standing.headers(), Json(report(user, "basic"))).into_response(),
-                    Some(user.name),
-                ),
-                Err(refused) => (refused.into_response(), None),
-            },
-        }
+        report_for_basic(&state, basic, client).await
     } else if let Some(token) = token(&request.headers) {
         match state
             .labs
@@ -278,18 +322,32 @@ async fn report_page(
             .secure_sessions
             .user(token, Instant::now())
         {
-            Ok(user) => (
-                Json(report(user, "a token")).into_response(),
-                Some(user.name),
-            ),
-            Err(description) => (invalid_token(description), None),
+            Ok(user) => Json(report(user, "a token")).into_response(),
+            Err(description) => invalid_token(description),
         }
     } else {
         let message = format!("log in at {LOGIN}, then send Authorization: Bearer <token>");
-        (invalid_token(&message), None)
+        invalid_token(&message)
     };
-    log(&state, &request, client, who, response.status());
+    log(&state, &request, client, response.status());
     response
+}
+
+/// The report for `Authorization: Basic` credentials, under the limits.
+async fn report_for_basic(
+    state: &AppState,
+    basic: Result<Credentials, String>,
+    client: Client,
+) -> Response {
+    match basic {
+        Err(message) => refusal(StatusCode::BAD_REQUEST, "bad_basic", message),
+        Ok(credentials) => match authenticate(state, credentials, client).await {
+            Ok((user, standing)) => {
+                (standing.headers(), Json(report(user, "basic"))).into_response()
+            }
+            Err(refused) => refused.into_response(),
+        },
+    }
 }
 
 /// The report behind HTTP Basic, over HTTPS only.
@@ -299,37 +357,23 @@ async fn basic(
     client: Client,
     request: Parts,
 ) -> Response {
-    let (response, who) = match credentials::basic(&request.headers) {
-        None => (
-            (
-                StatusCode::UNAUTHORIZED,
-                [(
-                    header::WWW_AUTHENTICATE,
-                    format!("Basic realm=\"{REALM}\", charset=\"UTF-8\""),
-                )],
-                Json(json!({
-                    "error": "log_in",
-                    "message": "send Authorization: Basic with base64 of user:password (requests: auth=(user, password))",
-                })),
+    let response = match credentials::basic(&request.headers) {
+        None => LabError::new(StatusCode::UNAUTHORIZED, "log_in")
+            .with(
+                "message",
+                "send Authorization: Basic with base64 of user:password (requests: auth=(user, password))",
             )
-                .into_response(),
-            None,
-        ),
-        Some(Err(message)) => (refusal(StatusCode::BAD_REQUEST, "bad_basic", message), None),
-        Some(Ok(password)) => match authenticate(&state, password, client).await {
-            Ok((user, standing)) => (
-                (standing.headers(), Json(report(user, "basic"))).into_response(),
-                Some(user.name),
-            ),
-            Err(refused) => (refused.into_response(), None),
-        },
+            .with_header(header::WWW_AUTHENTICATE, basic_challenge())
+            .into_response(),
+        Some(basic) => report_for_basic(&state, basic, client).await,
     };
-    log(&state, &request, client, who, response.status());
+    log(&state, &request, client, response.status());
     response
 }
 
 /// The login: a random token that expires, and the session cookie with every
-/// flag; one answer for every failure; a 429 after a few.
+/// flag; one answer for every failure; a 429 after a few; a 403 for a login
+/// a page of another origin sent.
 async fn login(
     _: OverHttps,
     State(state): State<AppState>,
@@ -337,52 +381,51 @@ async fn login(
     request: Parts,
     body: Bytes,
 ) -> Response {
-    let (response, who) = match credentials::login(&request.headers, &body) {
-        Err(message) => (refusal(StatusCode::BAD_REQUEST, "bad_login", message), None),
-        Ok(password) => match authenticate(&state, password, client).await {
-            Err(refused) => (refused.into_response(), None),
-            Ok((user, standing)) => {
-                match state
-                    .labs
-                    .authentication
-                    .secure_sessions
-                    .issue(user, Instant::now())
-                {
-                    None => (
-                        refusal(
-                            StatusCode::SERVICE_UNAVAILABLE,
-                            "no_randomness",
-                            "the system's random number generator failed: try again",
-                        ),
-                        None,
-                    ),
-                    Some(token) => {
-                        let lifetime = LIFETIME.as_secs();
-                        let cookie = format!(
-                            "{COOKIE}={token}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={lifetime}"
-                        );
-                        let answer = json!({
-                            "user": user.name,
-                            "token": token,
-                            "token_type": "Bearer",
-                            "expires_in": lifetime,
-                        });
-                        (
-                            (
-                                standing.headers(),
-                                [(header::SET_COOKIE, cookie)],
-                                Json(answer),
-                            )
-                                .into_response(),
-                            Some(user.name),
-                        )
-                    }
-                }
-            }
-        },
+    let response = if from_another_origin(&state, &request.headers) {
+        refusal(
+            StatusCode::FORBIDDEN,
+            "cross_site_login",
+            "refused: this login was sent by a page of another site or origin (Origin or Sec-Fetch-Site says so), which could log your browser into someone else's account. Log in from the lab itself, or from a program (requests, curl)",
+        )
+    } else {
+        match credentials::login(&request.headers, &body) {
+            Err(message) => refusal(StatusCode::BAD_REQUEST, "bad_login", message),
+            Ok(credentials) => match authenticate(&state, credentials, client).await {
+                Err(refused) => refused.into_response(),
+                Ok((user, standing)) => session(&state, user, standing),
+            },
+        }
     };
-    log(&state, &request, client, who, response.status());
+    log(&state, &request, client, response.status());
     response
+}
+
+/// A new session for `user`, who just logged in: the token, and the cookie
+/// with every flag.
+fn session(state: &AppState, user: &'static User, standing: Standing) -> Response {
+    let sessions = &state.labs.authentication.secure_sessions;
+    let Some(token) = sessions.issue(user, Instant::now()) else {
+        return refusal(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no_randomness",
+            "the system's random number generator failed: try again",
+        );
+    };
+    let lifetime = LIFETIME.as_secs();
+    let cookie =
+        format!("{COOKIE}={token}; Secure; HttpOnly; SameSite=Strict; Path=/; Max-Age={lifetime}");
+    let answer = json!({
+        "user": user.name,
+        "token": token,
+        "token_type": "Bearer",
+        "expires_in": lifetime,
+    });
+    (
+        standing.headers(),
+        [(header::SET_COOKIE, cookie)],
+        Json(answer),
+    )
+        .into_response()
 }
 
 /// The logout: the token stops working at once, and the cookie is deleted.
@@ -404,7 +447,7 @@ async fn logout(
         Some(_) => invalid_token("the token is unknown or was revoked: nothing to log out"),
         None => invalid_token("send the token to revoke: Authorization: Bearer <token>"),
     };
-    log(&state, &request, client, None, response.status());
+    log(&state, &request, client, response.status());
     response
 }
 

@@ -1,11 +1,14 @@
 //! The secure twin's sessions: random bearer tokens (32 bytes from the
 //! system's CSPRNG, base64url) that expire after [`LIFETIME`] and that a
 //! logout revokes. The server keeps only each token's SHA-256, so neither a
-//! look-up's timing nor a copy of its memory gives a token away. At most
-//! [`MOST_SESSIONS`] are kept: the expired go first, then the oldest.
+//! look-up's timing nor a copy of its memory gives a token away. One user
+//! has at most [`MOST_PER_USER`] (a new login ends that user's oldest), so
+//! logging in again and again, with a password the lesson prints, cannot
+//! push other people's sessions out; at most [`MOST_SESSIONS`] are kept in
+//! all: the expired go first, then the oldest.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
@@ -13,12 +16,15 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::digest::{SHA256, digest};
 use ring::rand::{SecureRandom, SystemRandom};
 
+use super::super::lock;
 use super::User;
 
 /// How long a token is good for.
 pub(super) const LIFETIME: Duration = Duration::from_secs(5 * 60);
 /// How many sessions are kept at most.
 const MOST_SESSIONS: usize = 1024;
+/// How many sessions one user may have open.
+const MOST_PER_USER: usize = 8;
 
 /// A token's SHA-256.
 type Fingerprint = [u8; 32];
@@ -32,9 +38,12 @@ fn fingerprint(token: &str) -> Fingerprint {
 /// Why a token was refused, for `WWW-Authenticate`'s `error_description`.
 pub(super) type Refusal = &'static str;
 
+/// One open session: whose it is and until when it is good.
 #[derive(Debug, Clone, Copy)]
 struct Session {
+    /// The user who logged in.
     user: &'static User,
+    /// When the token stops working.
     expires: Instant,
 }
 
@@ -45,8 +54,8 @@ pub(super) struct Sessions {
 }
 
 impl Sessions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Fingerprint, Session>> {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, HashMap<Fingerprint, Session>> {
+        lock(&self.open)
     }
 
     /// A new token for `user`, good until [`LIFETIME`] after `now`; `None`
@@ -56,12 +65,12 @@ impl Sessions {
         SystemRandom::new().fill(&mut bytes).ok()?;
         let token = URL_SAFE_NO_PAD.encode(bytes);
         let mut open = self.lock();
-        if open.len() >= MOST_SESSIONS {
-            open.retain(|_, session| session.expires > now);
-        }
-        if open.len() >= MOST_SESSIONS {
+        open.retain(|_, session| session.expires > now);
+        let theirs = open.values().filter(|session| session.user == user).count();
+        if theirs >= MOST_PER_USER || open.len() >= MOST_SESSIONS {
             let oldest = open
                 .iter()
+                .filter(|(_, session)| theirs < MOST_PER_USER || session.user == user)
                 .min_by_key(|(_, session)| session.expires)
                 .map(|(print, _)| *print);
             if let Some(oldest) = oldest {
@@ -105,7 +114,7 @@ impl Sessions {
 
 #[cfg(test)]
 mod tests {
-    use super::super::NING;
+    use super::super::{AMARA, NING};
     use super::*;
 
     #[test]
@@ -133,5 +142,24 @@ mod tests {
             sessions.issue(&NING, now);
         }
         assert!(sessions.lock().len() <= MOST_SESSIONS);
+    }
+
+    #[test]
+    fn one_user_logging_in_again_and_again_ends_only_their_own_oldest_sessions() {
+        let sessions = Sessions::default();
+        let now = Instant::now();
+        let amara = sessions.issue(&AMARA, now).expect("a token");
+        let first = sessions.issue(&NING, now).expect("a token");
+        for n in 1..=MOST_SESSIONS as u64 {
+            sessions.issue(&NING, now + Duration::from_millis(n));
+        }
+        assert_eq!(sessions.user(&amara, now), Ok(&AMARA), "others stay");
+        assert!(sessions.user(&first, now).is_err(), "the oldest went");
+        let ning = sessions
+            .lock()
+            .values()
+            .filter(|session| session.user == &NING)
+            .count();
+        assert_eq!(ning, MOST_PER_USER);
     }
 }

@@ -106,7 +106,7 @@ async fn caller(
     };
     let records = &state.labs.api.records;
     let now = Instant::now();
-    let client = client.0.to_string();
+    let client = client.rate_key().to_string();
     let failures = records.failures.peek(&client, now);
     if !failures.allowed {
         state.solved(RATE_LIMITED).await;
