@@ -336,3 +336,44 @@ async fn in_chromium_the_strangers_page_reads_the_insecure_portal_and_is_blocked
     assert_eq!(lab.solved(LESSON).await, ["cors-reflect", "cors-allowlist"]);
     browser.close().await.expect("the browser closes");
 }
+
+/// The hint's way, from the request builder alone: the portal page's
+/// `Set-Cookie` read off one exchange, sent back with a foreign `Origin` in
+/// the next, solves both challenges.
+#[tokio::test]
+async fn both_challenges_are_solved_from_the_request_builder() {
+    let lab = Lab::start().await;
+    let attacker = lab.attacker("");
+    for (twin, status) in [("insecure", 200), ("secure", 403)] {
+        let (answered, page) = lab
+            .exchange(serde_json::json!({
+                "method": "GET",
+                "url": lab.http(&format!("/lab/{twin}/cors/")),
+            }))
+            .await;
+        assert_eq!(answered, 200, "{page}");
+        let cookie = page["headers"]
+            .as_array()
+            .expect("headers")
+            .iter()
+            .find(|header| {
+                header[0]
+                    .as_str()
+                    .is_some_and(|name| name.eq_ignore_ascii_case("set-cookie"))
+            })
+            .and_then(|header| header[1].as_str())
+            .and_then(|value| value.split(';').next())
+            .expect("the portal sets its cookie")
+            .to_owned();
+        let (answered, me) = lab
+            .exchange(serde_json::json!({
+                "method": "GET",
+                "url": lab.http(&format!("/lab/{twin}/cors/me")),
+                "headers": [["Cookie", cookie], ["Origin", attacker]],
+            }))
+            .await;
+        assert_eq!(answered, 200, "{me}");
+        assert_eq!(me["status"], status, "{twin}: {me}");
+    }
+    assert_eq!(lab.solved(LESSON).await, ["cors-reflect", "cors-allowlist"]);
+}
