@@ -65,17 +65,7 @@ pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
         .filter(|token| !token.is_empty())
 }
 
-/// The value of the cookie `name`, from any `Cookie` header.
-pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.trim())
-}
+pub(super) use crate::lab::cookie;
 
 /// The `name=value` pairs of a query string or form body, decoded the
 /// forgiving way (`+` is a space, a broken `%` escape stays as it is).

@@ -84,13 +84,7 @@ fn session(state: &AppState) -> &str {
 
 /// Whether the request carries this run's portal cookie.
 fn signed_in(state: &AppState, headers: &HeaderMap) -> bool {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .any(|(name, value)| name == COOKIE && value == session(state))
+    crate::lab::cookie(headers, COOKIE) == Some(session(state))
 }
 
 /// The loopback host name the request was addressed to (`Host`), if it is
