@@ -262,8 +262,31 @@ pub struct CertificateInfo {
     pub signature_algorithm: String,
     /// Whether basic constraints mark it as a certificate authority.
     pub is_ca: bool,
+    /// Basic constraints' path length: how many intermediates may follow this
+    /// certificate authority; `None` when unlimited or not a certificate authority.
+    #[serde(default)]
+    pub path_length: Option<u32>,
+    /// What the key may be used for (`Digital Signature`, `Key Cert Sign`); empty
+    /// when the certificate has no key usage extension.
+    #[serde(default)]
+    pub key_usage: Vec<String>,
+    /// Extended key usage (`TLS Web Server Authentication (serverAuth)`); empty
+    /// when the certificate has no such extension.
+    #[serde(default)]
+    pub extended_key_usage: Vec<String>,
+    /// Name constraints of a certificate authority, one subtree each
+    /// (`permitted DNS:localhost`, `excluded IP:10.0.0.0/8`).
+    #[serde(default)]
+    pub name_constraints: Vec<String>,
     /// SHA-256 fingerprint of the DER bytes, colon-separated upper-case hex.
     pub sha256: String,
+    /// SHA-1 fingerprint of the DER bytes, colon-separated upper-case hex: older
+    /// tools still show it, though it no longer identifies a certificate safely.
+    #[serde(default)]
+    pub sha1: String,
+    /// The certificate in PEM, for the learner to download and open elsewhere.
+    #[serde(default)]
+    pub pem: String,
     /// Where the client got this certificate.
     pub source: CertificateSource,
     /// Whether it is part of the path the verifier built to a trust anchor.
