@@ -114,6 +114,53 @@ fn ring_sha256(bytes: &[u8]) -> String {
 }
 
 #[tokio::test]
+async fn an_https_chain_carries_usages_constraints_and_a_pem_of_each_certificate() {
+    let lab = Lab::start().await;
+    let (status, exchange) = lab
+        .exchange(json!({"method": "GET", "url": lab.https("/lab/hello")}))
+        .await;
+    assert_eq!(status, 200, "{exchange}");
+    let chain = exchange["tls"]["chain"].as_array().expect("chain");
+    assert_eq!(chain.len(), 3, "{exchange}");
+    let (leaf, intermediate, root) = (&chain[0], &chain[1], &chain[2]);
+    assert!(
+        leaf["extended_key_usage"]
+            .as_array()
+            .expect("EKU")
+            .contains(&json!("TLS Web Server Authentication (serverAuth)")),
+        "{leaf}"
+    );
+    assert_eq!(leaf["key_usage"], json!(["Digital Signature"]));
+    assert_eq!(intermediate["path_length"], 0);
+    for authority in [intermediate, root] {
+        assert!(
+            authority["key_usage"]
+                .as_array()
+                .expect("key usage")
+                .contains(&json!("Key Cert Sign")),
+            "{authority}"
+        );
+    }
+    assert!(
+        root["name_constraints"]
+            .as_array()
+            .expect("name constraints")
+            .contains(&json!("permitted DNS:localhost")),
+        "{root}"
+    );
+    for certificate in chain {
+        let pem = certificate["pem"].as_str().expect("PEM");
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"), "{pem}");
+        let der = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).expect("PEM");
+        assert_eq!(certificate["sha256"], ring_sha256(der.as_ref()));
+        assert_eq!(
+            certificate["sha1"].as_str().unwrap_or_default().len(),
+            20 * 3 - 1
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_plain_http_exchange_has_no_tls_and_keeps_the_path_as_written() {
     let lab = Lab::start().await;
     let (status, exchange) = lab
