@@ -97,6 +97,42 @@ async fn try_it_then_https_shows_the_whole_path_and_a_changed_request_marks_the_
         root.contains("Root") && root.contains("From the trust store"),
         "{root}"
     );
+    // Each certificate's usages, as inspection tools show them, and its PEM to download.
+    let leaf = text_of(browser, ".chain > li.certificate:first-child")
+        .await
+        .unwrap_or_default();
+    assert!(
+        leaf.contains("Key usage") && leaf.contains("Digital Signature"),
+        "{leaf}"
+    );
+    assert!(
+        leaf.contains("Extended key usage") && leaf.contains("(serverAuth)"),
+        "{leaf}"
+    );
+    assert!(
+        root.contains("Key Cert Sign") && root.contains("permitted DNS:localhost"),
+        "{root}"
+    );
+    let downloads = script(
+        browser,
+        "return [...document.querySelectorAll('.chain > li.certificate a.download-pem')].map((a) => [a.download, a.href.startsWith('data:application/x-pem-file;charset=utf-8,'), decodeURIComponent(a.href.slice(a.href.indexOf(',') + 1))]);",
+    )
+    .await;
+    let downloads = downloads.as_array().expect("download links");
+    assert_eq!(downloads.len(), 3, "{downloads:?}");
+    for download in downloads {
+        assert!(
+            download[0].as_str().unwrap_or_default().ends_with(".pem"),
+            "{download}"
+        );
+        assert_eq!(download[1], true, "{download}");
+        let pem = download[2].as_str().unwrap_or_default();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n"), "{pem}");
+        assert!(
+            pem.trim_end().ends_with("-----END CERTIFICATE-----"),
+            "{pem}"
+        );
+    }
     assert_eq!(session.active_id().await, "send", "focus stays on Send");
     poll("the answer's status to be in view", || async {
         in_view(browser, "#answer-status").await.then_some(())
