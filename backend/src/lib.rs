@@ -299,6 +299,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
             attacker_listener.describe(ListenerId::Attacker),
         ],
         ca_url: format!("{}/ca.pem", app_listener.url("http", false)),
+        certificates: Vec::new(),
     };
     let own = [
         app_listener.own(ListenerId::App),
@@ -443,7 +444,7 @@ impl BoundListener {
                 description: "A stranger's site on an origin of its own: the pages an attacker would host (lesson 7)."
                     .to_owned(),
             },
-            ListenerId::Https => Listener {
+            ListenerId::Https | ListenerId::Certificate => Listener {
                 id,
                 // The certificate names localhost, so the URL does too where it
                 // can: it reads the way a real site's does.

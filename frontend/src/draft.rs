@@ -246,6 +246,7 @@ impl DraftValues {
                 .map(|row| (row.name.trim().to_owned(), row.value.clone()))
                 .collect(),
             body: self.body.clone(),
+            ..ExchangeRequest::default()
         }
     }
 

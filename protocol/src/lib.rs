@@ -7,6 +7,12 @@
 
 use serde::{Deserialize, Serialize};
 
+mod certificates;
+
+pub use certificates::{
+    BrokenListener, CertificateCheck, Refusal, TrustStore, VerificationFailure,
+};
+
 /// The largest request body the inspector sends, in bytes (256 KiB).
 pub const MAX_REQUEST_BODY: usize = 256 * 1024;
 
@@ -35,6 +41,10 @@ pub enum ListenerId {
     /// A stranger's site on an origin of its own: the pages an attacker would
     /// host, which lessons point a browser at (lesson 7's cross-origin reads).
     Attacker,
+    /// One of lesson 6's certificate listeners: a broken one from
+    /// [`LabInfo::certificates`], or one the learner started with a certificate
+    /// their own CA signed. Never in [`LabInfo::listeners`].
+    Certificate,
 }
 
 impl ListenerId {
@@ -45,6 +55,7 @@ impl ListenerId {
             Self::Http => "http",
             Self::Https => "https",
             Self::Attacker => "attacker",
+            Self::Certificate => "certificate",
         }
     }
 
@@ -79,6 +90,10 @@ pub struct LabInfo {
     pub listeners: Vec<Listener>,
     /// Where the root certificate of the local certificate authority can be downloaded.
     pub ca_url: String,
+    /// Lesson 6's HTTPS listeners with broken certificates, one per way a
+    /// chain breaks.
+    #[serde(default)]
+    pub certificates: Vec<BrokenListener>,
 }
 
 impl LabInfo {
@@ -101,6 +116,13 @@ pub struct ExchangeRequest {
     /// The request body; empty for none.
     #[serde(default)]
     pub body: String,
+    /// The roots an HTTPS server's chain is verified against.
+    #[serde(default)]
+    pub trust: TrustStore,
+    /// Whether to present safelab's lab client certificate when a server asks
+    /// for one (lesson 6's `client-certificate` listener).
+    #[serde(default)]
+    pub client_certificate: bool,
 }
 
 /// Body of `POST /api/raw`: bytes the learner typed, for the inspector to write
@@ -239,6 +261,9 @@ pub struct TlsInfo {
     pub trust_store: String,
     /// Why verification failed, in words; `None` when it succeeded.
     pub error: Option<String>,
+    /// Which check failed and on which certificate; `None` when it succeeded.
+    #[serde(default)]
+    pub failure: Option<VerificationFailure>,
 }
 
 /// One certificate of a chain, as a learner would read it.
@@ -613,7 +638,7 @@ mod tests {
             method: "GET".into(),
             url: "http://x/".into(),
             headers: vec![("Accept".into(), "application/json".into())],
-            body: String::new(),
+            ..ExchangeRequest::default()
         };
         let json = serde_json::to_value(&request).expect("serialises");
         assert_eq!(

@@ -446,6 +446,7 @@ impl Inspector {
             verified: verdict.is_ok(),
             trust_store: self.trust_store.clone(),
             error: verdict.err(),
+            failure: None,
         }
     }
 }

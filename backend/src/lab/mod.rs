@@ -21,6 +21,7 @@
 mod api;
 mod authentication;
 mod basics;
+mod certificates;
 mod error;
 mod files;
 mod injection;
@@ -205,6 +206,7 @@ const LABS: &[&LessonLab] = &[
     &parameters::LAB,
     &injection::LAB,
     &authentication::LAB,
+    &certificates::LAB,
     &api::LAB,
 ];
 

@@ -14,7 +14,8 @@ impl Addresses {
     /// `{{X_host}}` its `host:port` (what a client puts in `Host`), and
     /// `{{X_hostname}}` and `{{X_port}}` the two apart (what a socket connects
     /// to: `localhost`, `7880`); `{{ca_url}}` is where the root certificate is
-    /// downloaded.
+    /// downloaded. Each of lesson 6's broken listeners `Y` gives `{{Y}}` and
+    /// `{{Y_port}}` (`{{expired}}`, `{{expired_port}}`).
     pub fn of(lab: &LabInfo) -> Self {
         let mut values = Vec::new();
         for listener in &lab.listeners {
@@ -29,6 +30,13 @@ impl Addresses {
                 let hostname = hostname.trim_start_matches('[').trim_end_matches(']');
                 values.push((format!("{id}_hostname"), hostname.to_owned()));
                 values.push((format!("{id}_port"), port.to_owned()));
+            }
+        }
+        // Lesson 6's broken listeners: `{{expired}}`, `{{expired_port}}`, ….
+        for broken in &lab.certificates {
+            values.push((broken.id.clone(), broken.url.clone()));
+            if let Some((_, port)) = broken.url.rsplit_once(':') {
+                values.push((format!("{}_port", broken.id), port.to_owned()));
             }
         }
         values.push(("ca_url".to_owned(), lab.ca_url.clone()));
@@ -101,6 +109,7 @@ pub(super) mod tests {
                 listener(ListenerId::Attacker, "http://127.0.0.1:40003"),
             ],
             ca_url: "http://127.0.0.1:40000/ca.pem".to_owned(),
+            certificates: Vec::new(),
         })
     }
 

@@ -288,6 +288,7 @@ mod tests {
                 listener(ListenerId::Attacker, "http://127.0.0.1:7003"),
             ],
             ca_url: String::new(),
+            certificates: Vec::new(),
         }
     }
 

@@ -1,0 +1,1 @@
+//! The broken listeners (see the parent module).

@@ -1,0 +1,1 @@
+//! Lesson 6: browser_trust (filled in below).

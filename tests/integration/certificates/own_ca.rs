@@ -1,0 +1,1 @@
+//! Lesson 6: own_ca (filled in below).
