@@ -158,6 +158,49 @@ impl CertificateAuthority {
     }
 }
 
+/// A client certificate for lesson 6's listener that asks for one: its
+/// chain and key as the inspector presents them, and as PEM for a learner to
+/// download and pass to `requests` (`cert=(…)`) or curl (`--cert`, `--key`).
+#[derive(Debug)]
+pub struct ClientIdentity {
+    /// The client certificate, then the intermediate that issued it.
+    pub chain: Vec<CertificateDer<'static>>,
+    /// The client certificate's private key.
+    pub key: PrivateKeyDer<'static>,
+    /// [`Self::chain`] in PEM.
+    pub chain_pem: String,
+    /// [`Self::key`] in PEM (PKCS#8).
+    pub key_pem: String,
+}
+
+impl CertificateAuthority {
+    /// Makes a fresh client certificate (`clientAuth`, named `lab learner`)
+    /// under a fresh intermediate of this root. A lab credential: it opens
+    /// nothing but the lab's client-certificate listener.
+    pub fn client_identity(&self) -> Result<ClientIdentity, CaError> {
+        let intermediate_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let intermediate_params = intermediate_params();
+        let intermediate_cert = intermediate_params.signed_by(&intermediate_key, &self.root)?;
+        let intermediate = Issuer::new(intermediate_params, intermediate_key);
+
+        let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
+        let mut params = CertificateParams::default();
+        params.distinguished_name = name("lab learner");
+        params.is_ca = IsCa::ExplicitNoCa;
+        params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        params.use_authority_key_identifier_extension = true;
+        validity(&mut params, 90);
+        let cert = params.signed_by(&key, &intermediate)?;
+        Ok(ClientIdentity {
+            chain_pem: format!("{}{}", cert.pem(), intermediate_cert.pem()),
+            key_pem: key.serialize_pem(),
+            chain: vec![cert.der().clone(), intermediate_cert.der().clone()],
+            key: PrivatePkcs8KeyDer::from(key.serialize_der()).into(),
+        })
+    }
+}
+
 fn validity(params: &mut CertificateParams, days: i64) {
     // A day of slack before "now" keeps a laptop with a slightly wrong clock working.
     let now = OffsetDateTime::now_utc();

@@ -60,6 +60,9 @@ pub struct AppState {
     inspector: Arc<Inspector>,
     progress: Arc<progress::Store>,
     labs: Arc<lab::LabData>,
+    /// The lab's client certificate (lesson 6): the inspector presents it when
+    /// asked to, and learners download it.
+    client_identity: Arc<ca::ClientIdentity>,
 }
 
 impl AppState {
@@ -76,6 +79,7 @@ impl AppState {
     ) -> Result<Self, StartError> {
         let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
         Ok(Self {
+            client_identity: Arc::new(ca.client_identity()?),
             progress,
             labs: Arc::new(lab::LabData::new(data_dir)?),
             pages: Arc::new(assets::AppPages::new(lessons.all())),

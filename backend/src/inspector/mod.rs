@@ -13,9 +13,10 @@ mod target;
 mod verify;
 mod wire;
 
+use std::collections::HashSet;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
@@ -198,6 +199,10 @@ pub struct Inspector {
     roots: Vec<CertificateDer<'static>>,
     trust_store: String,
     in_flight: Semaphore,
+    /// The local addresses of the inspector's open connections, so a lab
+    /// listener can tell the inspector (which completes every handshake to
+    /// show the chain) from a client that verified what it accepted.
+    open: Mutex<HashSet<SocketAddr>>,
 }
 
 impl Inspector {
@@ -210,7 +215,14 @@ impl Inspector {
             roots: vec![root],
             trust_store: "safelab local CA only (the root served at /ca.pem)".to_owned(),
             in_flight: Semaphore::new(MAX_IN_FLIGHT),
+            open: Mutex::new(HashSet::new()),
         })
+    }
+
+    /// Whether a connection from `peer` is one of the inspector's own.
+    pub fn is_own_connection(&self, peer: SocketAddr) -> bool {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.contains(&peer)
     }
 
     /// Performs one exchange.
@@ -302,6 +314,10 @@ impl Inspector {
             })?;
         let _ = tcp.set_nodelay(true);
         let connected = started.elapsed();
+        let _open = tcp
+            .local_addr()
+            .ok()
+            .map(|address| OpenConnection::new(self, address));
 
         let (response, tls, tls_time) = match target.scheme {
             target::Scheme::Http => {
@@ -448,6 +464,36 @@ impl Inspector {
             error: verdict.err(),
             failure: None,
         }
+    }
+}
+
+/// Keeps a connection's local address in [`Inspector::is_own_connection`]'s
+/// set while it is open.
+struct OpenConnection<'a> {
+    inspector: &'a Inspector,
+    address: SocketAddr,
+}
+
+impl<'a> OpenConnection<'a> {
+    fn new(inspector: &'a Inspector, address: SocketAddr) -> Self {
+        let address = SocketAddr::new(address.ip().to_canonical(), address.port());
+        let mut open = inspector
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        open.insert(address);
+        Self { inspector, address }
+    }
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        let mut open = self
+            .inspector
+            .open
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        open.remove(&self.address);
     }
 }
 
