@@ -2,6 +2,9 @@
 //! real rustls client: trusted when the client trusts safelab's CA, refused when
 //! it does not or when the name is wrong.
 
+/// A real Chromium with safelab's CA in a throwaway trust store, and without.
+mod browser_trust;
+
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;

@@ -32,6 +32,12 @@ impl Drop for Driver {
 impl Driver {
     /// Starts the chromedriver the README's test command installed, on a free port.
     pub async fn start() -> Self {
+        Self::start_with_home(None).await
+    }
+
+    /// Starts chromedriver with `HOME` set to `home`, so every Chromium it starts
+    /// reads that folder's NSS trust store (`.pki/nssdb`) instead of the user's.
+    pub async fn start_with_home(home: Option<&Path>) -> Self {
         let chromedriver = tool(
             "SAFELAB_CHROMEDRIVER",
             "/usr/bin/chromedriver",
@@ -46,6 +52,9 @@ impl Driver {
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null());
+        if let Some(home) = home {
+            command.env("HOME", home);
+        }
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
         let process = command.spawn().expect("chromedriver starts");
