@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 mod certificates;
+pub mod own_ca;
 
 pub use certificates::{
     BrokenListener, CertificateCheck, Refusal, TrustStore, VerificationFailure,
