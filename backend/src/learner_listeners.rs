@@ -16,13 +16,19 @@ pub struct LearnerListeners {
 impl LearnerListeners {
     /// Adds a started listener's addresses.
     pub fn add(&self, addresses: &[SocketAddr]) {
-        let mut set = self.addresses.write().unwrap_or_else(PoisonError::into_inner);
+        let mut set = self
+            .addresses
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         set.extend(addresses.iter().copied());
     }
 
     /// Removes a stopped listener's addresses.
     pub fn remove(&self, addresses: &[SocketAddr]) {
-        let mut set = self.addresses.write().unwrap_or_else(PoisonError::into_inner);
+        let mut set = self
+            .addresses
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         for address in addresses {
             set.remove(address);
         }
@@ -30,7 +36,10 @@ impl LearnerListeners {
 
     /// The addresses of a running listener on `port`, if one is.
     pub fn on_port(&self, port: u16) -> Vec<SocketAddr> {
-        let set = self.addresses.read().unwrap_or_else(PoisonError::into_inner);
+        let set = self
+            .addresses
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut found: Vec<SocketAddr> = set
             .iter()
             .filter(|address| address.port() == port)

@@ -2,6 +2,9 @@
 //! real rustls client: trusted when the client trusts safelab's CA, refused when
 //! it does not or when the name is wrong.
 
+/// The learner's own CA, made from the browser's API, and its listeners.
+mod own_ca;
+
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;

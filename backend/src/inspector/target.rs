@@ -405,7 +405,10 @@ mod tests {
             Err(InspectorError::ApiTarget)
         ));
         learner.remove(&[address]);
-        assert!(policy.check(&target).is_err(), "stopped: no longer a target");
+        assert!(
+            policy.check(&target).is_err(),
+            "stopped: no longer a target"
+        );
     }
 
     #[test]

@@ -26,8 +26,8 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateSigningRequestParams, DistinguishedName,
-    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData, SanType,
-    SignatureAlgorithm,
+    DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair, KeyUsagePurpose, PublicKeyData,
+    SanType, SignatureAlgorithm,
 };
 use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::ServerCertVerifier;
@@ -341,7 +341,11 @@ impl OwnCaState {
         } else {
             IsCa::ExplicitNoCa
         };
-        params.key_usages = request.key_usage.iter().map(|usage| key_usage(*usage)).collect();
+        params.key_usages = request
+            .key_usage
+            .iter()
+            .map(|usage| key_usage(*usage))
+            .collect();
         params.extended_key_usages = match request.purpose {
             Purpose::ServerAuth => vec![ExtendedKeyUsagePurpose::ServerAuth],
             Purpose::ClientAuth => vec![ExtendedKeyUsagePurpose::ClientAuth],
@@ -380,6 +384,7 @@ impl OwnCaState {
                 request.starts_in_days
             )));
         }
+        super::super::lock(&self.made).ca(&request.ca)?;
         let mut csr = parse_csr(&request.csr_pem)?;
         let mut made = super::super::lock(&self.made);
         let ca = made.ca(&request.ca)?;
@@ -395,7 +400,8 @@ impl OwnCaState {
         let issuer = Issuer::from_ca_cert_der(&ca_der, ca_key)?;
         let now = OffsetDateTime::now_utc();
         csr.params.not_before = now + Duration::days(i64::from(request.starts_in_days));
-        csr.params.not_after = csr.params.not_before + Duration::days(i64::from(request.valid_days));
+        csr.params.not_after =
+            csr.params.not_before + Duration::days(i64::from(request.valid_days));
         csr.params.use_authority_key_identifier_extension = true;
         let certificate = csr.signed_by(&issuer)?;
         let key = made
@@ -466,7 +472,10 @@ pub fn routes() -> Router<AppState> {
             get(certificate_pem),
         )
         .route("/api/certificates/own/listeners", post(start_listener))
-        .route("/api/certificates/own/listeners/{id}", delete(stop_listener))
+        .route(
+            "/api/certificates/own/listeners/{id}",
+            delete(stop_listener),
+        )
 }
 
 fn own(state: &AppState) -> &OwnCaState {
@@ -505,7 +514,11 @@ async fn ca_pem(
     State(state): State<AppState>,
     UrlPath(id): UrlPath<String>,
 ) -> Result<impl IntoResponse, AppError> {
-    let pem = super::super::lock(&own(&state).made).ca(&id)?.info.pem.clone();
+    let pem = super::super::lock(&own(&state).made)
+        .ca(&id)?
+        .info
+        .pem
+        .clone();
     Ok(pem_download("myca.pem".to_owned(), pem))
 }
 
@@ -567,14 +580,12 @@ async fn start_listener(
             .key
             .clone()
             .ok_or_else(|| OwnCaError::KeyNotHere(certificate.info.id.clone()))?;
-        (
-            certificate.info.clone(),
-            certificate.der.clone(),
-            key_id,
-        )
+        (certificate.info.clone(), certificate.der.clone(), key_id)
     };
-    let key = PrivateKeyDer::from_pem_slice(lab.private_key(&key_id)?.as_bytes())
-        .map_err(|error| OwnCaError::Storage(format!("the key {key_id} does not read back: {error}")))?;
+    let key =
+        PrivateKeyDer::from_pem_slice(lab.private_key(&key_id)?.as_bytes()).map_err(|error| {
+            OwnCaError::Storage(format!("the key {key_id} does not read back: {error}"))
+        })?;
     let tls = server_config(der, key)?;
     let bound = crate::BoundListener::bind(lab.host, 0)
         .await
