@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod equivalents;
+
 /// The most certificate authorities a learner keeps at once.
 pub const MAX_CAS: usize = 4;
 /// The most keys (with their CSRs) a learner keeps at once.
