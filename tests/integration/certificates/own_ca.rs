@@ -620,3 +620,102 @@ async fn the_lessons_reset_stops_every_listener_and_deletes_the_keys() {
         "a stopped listener is no target for the inspector"
     );
 }
+
+/// The whole flow in the lesson page, clicked in a real Chromium: a CA, a key
+/// and CSR, a signature, a listener, and the request builder sending to it
+/// trusting that CA, which ends on the listener's TLS panel. (The verdict
+/// is "Verified" once the inspector honours the request's trust store.)
+#[tokio::test]
+async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
+    use safelab_tests::browser::{Driver, click, text_of, value_of, wait_for};
+    assert!(
+        safelab_tests::repo_root().join("dist/index.html").exists(),
+        "the app is not built: run `bash .ci/test` (it runs trunk build)"
+    );
+    let lab = Lab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().expect("profile folder");
+    let browser = driver.browser(profile.path(), (1280, 900)).await;
+    browser
+        .goto(&lab.app(&format!("/lessons/{LESSON}")))
+        .await
+        .expect("the lesson opens");
+    let contains = |css: &'static str, text: &'static str| {
+        let browser = &browser;
+        poll(css, move || async move {
+            text_of(browser, css)
+                .await
+                .filter(|found| found.contains(text))
+        })
+    };
+
+    click(&browser, "#own-ca-create-ca").await;
+    contains("#own-ca-sign-ca", "My lab CA (ca-").await;
+    click(&browser, "#own-ca-create-key").await;
+    poll("the CSR in step 3", || async {
+        value_of(&browser, "#own-ca-csr")
+            .await
+            .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
+            .then_some(())
+    })
+    .await;
+    click(&browser, "#own-ca-sign").await;
+    contains(".own-ca-certificate", "rustls accepts it for localhost").await;
+    click(&browser, "#own-ca-start").await;
+    let listing = poll("the listener to be listed", || async {
+        let listing = get_json(&lab.app("/api/certificates/own")).await;
+        listing["listeners"][0]["url"].is_string().then_some(listing)
+    })
+    .await;
+    let url = listing["listeners"][0]["url"].as_str().expect("a URL");
+    contains("#own-ca-python", "verify=\"myca.pem\"").await;
+    let python = text_of(&browser, "#own-ca-python").await.unwrap_or_default();
+    assert!(
+        python.contains(&format!("requests.get(\"{url}/\", verify=\"myca.pem\")")),
+        "{python}"
+    );
+    let href = wait_for(&browser, "#own-ca-download")
+        .await
+        .attr("href")
+        .await
+        .expect("an attribute")
+        .expect("a link");
+    let downloaded = reqwest::get(lab.app(&href))
+        .await
+        .expect("downloads")
+        .text()
+        .await
+        .expect("PEM");
+    assert_eq!(downloaded, listing["cas"][0]["pem"].as_str().expect("PEM"));
+    // The equivalents beside the first step name the learner's choices.
+    let openssl = script_text(&browser, ".own-ca-openssl").await;
+    assert!(openssl.contains("-subj '/CN=My lab CA'"), "{openssl}");
+
+    click(&browser, "#own-ca-verify").await;
+    assert_eq!(
+        value_of(&browser, "#url").await,
+        format!("{url}/"),
+        "the builder holds the listener's URL"
+    );
+    let verdict = contains(".tls .verdict", "erified").await;
+    assert!(
+        !lab.solved(LESSON).await.iter().any(|id| id == EXERCISE),
+        "the inspector's request does not solve it"
+    );
+    assert!(
+        verdict.contains("✔ Verified"),
+        "the inspector trusted the learner's CA: {verdict}"
+    );
+}
+
+/// The text content of `css`, hidden or not (a closed `<details>`).
+async fn script_text(browser: &fantoccini::Client, css: &str) -> String {
+    safelab_tests::browser::script(
+        browser,
+        &format!("return document.querySelector({css:?})?.textContent ?? '';"),
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
