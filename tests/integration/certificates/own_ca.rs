@@ -664,12 +664,16 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
     click(&browser, "#own-ca-start").await;
     let listing = poll("the listener to be listed", || async {
         let listing = get_json(&lab.app("/api/certificates/own")).await;
-        listing["listeners"][0]["url"].is_string().then_some(listing)
+        listing["listeners"][0]["url"]
+            .is_string()
+            .then_some(listing)
     })
     .await;
     let url = listing["listeners"][0]["url"].as_str().expect("a URL");
     contains("#own-ca-python", "verify=\"myca.pem\"").await;
-    let python = text_of(&browser, "#own-ca-python").await.unwrap_or_default();
+    let python = text_of(&browser, "#own-ca-python")
+        .await
+        .unwrap_or_default();
     assert!(
         python.contains(&format!("requests.get(\"{url}/\", verify=\"myca.pem\")")),
         "{python}"
@@ -718,4 +722,272 @@ async fn script_text(browser: &fantoccini::Client, css: &str) -> String {
     .as_str()
     .unwrap_or_default()
     .to_owned()
+}
+
+/// One set of choices for the terminal equivalents, and what `openssl
+/// verify` says of the result (`None`: OK).
+struct Choices {
+    what: &'static str,
+    ca_key: safelab_protocol::own_ca::KeyType,
+    key: safelab_protocol::own_ca::NewKey,
+    starts_in_days: i32,
+    valid_days: u32,
+    refusal: Option<&'static str>,
+}
+
+fn choice_sets() -> Vec<Choices> {
+    use safelab_protocol::own_ca::{KeyType, KeyUsage, NewKey, Purpose};
+    let good = NewKey {
+        common_name: "localhost".into(),
+        names: vec!["localhost".into(), "127.0.0.1".into()],
+        is_ca: false,
+        key_usage: vec![KeyUsage::DigitalSignature],
+        purpose: Purpose::ServerAuth,
+        key_type: KeyType::EcdsaP256,
+    };
+    vec![
+        Choices {
+            what: "a good server certificate",
+            ca_key: KeyType::EcdsaP256,
+            key: good.clone(),
+            starts_in_days: 0,
+            valid_days: 30,
+            refusal: None,
+        },
+        Choices {
+            what: "Ed25519 CA, P-384 server key",
+            ca_key: KeyType::Ed25519,
+            key: NewKey {
+                key_type: KeyType::EcdsaP384,
+                ..good.clone()
+            },
+            starts_in_days: 0,
+            valid_days: 30,
+            refusal: None,
+        },
+        // `openssl verify -verify_hostname` still falls back to the common
+        // name (Python, curl and browsers no longer do): it says OK, and the
+        // certificate is checked for having no SAN instead.
+        Choices {
+            what: "no subject alternative name",
+            ca_key: KeyType::EcdsaP384,
+            key: NewKey {
+                names: Vec::new(),
+                ..good.clone()
+            },
+            starts_in_days: 0,
+            valid_days: 30,
+            refusal: None,
+        },
+        Choices {
+            what: "CA:TRUE on the server's certificate",
+            ca_key: KeyType::EcdsaP256,
+            key: NewKey {
+                is_ca: true,
+                ..good.clone()
+            },
+            starts_in_days: 0,
+            valid_days: 30,
+            refusal: None,
+        },
+        Choices {
+            what: "clientAuth only",
+            ca_key: KeyType::EcdsaP256,
+            key: NewKey {
+                purpose: Purpose::ClientAuth,
+                ..good
+            },
+            starts_in_days: 0,
+            valid_days: 30,
+            refusal: Some("unsuitable certificate purpose"),
+        },
+    ]
+}
+
+/// Runs `script` with bash in `folder`; fails the test if it fails.
+fn bash(folder: &std::path::Path, script: &str) -> String {
+    let output = std::process::Command::new("bash")
+        .args(["-euo", "pipefail", "-c", script])
+        .current_dir(folder)
+        .output()
+        .expect("bash runs");
+    assert!(output.status.success(), "{script}\n{}", printed(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Runs `code` with the project's Python in `folder`.
+fn python(folder: &std::path::Path, code: &str) {
+    let interpreter = safelab_tests::tool(
+        "SAFELAB_PYTHON",
+        safelab_tests::repo_root().join(".local/venv/bin/python"),
+        "the project's Python venv",
+    );
+    let output = std::process::Command::new(interpreter)
+        .args(["-c", code])
+        .current_dir(folder)
+        .output()
+        .expect("python runs");
+    assert!(output.status.success(), "{code}\n{}", printed(&output));
+}
+
+/// What `openssl verify` says of `server.pem` in `folder`, as a server's
+/// certificate for `localhost`, trusting `myca.pem`.
+fn openssl_verdict(folder: &std::path::Path) -> String {
+    let output = std::process::Command::new("openssl")
+        .args([
+            "verify",
+            "-CAfile",
+            "myca.pem",
+            "-purpose",
+            "sslserver",
+            "-verify_hostname",
+            "localhost",
+            "server.pem",
+        ])
+        .current_dir(folder)
+        .output()
+        .expect("openssl runs");
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// `server.pem` in `folder` carries what `choices` asked for: its names (or
+/// none), CA or not, and its extended key usage.
+fn assert_made_as_chosen(choices: &Choices, route: &str, folder: &std::path::Path) {
+    use safelab_protocol::own_ca::Purpose;
+    let text = bash(folder, "openssl x509 -in server.pem -noout -text");
+    let what = format!("{} ({route})", choices.what);
+    assert_eq!(
+        text.contains("X509v3 Subject Alternative Name"),
+        !choices.key.names.is_empty(),
+        "{what}: {text}"
+    );
+    let ca = if choices.key.is_ca {
+        "CA:TRUE"
+    } else {
+        "CA:FALSE"
+    };
+    assert!(text.contains(ca), "{what}: {text}");
+    let purpose = match choices.key.purpose {
+        Purpose::ServerAuth => Some("TLS Web Server Authentication"),
+        Purpose::ClientAuth => Some("TLS Web Client Authentication"),
+        Purpose::None => None,
+    };
+    assert_eq!(
+        text.contains("X509v3 Extended Key Usage"),
+        purpose.is_some(),
+        "{what}: {text}"
+    );
+    if let Some(purpose) = purpose {
+        assert!(text.contains(purpose), "{what}: {text}");
+    }
+}
+
+fn assert_keys_private(folder: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for key in ["myca.key", "server.key"] {
+        let mode = std::fs::metadata(folder.join(key))
+            .expect("the key exists")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "{key}");
+    }
+}
+
+fn assert_verdict(choices: &Choices, route: &str, verdict: &str) {
+    match choices.refusal {
+        None => assert!(
+            verdict.trim() == "server.pem: OK",
+            "{} ({route}): {verdict}",
+            choices.what
+        ),
+        Some(error) => assert!(
+            verdict.contains(error) && !verdict.contains(": OK"),
+            "{} ({route}): {verdict}",
+            choices.what
+        ),
+    }
+}
+
+#[test]
+fn the_openssl_and_cryptography_equivalents_make_what_the_flow_makes() {
+    use safelab_protocol::own_ca::{NewCa, SignRequest, equivalents};
+    for choices in choice_sets() {
+        let ca = NewCa {
+            name: "Ning's lab CA".into(),
+            key_type: choices.ca_key,
+            valid_days: 60,
+        };
+        let sign = SignRequest {
+            ca: "ca-1".into(),
+            csr_pem: String::new(),
+            starts_in_days: choices.starts_in_days,
+            valid_days: choices.valid_days,
+        };
+        let with_openssl = tempfile::tempdir().expect("a folder");
+        for script in [
+            equivalents::openssl_ca(&ca),
+            equivalents::openssl_key(&choices.key),
+            equivalents::openssl_sign(&sign, ca.key_type),
+        ] {
+            bash(with_openssl.path(), &script);
+        }
+        assert_keys_private(with_openssl.path());
+        assert_made_as_chosen(&choices, "openssl", with_openssl.path());
+        assert_verdict(&choices, "openssl", &openssl_verdict(with_openssl.path()));
+
+        let with_python = tempfile::tempdir().expect("a folder");
+        for code in [
+            equivalents::python_ca(&ca),
+            equivalents::python_key(&choices.key),
+            equivalents::python_sign(&sign, ca.key_type),
+        ] {
+            python(with_python.path(), &code);
+        }
+        assert_keys_private(with_python.path());
+        assert_verdict(
+            &choices,
+            "cryptography",
+            &openssl_verdict(with_python.path()),
+        );
+    }
+}
+
+#[test]
+fn the_cryptography_equivalent_makes_an_expired_certificate_on_purpose() {
+    use safelab_protocol::own_ca::{
+        KeyType, KeyUsage, NewCa, NewKey, Purpose, SignRequest, equivalents,
+    };
+    let folder = tempfile::tempdir().expect("a folder");
+    let key = NewKey {
+        common_name: "localhost".into(),
+        names: vec!["localhost".into()],
+        is_ca: false,
+        key_usage: vec![KeyUsage::DigitalSignature],
+        purpose: Purpose::ServerAuth,
+        key_type: KeyType::EcdsaP256,
+    };
+    let ca = NewCa {
+        name: "Expiry CA".into(),
+        key_type: KeyType::EcdsaP256,
+        valid_days: 60,
+    };
+    let sign = SignRequest {
+        ca: "ca-1".into(),
+        csr_pem: String::new(),
+        starts_in_days: -10,
+        valid_days: 5,
+    };
+    for code in [
+        equivalents::python_ca(&ca),
+        equivalents::python_key(&key),
+        equivalents::python_sign(&sign, ca.key_type),
+    ] {
+        python(folder.path(), &code);
+    }
+    let verdict = openssl_verdict(folder.path());
+    assert!(verdict.contains("certificate has expired"), "{verdict}");
 }
