@@ -684,7 +684,8 @@ async fn page(
          <h1>Your listener {listener}</h1>\
          <p>It presents your certificate {id} (common name {cn}; {names}), \
          signed by your CA {ca_name} ({ca}).</p>\
-         <p>Your client accepted it: it trusts that CA.</p>",
+         <p>A client that checked this certificate before sending its request \
+         trusts that CA.</p>",
         listener = escape(&served.listener),
         id = escape(&certificate.id),
         cn = escape(&certificate.common_name),
@@ -897,4 +898,104 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_dns_names_or_ip_addresses() {
+        assert!(matches!(
+            subject_alt_name("127.0.0.1"),
+            Ok(SanType::IpAddress(_))
+        ));
+        assert!(matches!(subject_alt_name("::1"), Ok(SanType::IpAddress(_))));
+        assert!(matches!(
+            subject_alt_name("*.App.localhost"),
+            Ok(SanType::DnsName(name)) if name.as_str() == "*.app.localhost"
+        ));
+        for bad in [
+            "",
+            "a b",
+            "-x.localhost",
+            "x..localhost",
+            "é.localhost",
+            &"a".repeat(64),
+        ] {
+            assert!(subject_alt_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// A CA and a certificate it signed for `names`, valid from
+    /// `starts_in_days` for `days`, as `is_ca` and with `purpose`.
+    fn signed(
+        names: &[&str],
+        is_ca: bool,
+        purpose: ExtendedKeyUsagePurpose,
+        starts_in_days: i64,
+        days: i64,
+    ) -> (CertificateDer<'static>, CertificateDer<'static>) {
+        let ca_key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a key");
+        let mut ca_params = CertificateParams::default();
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.distinguished_name = common_name("test CA");
+        let ca = ca_params.self_signed(&ca_key).expect("a CA");
+        let issuer = Issuer::new(ca_params, ca_key);
+        let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("a key");
+        let mut params = CertificateParams::new(
+            names
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .expect("names");
+        params.is_ca = if is_ca {
+            IsCa::Ca(BasicConstraints::Unconstrained)
+        } else {
+            IsCa::ExplicitNoCa
+        };
+        params.extended_key_usages = vec![purpose];
+        params.not_before = OffsetDateTime::now_utc() + Duration::days(starts_in_days);
+        params.not_after = params.not_before + Duration::days(days);
+        let leaf = params.signed_by(&key, &issuer).expect("signed");
+        (leaf.der().clone(), ca.der().clone())
+    }
+
+    #[test]
+    fn rustls_judges_a_certificate_for_localhost_now_as_a_servers() {
+        let server = ExtendedKeyUsagePurpose::ServerAuth;
+        let verdict = |(leaf, ca): (CertificateDer<'static>, CertificateDer<'static>)| {
+            rustls_verdict(&leaf, &ca)
+        };
+        assert_eq!(
+            verdict(signed(&["localhost"], false, server.clone(), 0, 30)),
+            None
+        );
+        let cases = [
+            (
+                signed(&["example.test"], false, server.clone(), 0, 30),
+                "not valid for name",
+            ),
+            (
+                signed(&["localhost"], true, server.clone(), 0, 30),
+                "CaUsedAsEndEntity",
+            ),
+            (
+                signed(
+                    &["localhost"],
+                    false,
+                    ExtendedKeyUsagePurpose::ClientAuth,
+                    0,
+                    30,
+                ),
+                "server authentication",
+            ),
+            (signed(&["localhost"], false, server, -10, 5), "expired"),
+        ];
+        for (certificate, error) in cases {
+            let said = verdict(certificate).expect("refused");
+            assert!(said.contains(error), "{said}");
+        }
+    }
 }
