@@ -627,7 +627,7 @@ async fn the_lessons_reset_stops_every_listener_and_deletes_the_keys() {
 /// is "Verified" once the inspector honours the request's trust store.)
 #[tokio::test]
 async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
-    use safelab_tests::browser::{Driver, click, text_of, value_of, wait_for};
+    use safelab_tests::browser::{Driver, click, screenshot, text_of, value_of, wait_for};
     assert!(
         safelab_tests::repo_root().join("dist/index.html").exists(),
         "the app is not built: run `bash .ci/test` (it runs trunk build)"
@@ -702,6 +702,7 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
         "the builder holds the listener's URL"
     );
     let verdict = contains(".tls .verdict", "erified").await;
+    screenshot(&browser, "own-ca-flow").await;
     assert!(
         !lab.solved(LESSON).await.iter().any(|id| id == EXERCISE),
         "the inspector's request does not solve it"

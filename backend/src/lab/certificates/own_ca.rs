@@ -882,8 +882,12 @@ fn key_file(id: &str) -> String {
     format!("{id}-key.pem")
 }
 
+/// `at` to the second, as RFC 3339 (`2026-11-24T03:57:18Z`).
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&Rfc3339).unwrap_or_default()
+    at.replace_nanosecond(0)
+        .unwrap_or(at)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn remove_folder(folder: &Path) -> std::io::Result<()> {
