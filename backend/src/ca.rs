@@ -277,7 +277,7 @@ fn read_file(path: &Path) -> Result<String, CaError> {
     fs::read_to_string(path).map_err(io_error(path))
 }
 
-fn create_private_folder(folder: &Path) -> Result<(), CaError> {
+pub(crate) fn create_private_folder(folder: &Path) -> Result<(), CaError> {
     fs::create_dir_all(folder).map_err(io_error(folder))?;
     #[cfg(unix)]
     {
@@ -336,7 +336,7 @@ fn make_private(_folder: &Path, _key_path: &Path) -> Result<Vec<String>, CaError
 }
 
 /// Writes through a temporary file and a rename, so a crash never leaves half a key.
-fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), CaError> {
+pub(crate) fn write_file(path: &Path, contents: &[u8], private: bool) -> Result<(), CaError> {
     let temporary = path.with_extension("tmp");
     // A temporary file left by a crash keeps its old mode when reopened: start
     // afresh, so the key file is created with the mode asked for.

@@ -70,6 +70,9 @@ pub enum AppError {
     /// The progress store failed.
     #[error(transparent)]
     Progress(#[from] crate::progress::ProgressError),
+    /// A step of lesson 6's own-CA tool was refused.
+    #[error(transparent)]
+    OwnCa(#[from] crate::lab::OwnCaError),
     /// A lab path was sent to the app listener, which serves none.
     #[error(
         "the lab is not served here: it has listeners of its own, so its deliberately unsafe pages never share an origin with this app. Send it to {0}"
@@ -81,6 +84,7 @@ impl AppError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             Self::Inspector(error) => error.status_and_code(),
+            Self::OwnCa(error) => error.status_and_code(),
             Self::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             Self::LessonNotFound(_) => (StatusCode::NOT_FOUND, "lesson_not_found"),
             Self::ScriptNotFound { .. } => (StatusCode::NOT_FOUND, "script_not_found"),

@@ -10,6 +10,7 @@ pub mod ca;
 pub mod config;
 pub mod error;
 pub mod inspector;
+pub mod learner_listeners;
 pub mod lessons;
 pub mod progress;
 pub mod received;
@@ -43,6 +44,7 @@ pub use ca::CertificateAuthority;
 pub use config::Config;
 pub use error::AppError;
 use inspector::{Inspector, TargetPolicy};
+pub use lab::OwnCaError;
 use lessons::{Addresses, Lessons};
 pub use listen::Limits;
 use progress::{Exercise, LOCAL_LEARNER};
@@ -67,27 +69,35 @@ pub struct AppState {
 
 impl AppState {
     /// State for a lab described by `lab`, whose listeners are reached at the
-    /// `own` addresses, with this CA, these extra inspector targets, this
-    /// progress store and its lab files in `data_dir`.
+    /// `own` addresses, with this CA, the extra inspector targets and host of
+    /// `config`, the `limits` of every listener, this progress store and its
+    /// lab files in `data_dir`.
     pub fn new(
         ca: &CertificateAuthority,
         lab: LabInfo,
         own: Vec<(ListenerId, SocketAddr)>,
-        allow_hosts: &[String],
+        config: &Config,
+        limits: Limits,
         progress: Arc<progress::Store>,
         data_dir: &Path,
     ) -> Result<Self, StartError> {
         let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
+        let learner = learner_listeners::LearnerListeners::default();
         Ok(Self {
             client_identity: Arc::new(ca.client_identity()?),
             progress,
-            labs: Arc::new(lab::LabData::new(data_dir)?),
+            labs: Arc::new(lab::LabData::new(
+                data_dir,
+                config.host,
+                limits,
+                learner.clone(),
+            )?),
             pages: Arc::new(assets::AppPages::new(lessons.all())),
             lessons: Arc::new(lessons),
             lab: Arc::new(lab),
             ca_pem: ca.root_pem().into(),
             inspector: Arc::new(Inspector::new(
-                TargetPolicy::new(own, allow_hosts),
+                TargetPolicy::new(own, &config.allow_hosts).with_learner_listeners(learner),
                 ca.root_der().clone(),
             )?),
         })
@@ -115,6 +125,7 @@ pub fn app(state: AppState) -> Router {
         .merge(lessons::routes())
         .merge(progress::api::routes())
         .merge(inspector::routes())
+        .merge(lab::app_routes())
         .fallback(assets::serve)
         .layer(middleware::from_fn(host::require_loopback))
         .layer(DefaultBodyLimit::max(error::MAX_API_BODY))
@@ -144,7 +155,7 @@ pub fn attacker_app(state: AppState) -> Router {
 }
 
 /// The limits every listener shares: small bodies, bounded time.
-fn with_limits(router: Router<AppState>) -> Router<AppState> {
+pub(crate) fn with_limits(router: Router<AppState>) -> Router<AppState> {
     router
         .layer(DefaultBodyLimit::max(64 * 1024))
         .layer(TimeoutLayer::with_status_code(
@@ -317,11 +328,13 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         source,
     })?;
     let store = progress::Store::open(&data_dir.join(progress::FILE_NAME))?;
+    let limits = config.limits.fitted_to_open_files(4);
     let state = AppState::new(
         &ca,
         lab.clone(),
         own,
-        &config.allow_hosts,
+        config,
+        limits,
         Arc::new(store),
         &data_dir,
     )?;
@@ -330,7 +343,6 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         http_listener.address,
         https_listener.address,
     );
-    let limits = config.limits.fitted_to_open_files(4);
     let tasks = vec![
         tokio::spawn(listen::serve(
             app_listener.sockets,
@@ -375,17 +387,17 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
 /// others; a URL that says `localhost` must reach this listener on both, never
 /// another program that happens to hold the same port on the other address.
 #[derive(Debug)]
-struct BoundListener {
-    sockets: Vec<TcpListener>,
+pub(crate) struct BoundListener {
+    pub(crate) sockets: Vec<TcpListener>,
     address: SocketAddr,
     /// Every address this listener answers on.
-    addresses: Vec<SocketAddr>,
+    pub(crate) addresses: Vec<SocketAddr>,
     /// Whether a `localhost` URL is sure to reach this listener.
     localhost: bool,
 }
 
 impl BoundListener {
-    async fn bind(host: IpAddr, port: u16) -> Result<Self, StartError> {
+    pub(crate) async fn bind(host: IpAddr, port: u16) -> Result<Self, StartError> {
         let primary = bind(host, port).await?;
         let address =
             primary
@@ -421,7 +433,7 @@ impl BoundListener {
 
     /// The base URL: `localhost` when the certificate's name reads better and
     /// is sure to arrive here, else the address itself.
-    fn url(&self, scheme: &str, prefer_name: bool) -> String {
+    pub(crate) fn url(&self, scheme: &str, prefer_name: bool) -> String {
         if prefer_name && self.localhost {
             format!("{scheme}://localhost:{}", self.address.port())
         } else {

@@ -4,6 +4,9 @@
 use std::fmt;
 
 use gloo_net::http::{Request, Response};
+use safelab_protocol::own_ca::{
+    NewCa, NewKey, OwnCa, OwnCaLab, OwnCertificate, OwnKey, OwnListener, SignRequest, StartListener,
+};
 use safelab_protocol::{
     ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary, RawRequest, ResetDone,
 };
@@ -136,4 +139,48 @@ pub async fn reset(lesson: Option<&str>) -> Result<ResetDone, Error> {
         .await
         .map_err(|error| Error::Network(error.to_string()))?;
     read(response).await
+}
+
+/// Everything the learner made with the own-CA tool (lesson 6).
+pub async fn own_ca() -> Result<OwnCaLab, Error> {
+    get("/api/certificates/own").await
+}
+
+/// Makes a certificate authority.
+pub async fn create_ca(request: &NewCa) -> Result<OwnCa, Error> {
+    post("/api/certificates/own/cas", request).await
+}
+
+/// Makes a key and its certificate signing request.
+pub async fn create_key(request: &NewKey) -> Result<OwnKey, Error> {
+    post("/api/certificates/own/keys", request).await
+}
+
+/// Signs a CSR with one of the learner's CAs.
+pub async fn sign(request: &SignRequest) -> Result<OwnCertificate, Error> {
+    post("/api/certificates/own/certificates", request).await
+}
+
+/// Starts an HTTPS listener with one of the learner's certificates.
+pub async fn start_listener(request: &StartListener) -> Result<OwnListener, Error> {
+    post("/api/certificates/own/listeners", request).await
+}
+
+/// Stops one of the learner's listeners.
+pub async fn stop_listener(id: &str) -> Result<(), Error> {
+    let response = Request::delete(&format!(
+        "/api/certificates/own/listeners/{}",
+        path_segment(id)
+    ))
+    .send()
+    .await
+    .map_err(|error| Error::Network(error.to_string()))?;
+    if response.ok() {
+        return Ok(());
+    }
+    let status = response.status();
+    match response.json::<ApiError>().await {
+        Ok(error) => Err(Error::Api { status, error }),
+        Err(_) => Err(Error::Unexpected(format!("HTTP {status}"))),
+    }
 }

@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 mod certificates;
+pub mod own_ca;
 
 pub use certificates::{
     BrokenListener, CertificateCheck, Refusal, TrustStore, VerificationFailure,
@@ -506,7 +507,18 @@ pub enum LessonBlock {
     Aside(LessonAside),
     /// An exercise the lab checks: solved when the server sees it done.
     Challenge(LessonChallenge),
+    /// An interactive tool drawn by the app in the lesson's flow
+    /// (`::: widget {#own-ca}`): one of [`WIDGETS`].
+    Widget {
+        /// Which tool (`own-ca`).
+        id: String,
+    },
 }
+
+/// The ids a `::: widget {#…}` block may name, each drawn by the app:
+/// `own-ca` is lesson 6's guided flow (a CA, a key and CSR, a signature, a
+/// listener, a verification).
+pub const WIDGETS: &[&str] = &["own-ca"];
 
 /// Which kind of box an [`LessonAside`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,8 @@
 
 /// A real Chromium with safelab's CA in a throwaway trust store, and without.
 mod browser_trust;
+/// The learner's own CA, made from the browser's API, and its listeners.
+mod own_ca;
 
 use std::sync::Arc;
 

@@ -7,6 +7,7 @@ use http::Uri;
 use safelab_protocol::ListenerId;
 
 use super::InspectorError;
+use crate::learner_listeners::LearnerListeners;
 
 /// Plain HTTP or HTTP over TLS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +87,8 @@ impl Target {
 #[derive(Debug, Clone)]
 pub struct TargetPolicy {
     own: Vec<(ListenerId, SocketAddr)>,
+    /// The listeners a learner started (lesson 6), reachable while they run.
+    learner: LearnerListeners,
     allowed: Vec<AllowedHost>,
 }
 
@@ -126,7 +129,17 @@ impl TargetPolicy {
                 }
             })
             .collect();
-        Self { own, allowed }
+        Self {
+            own,
+            learner: LearnerListeners::default(),
+            allowed,
+        }
+    }
+
+    /// This policy, also allowing the learner's listeners in `learner` while
+    /// they run (as [`ListenerId::Certificate`]).
+    pub fn with_learner_listeners(self, learner: LearnerListeners) -> Self {
+        Self { learner, ..self }
     }
 
     /// Decides whether `target` may be reached, and where to connect. What may be
@@ -181,15 +194,23 @@ impl TargetPolicy {
     /// Which own listener a resolved address is, if any: the same port on the
     /// listener's address or on any loopback address.
     fn own_listener_at(&self, address: SocketAddr) -> Option<ListenerId> {
+        let same = |own: &SocketAddr| {
+            own.port() == address.port()
+                && (own.ip() == address.ip()
+                    || address.ip().is_loopback()
+                    || address.ip().is_unspecified())
+        };
         self.own
             .iter()
-            .find(|(_, own)| {
-                own.port() == address.port()
-                    && (own.ip() == address.ip()
-                        || address.ip().is_loopback()
-                        || address.ip().is_unspecified())
-            })
+            .find(|(_, own)| same(own))
             .map(|(id, _)| *id)
+            .or_else(|| {
+                self.learner
+                    .on_port(address.port())
+                    .iter()
+                    .any(same)
+                    .then_some(ListenerId::Certificate)
+            })
     }
 
     fn own_listener(&self, target: &Target) -> Option<(ListenerId, SocketAddr)> {
@@ -201,10 +222,20 @@ impl TargetPolicy {
         if !is_own_host {
             return None;
         }
-        self.own
+        let own = self
+            .own
             .iter()
             .find(|(_, address)| address.port() == target.port)
-            .copied()
+            .copied();
+        own.or_else(|| {
+            let learner = self.learner.on_port(target.port);
+            // By address, that address; by name, the first (IPv4 first).
+            let address = match target.host.parse::<IpAddr>() {
+                Ok(ip) => learner.into_iter().find(|address| address.ip() == ip),
+                Err(_) => learner.into_iter().next(),
+            }?;
+            Some((ListenerId::Certificate, address))
+        })
     }
 }
 
@@ -346,6 +377,38 @@ mod tests {
         assert_eq!(at("[::1]:7879"), Some(ListenerId::Http));
         assert_eq!(at("192.0.2.1:7878"), None);
         assert_eq!(at("127.0.0.1:8080"), None);
+    }
+
+    #[test]
+    fn a_learner_listener_is_a_target_while_it_runs_and_not_after() {
+        let learner = LearnerListeners::default();
+        let policy = policy().with_learner_listeners(learner.clone());
+        let target = Target::parse("https://localhost:7890/").expect("parses");
+        let refused = policy.check(&target);
+        assert!(
+            matches!(refused, Err(InspectorError::TargetNotAllowed { .. })),
+            "{refused:?}"
+        );
+        let address: SocketAddr = "127.0.0.1:7890".parse().expect("addr");
+        learner.add(&[address]);
+        assert_eq!(
+            policy.check(&target).expect("running"),
+            Destination::Own(ListenerId::Certificate, address)
+        );
+        assert_eq!(
+            policy.admit(&target, address).expect("a lab listener"),
+            Some(ListenerId::Certificate)
+        );
+        let api = Target::parse("https://localhost:7890/api/exchange").expect("parses");
+        assert!(matches!(
+            policy.admit(&api, address),
+            Err(InspectorError::ApiTarget)
+        ));
+        learner.remove(&[address]);
+        assert!(
+            policy.check(&target).is_err(),
+            "stopped: no longer a target"
+        );
     }
 
     #[test]

@@ -28,6 +28,8 @@ mod injection;
 mod parameters;
 mod ratelimit;
 
+pub use certificates::OwnCaError;
+
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -90,17 +92,44 @@ pub struct LabData {
     /// API keys, rate-limit windows, what reached the fake internal network,
     /// and the portal's session.
     api: api::ApiLab,
+    /// Lesson `certificates`' state: the learner's own CAs, certificates
+    /// and listeners.
+    certificates: certificates::CertificatesLab,
 }
 
 impl LabData {
-    /// The lab data of a safelab whose data folder is `data_dir`.
-    pub fn new(data_dir: &Path) -> Result<Self, crate::StartError> {
+    /// The lab data of a safelab whose data folder is `data_dir`; listeners
+    /// the lab starts bind `host` with `limits`, and the inspector may reach
+    /// them through `learner`.
+    pub fn new(
+        data_dir: &Path,
+        host: IpAddr,
+        limits: crate::Limits,
+        learner: crate::learner_listeners::LearnerListeners,
+    ) -> Result<Self, crate::StartError> {
+        let certificates_folder = folder(data_dir).join(certificates::LESSON);
         Ok(Self {
             injection: injection::Databases::new(folder(data_dir).join(injection::LESSON)),
             authentication: authentication::AuthenticationLab::default(),
             api: api::ApiLab::new()?,
+            certificates: certificates::CertificatesLab::new(
+                &certificates_folder,
+                host,
+                limits,
+                learner,
+            )
+            .map_err(|source| crate::StartError::DataDir {
+                path: certificates_folder,
+                source,
+            })?,
         })
     }
+}
+
+/// The lab's tools on the app listener (JSON APIs under `/api/`): lesson
+/// `certificates`' own CA.
+pub fn app_routes() -> Router<AppState> {
+    certificates::app_routes()
 }
 
 /// 128 random bits as 32 hex digits, from the operating system's generator.

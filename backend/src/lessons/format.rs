@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 use safelab_protocol::{
     AsideKind, Lesson, LessonAside, LessonBlock, LessonChallenge, LessonCode, LessonRequest,
-    LessonSummary,
+    LessonSummary, WIDGETS,
 };
 
 use super::Addresses;
@@ -259,7 +259,7 @@ fn is_plain_id(id: &str) -> bool {
 }
 
 const KNOWN_DIVS: &str =
-    "objectives, keypoints, callout, challenge (with hint and solution inside)";
+    "objectives, keypoints, callout, challenge (with hint and solution inside), widget";
 
 /// The blocks of a lesson's sections; challenges are numbered on the way.
 fn lesson_blocks(sections: Vec<Section>, challenges: &mut u32) -> Result<Vec<LessonBlock>, String> {
@@ -280,6 +280,7 @@ fn div_block(div: Div, challenges: &mut u32) -> Result<LessonBlock, String> {
         "keypoints" => AsideKind::Keypoints,
         "callout" => AsideKind::Callout,
         "challenge" => return challenge(div, challenges).map(LessonBlock::Challenge),
+        "widget" => return widget(div),
         "hint" | "solution" => {
             return Err(format!(
                 "{at}: a \"::: {}\" belongs inside a \"::: challenge\"",
@@ -308,6 +309,27 @@ fn div_block(div: Div, challenges: &mut u32) -> Result<LessonBlock, String> {
         }
     }
     Ok(LessonBlock::Aside(LessonAside { aside, blocks }))
+}
+
+/// A tool the app draws: `::: widget {#own-ca}` then `:::`, with an id it
+/// knows and nothing inside.
+fn widget(div: Div) -> Result<LessonBlock, String> {
+    let at = format!("line {}", div.line);
+    let id = div
+        .id
+        .ok_or_else(|| format!("{at}: a widget names its tool: \"::: widget {{#own-ca}}\""))?;
+    if !WIDGETS.contains(&id.as_str()) {
+        return Err(format!(
+            "{at}: there is no widget {id:?} (known: {})",
+            WIDGETS.join(", ")
+        ));
+    }
+    if !div.children.is_empty() {
+        return Err(format!(
+            "{at}: a widget holds nothing: close it with \":::\" on the next line"
+        ));
+    }
+    Ok(LessonBlock::Widget { id })
 }
 
 /// A challenge: an id, a heading (its title), the task, an optional hint and a solution.
@@ -649,6 +671,26 @@ pub(super) mod tests {
         for (body, expected) in cases {
             let error = error_of(body);
             assert!(error.contains(expected), "{body:?} gave {error:?}");
+        }
+    }
+
+    #[test]
+    fn a_widget_names_a_known_tool_and_holds_nothing() {
+        let lesson =
+            parse_lesson(&framed("::: widget {#own-ca}\n:::\n"), &addresses()).expect("parses");
+        assert!(lesson.blocks.contains(&LessonBlock::Widget {
+            id: "own-ca".into()
+        }));
+        for (body, error) in [
+            ("::: widget\n:::\n", "names its tool"),
+            (
+                "::: widget {#teleport}\n:::\n",
+                "no widget \"teleport\" (known: own-ca)",
+            ),
+            ("::: widget {#own-ca}\nText.\n:::\n", "holds nothing"),
+        ] {
+            let message = error_of(body);
+            assert!(message.contains(error), "{body}: {message}");
         }
     }
 

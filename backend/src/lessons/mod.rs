@@ -283,6 +283,13 @@ fn static_block(block: &LessonBlock, html: &mut String) {
             static_blocks(&challenge.task, html);
             html.push_str("</section>");
         }
+        // Drawn by the app once it runs; the shell keeps its place.
+        LessonBlock::Widget { id } => {
+            html.push_str(&format!(
+                "<section class=\"widget\" id=\"widget-{}\"></section>",
+                escape(id)
+            ));
+        }
     }
 }
 

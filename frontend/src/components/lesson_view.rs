@@ -10,6 +10,7 @@ use safelab_protocol::{Lesson, LessonBlock, LessonRequest};
 
 use crate::components::challenge::Challenge;
 use crate::components::code_sample::CodeSample;
+use crate::components::own_ca::OwnCaFlow;
 use crate::progress::LiveProgress;
 
 /// A "Try it" press: the request, and the id of the button that was pressed
@@ -130,6 +131,11 @@ fn block_view(block: LessonBlock, context: &BlockContext) -> AnyView {
         LessonBlock::Challenge(challenge) => {
             view! { <Challenge challenge context=context.clone() /> }.into_any()
         }
+        // The backend accepts only the ids in `WIDGETS`.
+        LessonBlock::Widget { id } => match id.as_str() {
+            "own-ca" => view! { <OwnCaFlow /> }.into_any(),
+            _ => ().into_any(),
+        },
     }
 }
 

@@ -7,6 +7,7 @@ pub mod history_list;
 pub mod insights_panel;
 pub mod lesson_view;
 pub mod listener_buttons;
+pub mod own_ca;
 pub mod progress_controls;
 pub mod projection_toggle;
 pub mod raw_editor;

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use safelab_protocol::ExchangeRequest;
+
 use crate::api;
 use crate::components::lesson_view::{LessonView, TryPress};
 use crate::components::progress_controls::ProgressControls;
@@ -17,6 +19,9 @@ use crate::shell;
 pub struct LessonTools {
     /// Fills the request builder with a lesson's request.
     pub on_try: Callback<TryPress>,
+    /// Loads a whole request (its trust store too) into the request builder
+    /// and sends it: a lesson tool's "verify it" step.
+    pub on_send: Callback<ExchangeRequest>,
     /// The learner's progress, live.
     pub progress: LiveProgress,
 }

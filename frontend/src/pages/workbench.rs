@@ -10,7 +10,7 @@ use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Route, Routes};
 use leptos_router::hooks::use_navigate;
 use leptos_router::path;
-use safelab_protocol::{Exchange, LabInfo, LessonSummary, ListenerId};
+use safelab_protocol::{Exchange, ExchangeRequest, LabInfo, LessonSummary, ListenerId};
 use wasm_bindgen::JsCast;
 
 use crate::api;
@@ -256,7 +256,19 @@ pub fn Workbench() -> impl IntoView {
             .and_then(Result::ok)
             .map(|lab| Sent::Raw(raw.to_request(), raw_base(&lab))),
     });
-    provide_context(LessonTools { on_try, progress });
+    // A lesson tool's request goes out whole, trust store included: the form
+    // shows its method, URL, headers and body.
+    let on_lesson_send = Callback::new(move |request: ExchangeRequest| {
+        draft.load(&request);
+        mode.set(Mode::Form);
+        problems.0.set(Vec::new());
+        send.dispatch(Sent::Form(request));
+    });
+    provide_context(LessonTools {
+        on_try,
+        on_send: on_lesson_send,
+        progress,
+    });
 
     view! {
         <a class="skip-link" href="#builder-title">"Skip to the request builder"</a>

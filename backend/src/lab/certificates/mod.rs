@@ -13,11 +13,17 @@
 mod broken;
 mod own_ca;
 
+use std::net::IpAddr;
+use std::path::Path;
+
 use axum::Router;
 
-use super::{LessonLab, nothing_to_restore};
-
+use super::LessonLab;
+use crate::learner_listeners::LearnerListeners;
 use crate::progress::Exercise;
+use crate::{AppState, Limits};
+
+pub use own_ca::OwnCaError;
 
 /// The lesson's id.
 pub const LESSON: &str = "certificates";
@@ -67,5 +73,38 @@ pub const LAB: LessonLab = LessonLab {
         CLIENT_CERTIFICATE,
     ],
     routes: Router::new,
-    reset: nothing_to_restore,
+    reset,
 };
+
+/// The lesson's own state.
+#[derive(Debug)]
+pub struct CertificatesLab {
+    /// The learner's CAs, keys, certificates and listeners.
+    own_ca: own_ca::OwnCaState,
+}
+
+impl CertificatesLab {
+    /// The lesson's state, its files in `folder` (`lab/certificates/`); its
+    /// listeners bind `host` with `limits`, and their addresses go into
+    /// `learner` while they run.
+    pub fn new(
+        folder: &Path,
+        host: IpAddr,
+        limits: Limits,
+        learner: LearnerListeners,
+    ) -> std::io::Result<Self> {
+        Ok(Self {
+            own_ca: own_ca::OwnCaState::new(folder.join("own-ca"), host, limits, learner)?,
+        })
+    }
+}
+
+/// The lesson's routes on the app listener: the own-CA tool's API.
+pub fn app_routes() -> Router<AppState> {
+    own_ca::routes()
+}
+
+/// Stops the learner's listeners and deletes what they made.
+fn reset(state: &AppState) {
+    state.labs.certificates.own_ca.reset();
+}

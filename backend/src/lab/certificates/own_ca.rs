@@ -1,1 +1,0 @@
-//! The learner's own CA (see the parent module).
