@@ -20,7 +20,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
-pub use broken::{Mistake, WRONG_HOST_NAME};
+pub use broken::{Mistake, NO_SAN_COMMON_NAME, WRONG_HOST_NAME};
 
 /// File name of the root certificate inside the CA folder; also served at `/ca.pem`.
 pub const ROOT_CERT_FILE: &str = "ca.pem";

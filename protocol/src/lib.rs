@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 mod certificates;
 
 pub use certificates::{
-    BrokenListener, CertificateCheck, Refusal, TrustStore, VerificationFailure,
+    BrokenListener, CertificateCheck, ObservedAlert, ObservedHandshakes, ObservedListener, Refusal,
+    TrustStore, VerificationFailure,
 };
 
 /// The largest request body the inspector sends, in bytes (256 KiB).

@@ -2,6 +2,9 @@
 //! real rustls client: trusted when the client trusts safelab's CA, refused when
 //! it does not or when the name is wrong.
 
+/// The broken listeners: every client refuses each, with its recorded text; the exercises they solve.
+mod broken;
+
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;

@@ -13,7 +13,9 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
-use super::{CaError, CertificateAuthority, ServerIdentity, intermediate_params, leaf_params, name};
+use super::{
+    CaError, CertificateAuthority, ServerIdentity, intermediate_params, leaf_params, name,
+};
 
 /// The one thing wrong with a broken listener's certificate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +32,9 @@ pub enum Mistake {
     UntrustedRoot,
     /// A leaf under safelab's intermediate, sent without the intermediate.
     IncompleteChain,
-    /// A leaf that names its host in the common name only, with no subject
-    /// alternative name extension at all.
+    /// A leaf with no subject alternative name extension at all, naming its
+    /// server in the common name only, and there as the URL people type
+    /// into `openssl req`'s prompt ([`NO_SAN_COMMON_NAME`]).
     NoSubjectAltName,
     /// A leaf that is itself a CA (`CA:TRUE`, key usage `keyCertSign` and
     /// `cRLSign`), as `openssl req -x509` makes with the default config.
@@ -44,6 +47,13 @@ pub enum Mistake {
 /// constraints (so the name is the only failure), and never what a learner
 /// types to reach the listener.
 pub const WRONG_HOST_NAME: &str = "intranet.localhost";
+
+/// The no-SAN certificate's common name. Not plain `localhost`: curl (7.88,
+/// OpenSSL backend) still falls back to the common name when a certificate
+/// has no SAN, and would accept that; every verifying client refuses this
+/// one, curl saying so in terms of the subject name. It is no DNS name, so
+/// OpenSSL does not hold it against the root's name constraints either.
+pub const NO_SAN_COMMON_NAME: &str = "https://localhost";
 
 impl CertificateAuthority {
     /// A server identity with `mistake`, for a listener reached by `names`
@@ -74,7 +84,7 @@ impl CertificateAuthority {
             Mistake::NoSubjectAltName => {
                 let mut params = leaf_params(names)?;
                 params.subject_alt_names.clear();
-                params.distinguished_name = name("localhost");
+                params.distinguished_name = name(NO_SAN_COMMON_NAME);
                 self.under_intermediate(&params, true)
             }
             Mistake::CaAsLeaf => {
@@ -220,11 +230,14 @@ mod tests {
             Mistake::UntrustedRoot,
             Mistake::IncompleteChain,
         ] {
-            expect(mistake, |error| matches!(error, CertificateError::UnknownIssuer));
+            expect(mistake, |error| {
+                matches!(error, CertificateError::UnknownIssuer)
+            });
         }
-        expect(Mistake::CaAsLeaf, |error| {
-            matches!(error, CertificateError::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity"))
-        });
+        expect(
+            Mistake::CaAsLeaf,
+            |error| matches!(error, CertificateError::Other(other) if format!("{other:?}").contains("CaUsedAsEndEntity")),
+        );
         expect(Mistake::NoServerAuth, |error| {
             matches!(error, CertificateError::InvalidPurposeContext { .. })
         });

@@ -21,7 +21,7 @@
 mod api;
 mod authentication;
 mod basics;
-mod certificates;
+pub(crate) mod certificates;
 mod error;
 mod files;
 mod injection;
@@ -90,6 +90,8 @@ pub struct LabData {
     /// API keys, rate-limit windows, what reached the fake internal network,
     /// and the portal's session.
     api: api::ApiLab,
+    /// Lesson `certificates`' state: what its listeners saw.
+    pub(crate) certificates: certificates::CertificatesLab,
 }
 
 impl LabData {
@@ -99,6 +101,7 @@ impl LabData {
             injection: injection::Databases::new(folder(data_dir).join(injection::LESSON)),
             authentication: authentication::AuthenticationLab::default(),
             api: api::ApiLab::new()?,
+            certificates: certificates::CertificatesLab::default(),
         })
     }
 }

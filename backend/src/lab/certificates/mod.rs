@@ -10,13 +10,14 @@
 //!   CSR, a certificate signed with it, and a listener started with that
 //!   certificate, bounded in number and lifetime and removed by the reset.
 
-mod broken;
+pub(crate) mod broken;
 mod own_ca;
 
 use axum::Router;
 
-use super::{LessonLab, nothing_to_restore};
+use super::LessonLab;
 
+use crate::AppState;
 use crate::progress::Exercise;
 
 /// The lesson's id.
@@ -67,5 +68,17 @@ pub const LAB: LessonLab = LessonLab {
         CLIENT_CERTIFICATE,
     ],
     routes: Router::new,
-    reset: nothing_to_restore,
+    reset,
 };
+
+/// The lesson's state in memory, one field per part, restored by [`reset`].
+#[derive(Debug, Default)]
+pub struct CertificatesLab {
+    /// What the broken listeners saw: alerts, requests, exercises solved.
+    pub broken: broken::Observed,
+}
+
+/// Restores every part's state after the lesson's progress was reset.
+fn reset(state: &AppState) {
+    state.labs.certificates.broken.reset();
+}
