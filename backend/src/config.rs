@@ -135,3 +135,39 @@ pub struct LabPorts {
     /// Lesson 6's broken HTTPS listeners, `expired` first.
     pub certificates: Vec<u16>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lab_and_lesson_6_take_the_thirteen_ports_after_the_app() {
+        let mut config = Config::ephemeral("/nowhere");
+        config.port = DEFAULT_PORT;
+        let ports = config.lab_ports().expect("room");
+        assert_eq!(
+            (ports.http, ports.https, ports.attacker),
+            (7879, 7880, 7881)
+        );
+        assert_eq!(ports.certificates, (7882..=7891).collect::<Vec<u16>>());
+        config.port = 0;
+        assert!(
+            config
+                .lab_ports()
+                .expect("free ports")
+                .certificates
+                .iter()
+                .all(|&port| port == 0)
+        );
+        config.port = u16::MAX - 12;
+        assert!(matches!(
+            config.lab_ports(),
+            Err(StartError::PortTooHigh(port)) if port == u16::MAX - 12
+        ));
+        config.port = u16::MAX - 13;
+        assert_eq!(
+            config.lab_ports().expect("just room").certificates.last(),
+            Some(&u16::MAX)
+        );
+    }
+}
