@@ -520,7 +520,8 @@ impl HandshakeWatch for Watch {
         let mut solved = Vec::new();
         {
             let mut seen = lock(&observed.seen);
-            *seen.requests.entry(self.spec.id).or_default() += 1;
+            let requests = seen.requests.entry(self.spec.id).or_default();
+            *requests = requests.saturating_add(1);
             if self.spec.mistake.is_some() {
                 seen.accepted.insert(self.spec.id);
                 if seen.accepted.len() >= BROKEN_TO_INSPECT && seen.newly_solved(INSPECT_BROKEN.id)
