@@ -4,6 +4,8 @@
 //!
 //! All keys are ECDSA P-256. Private keys are written readable by the owner only.
 
+mod broken;
+
 use std::fs;
 use std::io;
 use std::net::Ipv6Addr;
@@ -17,6 +19,8 @@ use rcgen::{
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
+
+pub use broken::{Mistake, NO_SAN_COMMON_NAME, WRONG_HOST_NAME};
 
 /// File name of the root certificate inside the CA folder; also served at `/ca.pem`.
 pub const ROOT_CERT_FILE: &str = "ca.pem";

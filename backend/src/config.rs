@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand};
 use crate::{Limits, StartError};
 
 /// The port of the app listener when `--port` is not given; the lab's HTTP,
-/// HTTPS and attacker listeners take the next three.
+/// HTTPS and attacker listeners take the next three, and lesson 6's broken
+/// HTTPS listeners the ten after those.
 pub const DEFAULT_PORT: u16 = 7878;
 
 /// How to run safelab: which address, which ports, where to keep its data.
@@ -31,7 +32,9 @@ pub struct Config {
 
     /// Port of the app listener; the lab listens over HTTP on the next port,
     /// over HTTPS on the one after, and a stranger's site (lesson 7) on the
-    /// one after that. 0 picks free ports for every listener.
+    /// one after that; lesson 6's broken HTTPS listeners take the ten after
+    /// those (+4 expired … +13 client-certificate). 0 picks free ports for
+    /// every listener.
     #[arg(long, default_value_t = DEFAULT_PORT, global = true)]
     pub port: u16,
 
@@ -94,26 +97,34 @@ impl Config {
         }
     }
 
-    /// The ports of the lab's HTTP, HTTPS and attacker listeners: the three
-    /// after `--port`, or 0 with it.
+    /// The ports of the lab's HTTP, HTTPS and attacker listeners (the three
+    /// after `--port`) and of lesson 6's broken listeners (the ten after
+    /// those, in the order `GET /api/lab` lists them), or 0 for all with it.
     pub fn lab_ports(&self) -> Result<LabPorts, StartError> {
         let after = |step: u16| match self.port {
             0 => Some(0),
             port => port.checked_add(step),
         };
-        match (after(1), after(2), after(3)) {
-            (Some(http), Some(https), Some(attacker)) => Ok(LabPorts {
+        let certificates: Option<Vec<u16>> = (0..CERTIFICATE_LISTENERS)
+            .map(|index| u16::try_from(index).ok().and_then(|index| after(4 + index)))
+            .collect();
+        match (after(1), after(2), after(3), certificates) {
+            (Some(http), Some(https), Some(attacker), Some(certificates)) => Ok(LabPorts {
                 http,
                 https,
                 attacker,
+                certificates,
             }),
             _ => Err(StartError::PortTooHigh(self.port)),
         }
     }
 }
 
+/// How many broken HTTPS listeners lesson 6 has.
+pub const CERTIFICATE_LISTENERS: usize = crate::lab::certificates::broken::LISTENERS.len();
+
 /// The ports of the lab's listeners (0: any free port).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LabPorts {
     /// The lab over plain HTTP.
     pub http: u16,
@@ -121,4 +132,42 @@ pub struct LabPorts {
     pub https: u16,
     /// The stranger's site.
     pub attacker: u16,
+    /// Lesson 6's broken HTTPS listeners, `expired` first.
+    pub certificates: Vec<u16>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_lab_and_lesson_6_take_the_thirteen_ports_after_the_app() {
+        let mut config = Config::ephemeral("/nowhere");
+        config.port = DEFAULT_PORT;
+        let ports = config.lab_ports().expect("room");
+        assert_eq!(
+            (ports.http, ports.https, ports.attacker),
+            (7879, 7880, 7881)
+        );
+        assert_eq!(ports.certificates, (7882..=7891).collect::<Vec<u16>>());
+        config.port = 0;
+        assert!(
+            config
+                .lab_ports()
+                .expect("free ports")
+                .certificates
+                .iter()
+                .all(|&port| port == 0)
+        );
+        config.port = u16::MAX - 12;
+        assert!(matches!(
+            config.lab_ports(),
+            Err(StartError::PortTooHigh(port)) if port == u16::MAX - 12
+        ));
+        config.port = u16::MAX - 13;
+        assert_eq!(
+            config.lab_ports().expect("just room").certificates.last(),
+            Some(&u16::MAX)
+        );
+    }
 }

@@ -36,7 +36,6 @@ use axum::middleware;
 use rustls::ServerConfig;
 use safelab_protocol::{LabInfo, Listener, ListenerId};
 use tokio::net::TcpListener;
-use tokio_rustls::TlsAcceptor;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -194,7 +193,7 @@ pub enum StartError {
     },
     /// `--port` leaves no room for the lab's listeners.
     #[error(
-        "--port {0} leaves no ports for the lab (its HTTP, HTTPS and attacker listeners take the next three): pass a lower --port"
+        "--port {0} leaves no ports for the lab (its HTTP, HTTPS and attacker listeners take the next three, lesson 6's certificate listeners the ten after those): pass a lower --port"
     )]
     PortTooHigh(u16),
     /// No data folder is known for this user.
@@ -289,6 +288,8 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     let http_listener = BoundListener::bind(config.host, ports.http).await?;
     let https_listener = BoundListener::bind(config.host, ports.https).await?;
     let attacker_listener = BoundListener::bind(config.host, ports.attacker).await?;
+    let broken_listeners =
+        lab::certificates::broken::BrokenListeners::bind(config.host, &ports.certificates).await?;
 
     let mut names = vec![
         "localhost".to_owned(),
@@ -298,13 +299,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     if !names.contains(&config.host.to_string()) {
         names.push(config.host.to_string());
     }
-    let identity = ca.server_identity(&names)?;
-    let mut tls =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?
-            .with_no_client_auth()
-            .with_single_cert(identity.chain, identity.key)?;
-    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let tls = server_tls(ca.server_identity(&names)?, None)?;
 
     let lab = LabInfo {
         listeners: vec![
@@ -314,13 +309,14 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
             attacker_listener.describe(ListenerId::Attacker),
         ],
         ca_url: format!("{}/ca.pem", app_listener.url("http", false)),
-        certificates: Vec::new(),
+        certificates: broken_listeners.describe(),
     };
     let own = [
         app_listener.own(ListenerId::App),
         http_listener.own(ListenerId::Http),
         https_listener.own(ListenerId::Https),
         attacker_listener.own(ListenerId::Attacker),
+        broken_listeners.own(),
     ]
     .concat();
     std::fs::create_dir_all(&data_dir).map_err(|source| StartError::DataDir {
@@ -328,7 +324,11 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         source,
     })?;
     let store = progress::Store::open(&data_dir.join(progress::FILE_NAME))?;
-    let limits = config.limits.fitted_to_open_files(4);
+    // Every listener can be full at once: the four, the broken ones and the
+    // learner's own.
+    let limits = config.limits.fitted_to_open_files(
+        4 + broken_listeners.len() + safelab_protocol::own_ca::MAX_LISTENERS,
+    );
     let state = AppState::new(
         &ca,
         lab.clone(),
@@ -343,7 +343,8 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         http_listener.address,
         https_listener.address,
     );
-    let tasks = vec![
+    let mut tasks = broken_listeners.serve(&ca, &names, &state, limits)?;
+    tasks.extend([
         tokio::spawn(listen::serve(
             app_listener.sockets,
             app(state.clone()),
@@ -359,7 +360,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         tokio::spawn(listen::serve(
             https_listener.sockets,
             lab_app(state.clone(), ListenerId::Https),
-            Some(TlsAcceptor::from(Arc::new(tls))),
+            Some(listen::Tls::new(Arc::new(tls))),
             limits,
         )),
         tokio::spawn(listen::serve(
@@ -368,7 +369,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
             None,
             limits,
         )),
-    ];
+    ]);
     Ok(Running {
         lab,
         app_address,
@@ -378,6 +379,33 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
         notices: ca.notices().to_vec(),
         tasks,
     })
+}
+
+/// A TLS server configuration presenting `identity`, TLS 1.3 and 1.2,
+/// HTTP/1.1, no resumption; with `client_verifier`, it demands a client
+/// certificate that verifier accepts.
+fn server_tls(
+    identity: ca::ServerIdentity,
+    client_verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
+) -> Result<ServerConfig, StartError> {
+    let builder =
+        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])?;
+    let builder = match client_verifier {
+        Some(verifier) => builder.with_client_cert_verifier(verifier),
+        None => builder.with_no_client_auth(),
+    };
+    let mut tls = builder.with_single_cert(identity.chain, identity.key)?;
+    tls.alpn_protocols = vec![b"http/1.1".to_vec()];
+    // No resumption, TLS 1.3 tickets or TLS 1.2 session ids: every
+    // connection is a full handshake that shows the certificate, which is
+    // what lessons inspect, and a client that once accepted a broken
+    // certificate cannot skip verifying it the next time. It also spares
+    // each handshake the two tickets rustls would issue (the handshake bench
+    // went from about 6,400-6,900 to 7,400-7,600 per second per core).
+    tls.send_tls13_tickets = 0;
+    tls.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+    Ok(tls)
 }
 
 /// A listener bound to its sockets: the address asked for and, when that is

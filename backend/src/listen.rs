@@ -13,6 +13,11 @@
 //!
 //! Every request carries its peer's address (`ConnectInfo<SocketAddr>`), so a
 //! handler can tell clients apart (lesson 5 limits guesses per client).
+//!
+//! A TLS listener may also be watched ([`HandshakeWatch`], lesson 6): told of
+//! the alert a client sent when it refused the certificate, and of every
+//! request served after a completed handshake. Unwatched listeners pay
+//! nothing for it.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -30,6 +35,8 @@ use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use rustls::AlertDescription;
+use rustls::pki_types::CertificateDer;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
@@ -86,26 +93,70 @@ impl Limits {
     }
 }
 
+/// How a listener speaks TLS: its acceptor and, if it is watched, who is told
+/// what clients did with its certificate.
+#[derive(Clone)]
+pub struct Tls {
+    acceptor: TlsAcceptor,
+    watch: Option<Arc<dyn HandshakeWatch>>,
+}
+
+impl Tls {
+    /// TLS with `config`, unwatched.
+    pub fn new(config: Arc<rustls::ServerConfig>) -> Self {
+        Self {
+            acceptor: TlsAcceptor::from(config),
+            watch: None,
+        }
+    }
+
+    /// TLS with `config`, its handshakes reported to `watch`.
+    pub fn watched(config: Arc<rustls::ServerConfig>, watch: Arc<dyn HandshakeWatch>) -> Self {
+        Self {
+            acceptor: TlsAcceptor::from(config),
+            watch: Some(watch),
+        }
+    }
+}
+
+/// Told what clients of a watched TLS listener did: refused its certificate
+/// with an alert, or completed the handshake and sent requests. Called on the
+/// connection's task: keep it quick and never block.
+pub trait HandshakeWatch: Send + Sync + 'static {
+    /// Whether the connection from `peer` is safelab's own (its inspector's).
+    /// Asked as the client's first bytes arrive, while such a connection is
+    /// sure to be registered as open; the answer is [`Client::own`].
+    fn is_own(&self, peer: SocketAddr) -> bool;
+    /// `client` ended the handshake with `alert`: it refused the certificate.
+    fn refused(&self, client: &Client, alert: AlertDescription);
+    /// A request from `client` arrived after a completed handshake.
+    fn served(&self, client: &Client);
+}
+
+/// A client of a watched TLS listener.
+#[derive(Debug, Clone)]
+pub struct Client {
+    /// Whether safelab's inspector opened the connection.
+    pub own: bool,
+    /// The certificate it presented, verified by the listener's client
+    /// verifier; `None` where none was asked for or given.
+    pub certificate: Option<CertificateDer<'static>>,
+}
+
 /// A connection busy for this long may be closed to make room when its
 /// listener is full and no connection is waiting for a request.
 const BUSY_GRACE: Duration = Duration::from_secs(2);
 
 /// Serves `router` on every socket of `sockets` (one listener reachable at
 /// several addresses) until the task is dropped, which closes the sockets; with
-/// an `acceptor`, every connection is TLS.
-pub async fn serve(
-    sockets: Vec<TcpListener>,
-    router: Router,
-    acceptor: Option<TlsAcceptor>,
-    limits: Limits,
-) {
+/// `tls`, every connection is TLS.
+pub async fn serve(sockets: Vec<TcpListener>, router: Router, tls: Option<Tls>, limits: Limits) {
     let connections = Arc::new(Connections::new(limits.max_connections));
     // Dropped with this task, the set aborts every accept loop with it.
     let mut accepting = JoinSet::new();
     for socket in sockets {
-        let (router, acceptor, connections) =
-            (router.clone(), acceptor.clone(), connections.clone());
-        accepting.spawn(accept_loop(socket, router, acceptor, limits, connections));
+        let (router, tls, connections) = (router.clone(), tls.clone(), connections.clone());
+        accepting.spawn(accept_loop(socket, router, tls, limits, connections));
     }
     while accepting.join_next().await.is_some() {}
 }
@@ -113,7 +164,7 @@ pub async fn serve(
 async fn accept_loop(
     socket: TcpListener,
     router: Router,
-    acceptor: Option<TlsAcceptor>,
+    tls: Option<Tls>,
     limits: Limits,
     connections: Arc<Connections>,
 ) {
@@ -137,12 +188,12 @@ async fn accept_loop(
             drop(tcp);
             continue;
         };
-        let (router, acceptor) = (router.clone(), acceptor.clone());
+        let (router, tls) = (router.clone(), tls.clone());
         tokio::spawn(async move {
             let ticket = Arc::new(ticket);
             tokio::select! {
                 () = ticket.evicted() => {}
-                () = connection(tcp, peer, router, acceptor, limits, ticket.clone()) => {}
+                () = connection(tcp, peer, router, tls, limits, ticket.clone()) => {}
             }
         });
     }
@@ -152,7 +203,7 @@ async fn connection(
     tcp: TcpStream,
     peer: SocketAddr,
     router: Router,
-    acceptor: Option<TlsAcceptor>,
+    tls: Option<Tls>,
     limits: Limits,
     ticket: Arc<Ticket>,
 ) {
@@ -163,13 +214,53 @@ async fn connection(
         Ok(Ok(read)) if read > 0 => {}
         _ => return,
     }
-    match acceptor {
-        None => serve_http(tcp, peer, router, limits, ticket).await,
-        Some(acceptor) => {
-            if let Ok(Ok(tls)) = timeout(limits.handshake, acceptor.accept(tcp)).await {
-                serve_http(tls, peer, router, limits, ticket).await;
+    match tls {
+        None => serve_http(tcp, peer, router, limits, ticket, None).await,
+        Some(Tls {
+            acceptor,
+            watch: None,
+        }) => {
+            if let Ok(Ok(stream)) = timeout(limits.handshake, acceptor.accept(tcp)).await {
+                serve_http(stream, peer, router, limits, ticket, None).await;
             }
         }
+        Some(Tls {
+            acceptor,
+            watch: Some(watch),
+        }) => {
+            let own = watch.is_own(peer);
+            match timeout(limits.handshake, acceptor.accept(tcp)).await {
+                Ok(Ok(stream)) => {
+                    let certificate = stream
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|chain| chain.first())
+                        .map(|certificate| certificate.clone().into_owned());
+                    let client = Client { own, certificate };
+                    let watched = Some((watch, Arc::new(client)));
+                    serve_http(stream, peer, router, limits, ticket, watched).await;
+                }
+                Ok(Err(error)) => {
+                    if let Some(alert) = alert_received(&error) {
+                        let client = Client {
+                            own,
+                            certificate: None,
+                        };
+                        watch.refused(&client, alert);
+                    }
+                }
+                Err(_) => {}
+            }
+        }
+    }
+}
+
+/// The alert the client sent, when that is why the handshake failed.
+fn alert_received(error: &std::io::Error) -> Option<AlertDescription> {
+    match error.get_ref()?.downcast_ref::<rustls::Error>()? {
+        rustls::Error::AlertReceived(alert) => Some(*alert),
+        _ => None,
     }
 }
 
@@ -179,12 +270,16 @@ async fn serve_http<S>(
     router: Router,
     limits: Limits,
     ticket: Arc<Ticket>,
+    watched: Option<(Arc<dyn HandshakeWatch>, Arc<Client>)>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let (stream, heads) = Recording::new(stream, limits.max_head_bytes);
     let service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let (router, ticket, heads) = (router.clone(), ticket.clone(), heads.clone());
+        if let Some((watch, client)) = &watched {
+            watch.served(client);
+        }
         async move {
             ticket.busy();
             let mut request = request.map(Body::new);

@@ -65,6 +65,10 @@ fn print_banner(running: &Running) {
         "  A stranger's site (for lesson 7): {}/",
         running.url_of(ListenerId::Attacker)
     );
+    println!("  Broken certificates (for lesson 6):");
+    for broken in &running.lab.certificates {
+        println!("    {:<19} {}/", broken.id, broken.url);
+    }
     println!("  CA certificate:   {}", running.ca_path.display());
     println!("                    (also at {})", running.lab.ca_url);
     for notice in &running.notices {

@@ -103,3 +103,36 @@ pub struct Refusal {
     /// Its error text, verbatim (the part that does not change between runs).
     pub text: String,
 }
+
+/// What the broken listeners' TLS servers saw, as
+/// `GET /api/certificates/observed` answers: the lesson's "what the server
+/// saw" beside what the client printed.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ObservedHandshakes {
+    /// Every broken listener, in [`crate::LabInfo::certificates`]' order.
+    pub listeners: Vec<ObservedListener>,
+}
+
+/// What one broken listener saw since start or the lesson's last reset.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedListener {
+    /// The listener's id (`self-signed`).
+    pub id: String,
+    /// The last few alerts clients sent to refuse its certificate, oldest first.
+    pub alerts: Vec<ObservedAlert>,
+    /// How many requests it served after a completed handshake: clients that
+    /// accepted its certificate.
+    pub requests: u64,
+}
+
+/// A TLS alert a client sent to end the handshake.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObservedAlert {
+    /// The alert's name in the TLS specification (`unknown_ca`,
+    /// `certificate_expired`, `bad_certificate`).
+    pub alert: String,
+    /// When it arrived, in milliseconds since the Unix epoch.
+    pub at_unix_ms: u64,
+    /// Whether safelab's own inspector sent it (rather than another client).
+    pub inspector: bool,
+}

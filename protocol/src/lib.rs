@@ -11,7 +11,8 @@ mod certificates;
 pub mod own_ca;
 
 pub use certificates::{
-    BrokenListener, CertificateCheck, Refusal, TrustStore, VerificationFailure,
+    BrokenListener, CertificateCheck, ObservedAlert, ObservedHandshakes, ObservedListener, Refusal,
+    TrustStore, VerificationFailure,
 };
 
 /// The largest request body the inspector sends, in bytes (256 KiB).

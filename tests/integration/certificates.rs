@@ -6,6 +6,8 @@
 mod browser_trust;
 /// The learner's own CA, made from the browser's API, and its listeners.
 mod own_ca;
+/// The broken listeners: every client refuses each, with its recorded text; the exercises they solve.
+mod broken;
 
 use std::sync::Arc;
 

@@ -146,16 +146,17 @@ fn port_beside_a_decoy(host: &str, decoy_ip: &str) -> (u16, TcpListener) {
         let free = |port: u16| TcpListener::bind((host, port)).is_ok();
         let free_for_the_decoy = |port: u16| TcpListener::bind((decoy_ip, port)).is_ok();
         // The app takes held - 2, the HTTP lab held - 1, HTTPS held (where
-        // the decoy holds the other family) and the stranger's site held + 1.
+        // the decoy holds the other family), the stranger's site held + 1
+        // and lesson 6's ten broken listeners held + 2 to held + 11.
         if held > 1024
-            && held < u16::MAX
+            && held < u16::MAX - 11
             && free(held - 2)
             && free(held - 1)
             && free(held)
-            && free(held + 1)
+            && (held + 1..=held + 11).all(free)
             && free_for_the_decoy(held - 2)
             && free_for_the_decoy(held - 1)
-            && free_for_the_decoy(held + 1)
+            && (held + 1..=held + 11).all(free_for_the_decoy)
         {
             return (held - 2, decoy);
         }

@@ -138,6 +138,53 @@ pub async fn cdp(browser: &Client, method: &'static str, params: serde_json::Val
         .unwrap_or_else(|error| panic!("{method}: {error}"));
 }
 
+/// Sends one DevTools command to the current tab and gives its result
+/// (`Page.navigate` answers `errorText` when the page failed to load).
+pub async fn cdp_result(
+    browser: &Client,
+    method: &'static str,
+    params: serde_json::Value,
+) -> serde_json::Value {
+    browser
+        .issue_cmd(Cdp { method, params })
+        .await
+        .unwrap_or_else(|error| panic!("{method}: {error}"))
+}
+
+/// Navigates the current tab to `url` and gives the network error that
+/// stopped it (`net::ERR_CERT_DATE_INVALID`), or `None` if the page loaded.
+/// A certificate error comes back as `Page.navigate`'s `errorText`; a
+/// handshake that failed outright (`net::ERR_SSL_…`) as chromedriver's error.
+pub async fn navigation_error(browser: &Client, url: &str) -> Option<String> {
+    let params = serde_json::json!({ "url": url });
+    match browser
+        .issue_cmd(Cdp {
+            method: "Page.navigate",
+            params,
+        })
+        .await
+    {
+        Ok(result) => result
+            .get("errorText")
+            .and_then(serde_json::Value::as_str)
+            .filter(|text| !text.is_empty())
+            .map(str::to_owned),
+        Err(error) => {
+            let message = error.to_string();
+            let start = message
+                .find("net::ERR_")
+                .unwrap_or_else(|| panic!("Page.navigate to {url}: {message}"));
+            let code: String = message[start..]
+                .chars()
+                .take_while(|character| {
+                    character.is_ascii_alphanumeric() || matches!(character, '_' | ':')
+                })
+                .collect();
+            Some(code)
+        }
+    }
+}
+
 /// The text of the first element matching `css`, if there is one.
 pub async fn text_of(browser: &Client, css: &str) -> Option<String> {
     browser

@@ -80,6 +80,11 @@ impl Program {
             .unwrap_or_else(|| panic!("the banner names the HTTP lab: {:?}", self.banner))
     }
 
+    /// The process id, to read its CPU time in `/proc`.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The last word of the banner line that contains `label`.
     pub fn printed(&self, label: &str) -> Option<String> {
         last_word(&self.banner, label)

@@ -21,7 +21,7 @@
 mod api;
 mod authentication;
 mod basics;
-mod certificates;
+pub(crate) mod certificates;
 mod error;
 mod files;
 mod injection;
@@ -92,9 +92,8 @@ pub struct LabData {
     /// API keys, rate-limit windows, what reached the fake internal network,
     /// and the portal's session.
     api: api::ApiLab,
-    /// Lesson `certificates`' state: the learner's own CAs, certificates
-    /// and listeners.
-    certificates: certificates::CertificatesLab,
+    /// Lesson `certificates`' state: what its listeners saw.
+    pub(crate) certificates: certificates::CertificatesLab,
 }
 
 impl LabData {

@@ -10,7 +10,7 @@
 //!   CSR, a certificate signed with it, and a listener started with that
 //!   certificate, bounded in number and lifetime and removed by the reset.
 
-mod broken;
+pub(crate) mod broken;
 mod own_ca;
 
 use std::net::IpAddr;
@@ -76,9 +76,11 @@ pub const LAB: LessonLab = LessonLab {
     reset,
 };
 
-/// The lesson's own state.
+/// The lesson's own state, one field per part, restored by [`reset`].
 #[derive(Debug)]
 pub struct CertificatesLab {
+    /// What the broken listeners saw: alerts, requests, exercises solved.
+    pub broken: broken::Observed,
     /// The learner's CAs, keys, certificates and listeners.
     own_ca: own_ca::OwnCaState,
 }
@@ -94,17 +96,22 @@ impl CertificatesLab {
         learner: LearnerListeners,
     ) -> std::io::Result<Self> {
         Ok(Self {
+            broken: broken::Observed::default(),
             own_ca: own_ca::OwnCaState::new(folder.join("own-ca"), host, limits, learner)?,
         })
     }
 }
 
-/// The lesson's routes on the app listener: the own-CA tool's API.
+/// The lesson's routes on the app listener: the own-CA tool's API, the lab
+/// client certificate's downloads and what the broken listeners saw.
 pub fn app_routes() -> Router<AppState> {
-    own_ca::routes()
+    own_ca::routes().merge(broken::api_routes())
 }
 
-/// Stops the learner's listeners and deletes what they made.
+/// Restores every part's state after the lesson's progress was reset: stops
+/// the learner's listeners and deletes what they made, and forgets what the
+/// broken listeners saw.
 fn reset(state: &AppState) {
+    state.labs.certificates.broken.reset();
     state.labs.certificates.own_ca.reset();
 }

@@ -19,7 +19,6 @@ use safelab_protocol::own_ca::{
     LISTENER_MINUTES, MAX_LISTENERS, OwnCertificate, OwnListener, StartListener,
 };
 use time::{Duration, OffsetDateTime};
-use tokio_rustls::TlsAcceptor;
 
 use super::super::VERIFY_OWN_CA;
 use super::{OwnCaError, Running, not_found, own, rfc3339};
@@ -92,7 +91,7 @@ pub(super) async fn start_listener(
     let (sockets, limits) = (bound.sockets, lab.limits);
     let task = tokio::spawn(async move {
         let _forget_when_done = stopped;
-        let serving = crate::listen::serve(sockets, router, Some(TlsAcceptor::from(tls)), limits);
+        let serving = crate::listen::serve(sockets, router, Some(crate::listen::Tls::new(tls)), limits);
         // Its lifetime is over either way: the task ends, and its guard
         // forgets it.
         let _ = tokio::time::timeout(LIFETIME, serving).await;
