@@ -326,9 +326,9 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
     let store = progress::Store::open(&data_dir.join(progress::FILE_NAME))?;
     // Every listener can be full at once: the four, the broken ones and the
     // learner's own.
-    let limits = config.limits.fitted_to_open_files(
-        4 + broken_listeners.len() + safelab_protocol::own_ca::MAX_LISTENERS,
-    );
+    let limits = config
+        .limits
+        .fitted_to_open_files(4 + broken_listeners.len() + safelab_protocol::own_ca::MAX_LISTENERS);
     let state = AppState::new(
         &ca,
         lab.clone(),

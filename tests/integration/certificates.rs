@@ -2,12 +2,12 @@
 //! real rustls client: trusted when the client trusts safelab's CA, refused when
 //! it does not or when the name is wrong.
 
+/// The broken listeners: every client refuses each, with its recorded text; the exercises they solve.
+mod broken;
 /// A real Chromium with safelab's CA in a throwaway trust store, and without.
 mod browser_trust;
 /// The learner's own CA, made from the browser's API, and its listeners.
 mod own_ca;
-/// The broken listeners: every client refuses each, with its recorded text; the exercises they solve.
-mod broken;
 
 use std::sync::Arc;
 

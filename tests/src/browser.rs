@@ -258,3 +258,57 @@ pub async fn value_of(browser: &Client, css: &str) -> String {
         .expect("a value")
         .unwrap_or_default()
 }
+
+/// An NSS database in `home/.pki/nssdb`, where Chromium on Linux keeps the
+/// user's own trust settings, holding `ca_pem` as a CA trusted for websites
+/// (`-t C,,`), as the certificates lesson's `certutil` instructions do. Start
+/// chromedriver with [`Driver::start_with_home`]`(Some(home))` to use it.
+pub fn trust_in_nss(home: &Path, ca_pem: &str) {
+    let database = home.join(".pki/nssdb");
+    std::fs::create_dir_all(&database).expect("the NSS folder");
+    let ca = home.join("safelab-ca.pem");
+    std::fs::write(&ca, ca_pem).expect("save the CA");
+    let store = format!("sql:{}", database.display());
+    certutil(&["-N", "-d", &store, "--empty-password"]);
+    certutil(&[
+        "-A",
+        "-d",
+        &store,
+        "-n",
+        NSS_NICKNAME,
+        "-t",
+        "C,,",
+        "-i",
+        &ca.display().to_string(),
+    ]);
+    let listed = certutil(&["-L", "-d", &store]);
+    assert!(
+        listed.contains(NSS_NICKNAME),
+        "the CA is in the store: {listed}"
+    );
+}
+
+/// Removes the CA [`trust_in_nss`] added, as the lesson's "undo" does.
+pub fn untrust_in_nss(home: &Path) {
+    let store = format!("sql:{}", home.join(".pki/nssdb").display());
+    certutil(&["-D", "-d", &store, "-n", NSS_NICKNAME]);
+}
+
+/// The name the lab's CA goes by in a test's NSS database.
+const NSS_NICKNAME: &str = "safelab";
+
+/// Runs NSS's `certutil` (the README's test command installs it); fails the
+/// test if it fails, and gives what it printed.
+fn certutil(arguments: &[&str]) -> String {
+    let certutil = tool("SAFELAB_CERTUTIL", "/usr/bin/certutil", "NSS's certutil");
+    let output = Command::new(certutil)
+        .args(arguments)
+        .output()
+        .expect("certutil runs");
+    assert!(
+        output.status.success(),
+        "certutil {arguments:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}

@@ -13,7 +13,7 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use rustls::{CertificateError, ClientConfig, Error, RootCertStore};
 use safelab_protocol::{BrokenListener, CertificateCheck, LabInfo, ObservedHandshakes};
-use safelab_tests::browser::{Driver, navigation_error};
+use safelab_tests::browser::{Driver, navigation_error, trust_in_nss};
 use safelab_tests::python::{Learner, printed};
 use safelab_tests::{Lab, get_json, poll, tool};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -423,7 +423,11 @@ async fn python_requests_refuses_each_listener_with_the_recorded_text() {
 #[tokio::test]
 async fn chromium_refuses_each_listener_with_the_recorded_net_error() {
     let lab = Lab::start().await;
-    let driver = Driver::start().await;
+    // Trusting safelab's CA, as the lesson sets a browser up: each listener
+    // then fails on its own mistake, not on an unknown authority.
+    let home = tempfile::tempdir().expect("a throwaway HOME");
+    trust_in_nss(home.path(), &lab.ca_pem());
+    let driver = Driver::start_with_home(Some(home.path())).await;
     let profile = tempfile::tempdir().expect("profile folder");
     let browser = driver.browser(profile.path(), (1024, 768)).await;
     for listener in listed(&lab).await {

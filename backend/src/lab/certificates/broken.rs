@@ -38,7 +38,8 @@ use crate::{AppState, BoundListener, StartError};
 pub const PYTHON: &str = "Python requests";
 /// curl, with `--cacert` safelab's CA.
 pub const CURL: &str = "curl";
-/// Headless Chromium, trusting nothing beyond its own roots.
+/// Headless Chromium with safelab's CA in its trust store (NSS), as the
+/// lesson's trust instructions set up a learner's browser.
 pub const CHROMIUM: &str = "Chromium";
 
 /// One broken listener: what it is, what is wrong, and what real clients say.
@@ -56,9 +57,8 @@ pub struct Spec {
     /// whose certificate is good.
     pub mistake: Option<Mistake>,
     /// What Python `requests` (with `verify=` safelab's CA), curl (with
-    /// `--cacert` safelab's CA) and Chromium (trusting nothing extra, so it
-    /// stops at the unknown authority first, except where the handshake
-    /// itself fails) print when they refuse it: the stable part, recorded by the integration
+    /// `--cacert` safelab's CA) and Chromium (with safelab's CA in its trust
+    /// store) print when they refuse it: the stable part, recorded by the integration
     /// tests (`tests/integration/certificates/broken.rs`), which run each
     /// client and fail if this drifts.
     pub refusals: [(&'static str, &'static str); 3],
@@ -78,7 +78,7 @@ pub const LISTENERS: [Spec; 10] = [
         refusals: [
             (PYTHON, "certificate verify failed: certificate has expired"),
             (CURL, "SSL certificate problem: certificate has expired"),
-            (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
+            (CHROMIUM, "net::ERR_CERT_DATE_INVALID"),
         ],
     },
     Spec {
@@ -96,7 +96,7 @@ pub const LISTENERS: [Spec; 10] = [
                 CURL,
                 "SSL certificate problem: certificate is not yet valid",
             ),
-            (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
+            (CHROMIUM, "net::ERR_CERT_DATE_INVALID"),
         ],
     },
     Spec {
@@ -114,7 +114,7 @@ pub const LISTENERS: [Spec; 10] = [
                 CURL,
                 "SSL: no alternative certificate subject name matches target host name 'localhost'",
             ),
-            (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
+            (CHROMIUM, "net::ERR_CERT_COMMON_NAME_INVALID"),
         ],
     },
     Spec {
@@ -180,7 +180,7 @@ pub const LISTENERS: [Spec; 10] = [
                 CURL,
                 "SSL: certificate subject name 'https://localhost' does not match target host name 'localhost'",
             ),
-            (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
+            (CHROMIUM, "net::ERR_CERT_COMMON_NAME_INVALID"),
         ],
     },
     Spec {
@@ -216,7 +216,7 @@ pub const LISTENERS: [Spec; 10] = [
                 CURL,
                 "SSL certificate problem: unsuitable certificate purpose",
             ),
-            (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
+            (CHROMIUM, "net::ERR_CERT_INVALID"),
         ],
     },
     Spec {
@@ -228,7 +228,7 @@ pub const LISTENERS: [Spec; 10] = [
         refusals: [
             (PYTHON, "tlsv13 alert certificate required"),
             (CURL, "tlsv13 alert certificate required"),
-            (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
+            (CHROMIUM, "net::ERR_SOCKET_NOT_CONNECTED"),
         ],
     },
 ];

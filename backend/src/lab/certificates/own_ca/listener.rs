@@ -91,7 +91,8 @@ pub(super) async fn start_listener(
     let (sockets, limits) = (bound.sockets, lab.limits);
     let task = tokio::spawn(async move {
         let _forget_when_done = stopped;
-        let serving = crate::listen::serve(sockets, router, Some(crate::listen::Tls::new(tls)), limits);
+        let serving =
+            crate::listen::serve(sockets, router, Some(crate::listen::Tls::new(tls)), limits);
         // Its lifetime is over either way: the task ends, and its guard
         // forgets it.
         let _ = tokio::time::timeout(LIFETIME, serving).await;
