@@ -78,18 +78,20 @@ impl AppState {
         data_dir: &Path,
     ) -> Result<Self, StartError> {
         let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
+        let client_identity = Arc::new(ca.client_identity()?);
         Ok(Self {
-            client_identity: Arc::new(ca.client_identity()?),
+            inspector: Arc::new(Inspector::new(
+                TargetPolicy::new(own, allow_hosts),
+                ca.root_der().clone(),
+                &client_identity,
+            )?),
+            client_identity,
             progress,
             labs: Arc::new(lab::LabData::new(data_dir)?),
             pages: Arc::new(assets::AppPages::new(lessons.all())),
             lessons: Arc::new(lessons),
             lab: Arc::new(lab),
             ca_pem: ca.root_pem().into(),
-            inspector: Arc::new(Inspector::new(
-                TargetPolicy::new(own, allow_hosts),
-                ca.root_der().clone(),
-            )?),
         })
     }
 }

@@ -1,0 +1,404 @@
+//! Which check of certificate verification failed, and on which certificate:
+//! webpki's error, named as rustls and webpki name it, then looked at beside
+//! the chain the server sent where one error has several causes ("unknown
+//! issuer" is a self-signed certificate, a root the store does not hold, or a
+//! missing intermediate; "not valid for name" is a wrong name or no SAN at all).
+
+use rustls::pki_types::{CertificateDer, UnixTime};
+use safelab_protocol::CertificateCheck;
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use super::verify::TrustAnchors;
+
+/// Which certificate failed the check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Culprit {
+    /// The one the server sent at this index (0 is its own certificate).
+    Sent(usize),
+    /// A root of the trust store, which the server did not send.
+    Store(CertificateDer<'static>),
+    /// The chain as a whole, no one certificate.
+    Chain,
+}
+
+/// A failed verification, explained.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// The check that failed.
+    pub check: CertificateCheck,
+    /// What it means, for a person.
+    pub explanation: String,
+    /// rustls' (and webpki's) own name for it.
+    pub library_name: String,
+    /// The certificate that failed.
+    pub culprit: Culprit,
+}
+
+/// What verification was given: the chain the server sent, in its order, the
+/// trust store, the time, and the name asked for.
+pub struct Evidence<'a> {
+    /// The certificates the server sent, its own first.
+    pub sent: &'a [CertificateDer<'a>],
+    /// The roots verified against.
+    pub store: &'a TrustAnchors,
+    /// When verification ran.
+    pub now: UnixTime,
+    /// The host name asked for.
+    pub host: &'a str,
+    /// The signature algorithms verification accepts.
+    pub algorithms: &'a [&'a dyn rustls::pki_types::SignatureVerificationAlgorithm],
+}
+
+/// Explains `error`, webpki's verdict on `evidence`.
+pub fn diagnose(error: &webpki::Error, evidence: &Evidence<'_>) -> Diagnosis {
+    let sent: Vec<Option<X509Certificate<'_>>> = evidence
+        .sent
+        .iter()
+        .map(|der| X509Certificate::from_der(der).ok().map(|(_, parsed)| parsed))
+        .collect();
+    let chain = Chain {
+        evidence,
+        sent: &sent,
+        order: issued_order(&sent),
+    };
+    let (check, explanation, culprit) = chain.explain(error);
+    Diagnosis {
+        check,
+        explanation,
+        library_name: library_name(error),
+        culprit,
+    }
+}
+
+/// The chain the server sent, parsed, and the order in which its
+/// certificates issue one another from the leaf up.
+struct Chain<'a, 'b> {
+    evidence: &'a Evidence<'a>,
+    sent: &'a [Option<X509Certificate<'b>>],
+    /// Indexes into `sent`: the leaf, its issuer if sent, that one's issuer…
+    order: Vec<usize>,
+}
+
+impl Chain<'_, '_> {
+    fn explain(&self, error: &webpki::Error) -> (CertificateCheck, String, Culprit) {
+        use webpki::Error;
+        let host = self.evidence.host;
+        let leaf = self.name(0);
+        #[allow(deprecated)]
+        match error {
+            Error::CertExpired { .. } | Error::InvalidCertValidity => {
+                let culprit = self.out_of_validity(|validity, now| validity.not_after.timestamp() < now);
+                let name = self.culprit_name(&culprit);
+                let date = self.culprit_date(&culprit, |validity| validity.not_after.to_string());
+                (
+                    CertificateCheck::Expired,
+                    format!(
+                        "the certificate {name} has expired: its validity ended on {date}, and a client refuses a certificate past its not-after date"
+                    ),
+                    culprit,
+                )
+            }
+            Error::CertNotValidYet { .. } => {
+                let culprit = self.out_of_validity(|validity, now| validity.not_before.timestamp() > now);
+                let name = self.culprit_name(&culprit);
+                let date = self.culprit_date(&culprit, |validity| validity.not_before.to_string());
+                (
+                    CertificateCheck::NotYetValid,
+                    format!(
+                        "the certificate {name} is not valid yet: its validity starts on {date}, in the future (or this computer's clock is behind)"
+                    ),
+                    culprit,
+                )
+            }
+            Error::UnknownIssuer => self.unknown_issuer(),
+            Error::CertNotValidForName(_) => {
+                let has_san = self.sent.first().and_then(Option::as_ref).is_some_and(|leaf| {
+                    leaf.subject_alternative_name().ok().flatten().is_some()
+                });
+                if has_san {
+                    (
+                        CertificateCheck::WrongHost,
+                        format!(
+                            "the certificate {leaf} is not valid for {host}, the name you asked for: none of its subject alternative names (SANs) is {host}"
+                        ),
+                        Culprit::Sent(0),
+                    )
+                } else {
+                    (
+                        CertificateCheck::NoSubjectAltName,
+                        format!(
+                            "the certificate {leaf} has no subject alternative name (SAN): it names its host only in the subject's common name, which clients no longer read, so it is valid for no name at all, not even {host}"
+                        ),
+                        Culprit::Sent(0),
+                    )
+                }
+            }
+            Error::CaUsedAsEndEntity => (
+                CertificateCheck::CaAsLeaf,
+                format!(
+                    "the server's certificate {leaf} is a certificate authority (basic constraints CA:TRUE): a CA's certificate may sign other certificates but may not itself identify a server"
+                ),
+                Culprit::Sent(0),
+            ),
+            Error::RequiredEkuNotFound | Error::RequiredEkuNotFoundContext(_) => {
+                let index = self.lacking_server_auth().unwrap_or(0);
+                let name = self.name(index);
+                (
+                    CertificateCheck::NotForServerAuth,
+                    format!(
+                        "the certificate {name} may not be used by a TLS server: its extended key usage does not include serverAuth (TLS Web Server Authentication)"
+                    ),
+                    Culprit::Sent(index),
+                )
+            }
+            Error::InvalidSignatureForPublicKey => (
+                CertificateCheck::BadSignature,
+                "a signature in the chain does not verify: a certificate was not signed by the key of the certificate authority that claims to have issued it".to_owned(),
+                Culprit::Chain,
+            ),
+            Error::NameConstraintViolation => {
+                let culprit = self.constraining_ca();
+                let name = self.culprit_name(&culprit);
+                (
+                    CertificateCheck::OutsideNameConstraints,
+                    format!(
+                        "the certificate authority {name} may issue only for the names its name constraints permit, and the server's certificate {leaf} names something outside them"
+                    ),
+                    culprit,
+                )
+            }
+            other => (
+                CertificateCheck::Other,
+                format!("the chain does not verify: {other}"),
+                Culprit::Chain,
+            ),
+        }
+    }
+
+    /// Unknown issuer: the chain leads to no root of the store. Why depends on
+    /// where it stops.
+    fn unknown_issuer(&self) -> (CertificateCheck, String, Culprit) {
+        let store = self.evidence.store.description();
+        let leaf = self.name(0);
+        let top = self.order.last().copied().unwrap_or(0);
+        let top_certificate = self.sent.get(top).and_then(Option::as_ref);
+        let issuer = top_certificate.map_or_else(String::new, |top| common_name_or_dn(top.issuer()));
+        if top == 0 && top_certificate.is_some_and(self_issued) && self.signs_itself(0) {
+            return (
+                CertificateCheck::SelfSigned,
+                format!(
+                    "the server's certificate {leaf} is self-signed (issuer = subject: it signed itself), and the trust store ({store}) does not hold it, so nobody vouches for it"
+                ),
+                Culprit::Sent(0),
+            );
+        }
+        let top_name = self.name(top);
+        if top_certificate.is_some_and(self_issued) {
+            return (
+                CertificateCheck::UntrustedRoot,
+                format!(
+                    "the chain the server sent ends at the root {top_name}, which is not in the trust store ({store})"
+                ),
+                Culprit::Sent(top),
+            );
+        }
+        if top_certificate.is_some_and(|top| top.is_ca()) {
+            return (
+                CertificateCheck::UntrustedRoot,
+                format!(
+                    "the chain the server sent leads to the certificate authority {issuer} (the issuer of {top_name}), which is not in the trust store ({store})"
+                ),
+                Culprit::Sent(top),
+            );
+        }
+        (
+            CertificateCheck::IncompleteChain,
+            format!(
+                "the server sent {top_name} without the intermediate certificate that issued it ({issuer}): no issuer presented, and the trust store ({store}) does not hold it either. A server must send its intermediates"
+            ),
+            Culprit::Sent(top),
+        )
+    }
+
+    /// Whether the certificate sent at `index` verifies under its own key.
+    fn signs_itself(&self, index: usize) -> bool {
+        let Some(der) = self.evidence.sent.get(index) else {
+            return false;
+        };
+        let (Ok(anchor), Ok(leaf)) = (
+            webpki::anchor_from_trusted_cert(der),
+            webpki::EndEntityCert::try_from(der),
+        ) else {
+            return false;
+        };
+        !matches!(
+            leaf.verify_for_usage(
+                self.evidence.algorithms,
+                &[anchor],
+                &[],
+                self.evidence.now,
+                webpki::KeyUsage::server_auth(),
+                None,
+                None,
+            ),
+            Err(webpki::Error::InvalidSignatureForPublicKey | webpki::Error::UnknownIssuer)
+        )
+    }
+
+    /// The first certificate, leaf upwards and then the store's issuer of the
+    /// top, whose validity `outside` says `now` is out of.
+    fn out_of_validity(
+        &self,
+        outside: impl Fn(&x509_parser::certificate::Validity, i64) -> bool,
+    ) -> Culprit {
+        let now = i64::try_from(self.evidence.now.as_secs()).unwrap_or(i64::MAX);
+        let sent = self.order.iter().copied().chain(0..self.sent.len());
+        for index in sent {
+            if let Some(Some(certificate)) = self.sent.get(index)
+                && outside(certificate.validity(), now)
+            {
+                return Culprit::Sent(index);
+            }
+        }
+        self.store_issuer(|root| outside(root.validity(), now))
+            .unwrap_or(Culprit::Sent(0))
+    }
+
+    /// The store's root that issued the top of the chain, if `wanted`.
+    fn store_issuer(&self, wanted: impl Fn(&X509Certificate<'_>) -> bool) -> Option<Culprit> {
+        let top = self.sent.get(*self.order.last()?)?.as_ref()?;
+        self.evidence.store.roots().iter().find_map(|der| {
+            let (_, root) = X509Certificate::from_der(der).ok()?;
+            (root.subject().as_raw() == top.issuer().as_raw() && wanted(&root))
+                .then(|| Culprit::Store(der.clone()))
+        })
+    }
+
+    /// The first certificate, leaf upwards, whose extended key usage lacks
+    /// serverAuth.
+    fn lacking_server_auth(&self) -> Option<usize> {
+        self.order.iter().copied().find(|&index| {
+            self.sent[index].as_ref().is_some_and(|certificate| {
+                certificate
+                    .extended_key_usage()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|usage| !usage.value.server_auth && !usage.value.any)
+            })
+        })
+    }
+
+    /// The certificate authority whose name constraints the leaf breaks: the
+    /// highest one sent that has some, else the store's root above the chain.
+    fn constraining_ca(&self) -> Culprit {
+        let has_constraints = |certificate: &X509Certificate<'_>| {
+            certificate.name_constraints().ok().flatten().is_some()
+        };
+        self.order
+            .iter()
+            .rev()
+            .copied()
+            .find(|&index| self.sent[index].as_ref().is_some_and(has_constraints))
+            .map(Culprit::Sent)
+            .or_else(|| self.store_issuer(has_constraints))
+            .unwrap_or(Culprit::Chain)
+    }
+
+    fn name(&self, index: usize) -> String {
+        self.sent
+            .get(index)
+            .and_then(Option::as_ref)
+            .map_or_else(|| "(unparsable)".to_owned(), |certificate| {
+                format!("\"{}\"", common_name_or_dn(certificate.subject()))
+            })
+    }
+
+    fn culprit_name(&self, culprit: &Culprit) -> String {
+        match culprit {
+            Culprit::Sent(index) => self.name(*index),
+            Culprit::Store(der) => X509Certificate::from_der(der).map_or_else(
+                |_| "(unparsable)".to_owned(),
+                |(_, root)| format!("\"{}\" (from the trust store)", common_name_or_dn(root.subject())),
+            ),
+            Culprit::Chain => "in the chain".to_owned(),
+        }
+    }
+
+    fn culprit_date(
+        &self,
+        culprit: &Culprit,
+        date: impl Fn(&x509_parser::certificate::Validity) -> String,
+    ) -> String {
+        match culprit {
+            Culprit::Sent(index) => self
+                .sent
+                .get(*index)
+                .and_then(Option::as_ref)
+                .map(|certificate| date(certificate.validity())),
+            Culprit::Store(der) => X509Certificate::from_der(der)
+                .ok()
+                .map(|(_, root)| date(root.validity())),
+            Culprit::Chain => None,
+        }
+        .unwrap_or_else(|| "an unreadable date".to_owned())
+    }
+}
+
+/// Indexes of `sent`, from the leaf up through each certificate's issuer as
+/// long as the server sent it.
+fn issued_order(sent: &[Option<X509Certificate<'_>>]) -> Vec<usize> {
+    let mut order = Vec::new();
+    let Some(Some(first)) = sent.first() else {
+        return order;
+    };
+    let mut current = first;
+    order.push(0);
+    while !self_issued(current) {
+        let issuer = sent.iter().enumerate().find(|(index, candidate)| {
+            !order.contains(index)
+                && candidate
+                    .as_ref()
+                    .is_some_and(|candidate| candidate.subject().as_raw() == current.issuer().as_raw())
+        });
+        let Some((index, Some(next))) = issuer else {
+            break;
+        };
+        order.push(index);
+        current = next;
+    }
+    order
+}
+
+fn self_issued(certificate: &X509Certificate<'_>) -> bool {
+    certificate.subject().as_raw() == certificate.issuer().as_raw()
+}
+
+fn common_name_or_dn(name: &x509_parser::x509::X509Name<'_>) -> String {
+    name.iter_common_name()
+        .next()
+        .and_then(|common_name| common_name.as_str().ok())
+        .map_or_else(|| name.to_string(), str::to_owned)
+}
+
+/// rustls' name for webpki's `error` and webpki's own, to search for.
+fn library_name(error: &webpki::Error) -> String {
+    use webpki::Error;
+    let debug = format!("{error:?}");
+    let webpki_name = debug
+        .split(['(', ' ', '{'])
+        .next()
+        .unwrap_or(debug.as_str());
+    #[allow(deprecated)]
+    let rustls_name = match error {
+        Error::CertExpired { .. } | Error::InvalidCertValidity => "Expired",
+        Error::CertNotValidYet { .. } => "NotValidYet",
+        Error::UnknownIssuer => "UnknownIssuer",
+        Error::CertNotValidForName(_) => "NotValidForName",
+        Error::InvalidSignatureForPublicKey => "BadSignature",
+        Error::RequiredEkuNotFound | Error::RequiredEkuNotFoundContext(_) => "InvalidPurpose",
+        Error::CertRevoked => "Revoked",
+        Error::BadDer | Error::BadDerTime | Error::TrailingData(_) => "BadEncoding",
+        _ => "Other",
+    };
+    format!("rustls CertificateError::{rustls_name} (webpki Error::{webpki_name})")
+}
