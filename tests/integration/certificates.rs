@@ -2,6 +2,9 @@
 //! real rustls client: trusted when the client trusts safelab's CA, refused when
 //! it does not or when the name is wrong.
 
+/// The inspector names what failed, against each trust store, in the API and in Chromium.
+mod inspector;
+
 use std::sync::Arc;
 
 use rustls::pki_types::pem::PemObject;

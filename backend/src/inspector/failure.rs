@@ -402,3 +402,322 @@ fn library_name(error: &webpki::Error) -> String {
     };
     format!("rustls CertificateError::{rustls_name} (webpki Error::{webpki_name})")
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each check, on chains made here with rcgen, verified by the inspector's
+    //! own recording verifier: the check named and the certificate blamed.
+
+    use std::sync::Arc;
+
+    use rcgen::{
+        BasicConstraints, CertificateParams, CidrSubnet, DnType, ExtendedKeyUsagePurpose,
+        GeneralSubtree, IsCa, Issuer, KeyPair, KeyUsagePurpose, NameConstraints,
+    };
+    use rustls::client::danger::ServerCertVerifier;
+    use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+    use safelab_protocol::CertificateCheck;
+    use time::{Duration, OffsetDateTime};
+
+    use super::{Culprit, Evidence, diagnose};
+    use crate::inspector::verify::{RecordingVerifier, TrustAnchors};
+
+    /// A certificate and the issuer it can sign with.
+    struct Made {
+        der: CertificateDer<'static>,
+        issuer: Issuer<'static, KeyPair>,
+    }
+
+    fn named(common_name: &str, names: &[&str]) -> CertificateParams {
+        let mut params =
+            CertificateParams::new(names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>())
+                .expect("names");
+        params.distinguished_name.push(DnType::CommonName, common_name);
+        let now = OffsetDateTime::now_utc();
+        params.not_before = now - Duration::days(1);
+        params.not_after = now + Duration::days(30);
+        params
+    }
+
+    fn ca_params(common_name: &str) -> CertificateParams {
+        let mut params = named(common_name, &[]);
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        params
+    }
+
+    fn leaf_params(names: &[&str]) -> CertificateParams {
+        let mut params = named(names.first().copied().unwrap_or("leaf"), names);
+        params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        params
+    }
+
+    fn root(params: CertificateParams) -> Made {
+        let key = KeyPair::generate().expect("key");
+        let der = params.self_signed(&key).expect("self-signed").der().clone();
+        Made {
+            der,
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    fn signed(params: CertificateParams, by: &Made) -> Made {
+        let key = KeyPair::generate().expect("key");
+        let der = params
+            .signed_by(&key, &by.issuer)
+            .expect("signed")
+            .der()
+            .clone();
+        Made {
+            der,
+            issuer: Issuer::new(params, key),
+        }
+    }
+
+    /// The lab's usual shape: root → intermediate → leaf for localhost.
+    fn lab_chain(leaf: CertificateParams) -> (Made, Made, Made) {
+        let root = root(ca_params("test root"));
+        let intermediate = signed(ca_params("test intermediate"), &root);
+        let leaf = signed(leaf, &intermediate);
+        (root, intermediate, leaf)
+    }
+
+    /// Verifies `sent` for `host` against `store` as the inspector does and
+    /// diagnoses the failure: the check and the certificate blamed.
+    fn diagnosed(
+        sent: &[&CertificateDer<'static>],
+        store: &[&CertificateDer<'static>],
+        host: &str,
+    ) -> (CertificateCheck, Culprit) {
+        let provider = rustls::crypto::ring::default_provider();
+        let store = Arc::new(
+            TrustAnchors::new(
+                "test store".to_owned(),
+                store.iter().map(|der| (*der).clone()).collect(),
+            )
+            .expect("anchors"),
+        );
+        let verifier = RecordingVerifier::new(store, provider.signature_verification_algorithms);
+        let sent: Vec<CertificateDer<'static>> = sent.iter().map(|der| (*der).clone()).collect();
+        verifier
+            .verify_server_cert(
+                &sent[0],
+                &sent[1..],
+                &ServerName::try_from(host.to_owned()).expect("name"),
+                &[],
+                UnixTime::now(),
+            )
+            .expect("the inspector always completes the handshake");
+        let record = verifier.record().expect("a record");
+        let error = record.verdict.expect_err("verification fails");
+        let diagnosis = diagnose(
+            &error,
+            &Evidence {
+                sent: &sent,
+                store: verifier.store(),
+                now: record.now,
+                host,
+                algorithms: provider.signature_verification_algorithms.all,
+            },
+        );
+        assert!(
+            diagnosis.library_name.starts_with("rustls CertificateError::"),
+            "{diagnosis:?}"
+        );
+        assert!(!diagnosis.explanation.is_empty());
+        (diagnosis.check, diagnosis.culprit)
+    }
+
+    #[test]
+    fn a_good_chain_verifies() {
+        let (root, intermediate, leaf) = lab_chain(leaf_params(&["localhost"]));
+        let store = Arc::new(
+            TrustAnchors::new("test".to_owned(), vec![root.der.clone()]).expect("anchors"),
+        );
+        let verifier = RecordingVerifier::new(
+            store,
+            rustls::crypto::ring::default_provider().signature_verification_algorithms,
+        );
+        verifier
+            .verify_server_cert(
+                &leaf.der,
+                &[intermediate.der.clone()],
+                &ServerName::try_from("localhost").expect("name"),
+                &[],
+                UnixTime::now(),
+            )
+            .expect("completes");
+        let record = verifier.record().expect("record");
+        assert!(record.verdict.is_ok(), "{:?}", record.verdict);
+        let path = record.path.expect("a path");
+        assert_eq!(path.intermediates, vec![intermediate.der]);
+        assert_eq!(path.anchor, root.der);
+    }
+
+    #[test]
+    fn a_certificate_that_signed_itself_is_self_signed() {
+        let stranger = root(ca_params("someone else"));
+        let alone = root(leaf_params(&["localhost"]));
+        assert_eq!(
+            diagnosed(&[&alone.der], &[&stranger.der], "localhost"),
+            (CertificateCheck::SelfSigned, Culprit::Sent(0))
+        );
+    }
+
+    #[test]
+    fn a_leaf_sent_without_its_intermediate_is_an_incomplete_chain() {
+        let (root, _, leaf) = lab_chain(leaf_params(&["localhost"]));
+        assert_eq!(
+            diagnosed(&[&leaf.der], &[&root.der], "localhost"),
+            (CertificateCheck::IncompleteChain, Culprit::Sent(0))
+        );
+    }
+
+    #[test]
+    fn a_chain_to_a_ca_the_store_lacks_is_an_untrusted_root_on_the_top_certificate() {
+        let (root, intermediate, leaf) = lab_chain(leaf_params(&["localhost"]));
+        let stranger = root_of("someone else");
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&stranger.der], "localhost"),
+            (CertificateCheck::UntrustedRoot, Culprit::Sent(1))
+        );
+        // The server sends its root too: the root it sent is the one blamed.
+        assert_eq!(
+            diagnosed(
+                &[&leaf.der, &intermediate.der, &root.der],
+                &[&stranger.der],
+                "localhost"
+            ),
+            (CertificateCheck::UntrustedRoot, Culprit::Sent(2))
+        );
+        // Sent in a shuffled order, the intermediate is still found.
+        assert_eq!(
+            diagnosed(
+                &[&leaf.der, &root.der, &intermediate.der],
+                &[&stranger.der],
+                "localhost"
+            ),
+            (CertificateCheck::UntrustedRoot, Culprit::Sent(1))
+        );
+    }
+
+    fn root_of(name: &str) -> Made {
+        root(ca_params(name))
+    }
+
+    #[test]
+    fn another_name_is_a_wrong_host_and_no_san_is_named_as_such() {
+        let (root, intermediate, leaf) = lab_chain(leaf_params(&["localhost"]));
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "127.0.0.2"),
+            (CertificateCheck::WrongHost, Culprit::Sent(0))
+        );
+        let mut common_name_only = leaf_params(&[]);
+        common_name_only.distinguished_name = rcgen::DistinguishedName::new();
+        common_name_only
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let (root, intermediate, leaf) = lab_chain(common_name_only);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost"),
+            (CertificateCheck::NoSubjectAltName, Culprit::Sent(0))
+        );
+    }
+
+    #[test]
+    fn a_ca_as_leaf_and_a_leaf_without_server_auth_are_named() {
+        let mut ca_leaf = leaf_params(&["localhost"]);
+        ca_leaf.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let (root, intermediate, leaf) = lab_chain(ca_leaf);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost"),
+            (CertificateCheck::CaAsLeaf, Culprit::Sent(0))
+        );
+        let mut client_only = leaf_params(&["localhost"]);
+        client_only.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let (root, intermediate, leaf) = lab_chain(client_only);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost"),
+            (CertificateCheck::NotForServerAuth, Culprit::Sent(0))
+        );
+    }
+
+    #[test]
+    fn validity_names_the_certificate_out_of_it_even_an_intermediate() {
+        let now = OffsetDateTime::now_utc();
+        let mut expired = leaf_params(&["localhost"]);
+        expired.not_before = now - Duration::days(60);
+        expired.not_after = now - Duration::days(30);
+        let (root, intermediate, leaf) = lab_chain(expired);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost"),
+            (CertificateCheck::Expired, Culprit::Sent(0))
+        );
+
+        let mut future = leaf_params(&["localhost"]);
+        future.not_before = now + Duration::days(30);
+        future.not_after = now + Duration::days(60);
+        let (root, intermediate, leaf) = lab_chain(future);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost"),
+            (CertificateCheck::NotYetValid, Culprit::Sent(0))
+        );
+
+        let root = root_of("test root");
+        let mut old = ca_params("expired intermediate");
+        old.not_before = now - Duration::days(60);
+        old.not_after = now - Duration::days(1);
+        let intermediate = signed(old, &root);
+        let leaf = signed(leaf_params(&["localhost"]), &intermediate);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost"),
+            (CertificateCheck::Expired, Culprit::Sent(1))
+        );
+    }
+
+    #[test]
+    fn a_name_outside_a_root_s_constraints_blames_that_root() {
+        let mut constrained = ca_params("constrained root");
+        constrained.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![
+                GeneralSubtree::DnsName("localhost".to_owned()),
+                GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix([127, 0, 0, 0], 8)),
+            ],
+            excluded_subtrees: Vec::new(),
+        });
+        let root = root(constrained);
+        let intermediate = signed(ca_params("test intermediate"), &root);
+        let leaf = signed(leaf_params(&["example.com"]), &intermediate);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "example.com"),
+            (
+                CertificateCheck::OutsideNameConstraints,
+                Culprit::Store(root.der.clone())
+            )
+        );
+    }
+
+    #[test]
+    fn a_leaf_signed_by_another_key_under_its_issuer_s_name_has_a_bad_signature() {
+        let (root, intermediate, _) = lab_chain(leaf_params(&["localhost"]));
+        // An impostor CA with the intermediate's very name but its own key.
+        let impostor = signed(ca_params("test intermediate"), &root_of("elsewhere"));
+        let leaf = signed(leaf_params(&["localhost"]), &impostor);
+        assert_eq!(
+            diagnosed(&[&leaf.der, &intermediate.der], &[&root.der], "localhost").0,
+            CertificateCheck::BadSignature
+        );
+    }
+
+    #[test]
+    fn rustls_and_webpki_names_are_both_given() {
+        assert_eq!(
+            super::library_name(&webpki::Error::UnknownIssuer),
+            "rustls CertificateError::UnknownIssuer (webpki Error::UnknownIssuer)"
+        );
+        assert_eq!(
+            super::library_name(&webpki::Error::CaUsedAsEndEntity),
+            "rustls CertificateError::Other (webpki Error::CaUsedAsEndEntity)"
+        );
+    }
+}

@@ -862,3 +862,153 @@ async fn post_exchange(
 ) -> Result<Json<Exchange>, AppError> {
     Ok(Json(state.inspector.exchange(&request).await?))
 }
+
+#[cfg(test)]
+mod tests {
+    //! The trust store a learner gives, and the client certificate against a
+    //! real rustls server that demands one (allowed with `--allow-host`, as
+    //! the lab's own client-certificate listener is not part of these tests).
+
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    use rustls::RootCertStore;
+    use rustls::server::WebPkiClientVerifier;
+    use safelab_protocol::{ExchangeRequest, TrustStore};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::{
+        Inspector, InspectorError, MAX_TRUST_CERTIFICATES, MAX_TRUST_PEM_BYTES, TargetPolicy,
+        learner_store,
+    };
+    use crate::CertificateAuthority;
+
+    fn invalid(pem: &str) -> String {
+        match learner_store(pem) {
+            Err(InspectorError::InvalidTrustStore(reason)) => reason,
+            other => panic!("{pem:.40}… should be refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_learner_trust_store_must_be_pem_certificates_within_limits() {
+        let folder = tempfile::tempdir().expect("folder");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
+        let store = learner_store(ca.root_pem()).expect("the CA's own PEM is a trust store");
+        assert_eq!(store.len(), 1);
+        assert!(store.description().contains("safelab local root CA"), "{}", store.description());
+
+        assert!(invalid("").contains("not PEM"));
+        assert!(invalid("MIIBszCCAVmgAwIBAgIU").contains("not PEM"));
+        let key = rcgen::KeyPair::generate().expect("key").serialize_pem();
+        assert!(invalid(&key).contains("no certificate"));
+        assert!(invalid(&ca.root_pem().repeat(MAX_TRUST_CERTIFICATES + 1)).contains("more than 16"));
+        let padding = "#".repeat(MAX_TRUST_PEM_BYTES);
+        assert!(invalid(&format!("{}{padding}", ca.root_pem())).contains("64 KiB"));
+        let not_a_certificate =
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
+        assert!(invalid(not_a_certificate).contains("certificate 1 of 1 cannot be a trust anchor"));
+    }
+
+    /// A server that demands a client certificate from safelab's root, and
+    /// answers each request it gets with `200 ok`.
+    async fn client_certificate_server(ca: &CertificateAuthority) -> SocketAddr {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let identity = ca
+            .server_identity(&["127.0.0.1".to_owned()])
+            .expect("server identity");
+        let mut roots = RootCertStore::empty();
+        roots.add(ca.root_der().clone()).expect("root");
+        let clients = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .expect("client verifier");
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("versions")
+            .with_client_cert_verifier(clients)
+            .with_single_cert(identity.chain, identity.key)
+            .expect("server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut head = Vec::new();
+                    let mut buffer = [0; 1024];
+                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                        match tls.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(read) => head.extend_from_slice(&buffer[..read]),
+                        }
+                    }
+                    let _ = tls
+                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                        .await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        address
+    }
+
+    #[tokio::test]
+    async fn the_lab_client_certificate_is_presented_only_when_asked_for() {
+        let folder = tempfile::tempdir().expect("folder");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
+        let address = client_certificate_server(&ca).await;
+        let inspector = Inspector::new(
+            TargetPolicy::new(Vec::new(), &[address.to_string()]),
+            ca.root_der().clone(),
+            &ca.client_identity().expect("client identity"),
+        )
+        .expect("inspector");
+        let request = ExchangeRequest {
+            method: "GET".to_owned(),
+            url: format!("https://{address}/"),
+            ..ExchangeRequest::default()
+        };
+
+        let refused = inspector
+            .exchange(&request)
+            .await
+            .expect_err("no certificate, no answer");
+        assert!(
+            matches!(refused, InspectorError::ClientCertificateRequired),
+            "{refused:?}"
+        );
+        assert_eq!(refused.status_and_code().1, "client_certificate_required");
+        assert!(refused.to_string().contains("present the lab client certificate"));
+
+        let answered = inspector
+            .exchange(&ExchangeRequest {
+                client_certificate: true,
+                ..request.clone()
+            })
+            .await
+            .expect("with the certificate, an answer");
+        assert_eq!(answered.status, 200);
+        assert_eq!(answered.body, "ok");
+        assert!(answered.tls.expect("TLS").verified);
+
+        // A trust store without safelab's root: a host outside the lab that
+        // does not verify still gets no request, and the reason names the check.
+        let untrusted = inspector
+            .exchange(&ExchangeRequest {
+                client_certificate: true,
+                trust: TrustStore::Empty,
+                ..request
+            })
+            .await
+            .expect_err("unverified outside the lab");
+        assert!(
+            matches!(&untrusted, InspectorError::UntrustedPeer { reason, .. } if reason.contains("UnknownIssuer")),
+            "{untrusted:?}"
+        );
+    }
+}

@@ -1,1 +1,192 @@
-//! Lesson 6: inspector (filled in below).
+//! The inspector names what failed: one HTTPS lab, verified against each trust
+//! store a learner can pick and for a name its certificate does not carry;
+//! the failed check and the certificate it concerns, as the API answers them
+//! and as the app shows them in Chromium.
+
+use fantoccini::Locator;
+use safelab_tests::Lab;
+use safelab_tests::browser::{Driver, click, script, text_of, wait_for, wait_for_text};
+use serde_json::{Value, json};
+
+/// Sends `GET /lab/hello` on the HTTPS lab with `trust`; the TLS part of the answer.
+async fn tls_with(lab: &Lab, url: &str, trust: Value) -> Value {
+    let (status, exchange) = lab
+        .exchange(json!({"method": "GET", "url": url, "trust": trust}))
+        .await;
+    assert_eq!(status, 200, "{exchange}");
+    assert_eq!(exchange["status"], 200, "the lab answers whatever the verdict");
+    exchange["tls"].clone()
+}
+
+fn subjects(tls: &Value) -> Vec<String> {
+    tls["chain"]
+        .as_array()
+        .expect("chain")
+        .iter()
+        .map(|certificate| certificate["subject"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn each_trust_store_gives_its_own_verdict_on_the_https_lab() {
+    let lab = Lab::start().await;
+    let url = lab.https("/lab/hello");
+
+    let safelab = tls_with(&lab, &url, json!({"kind": "safelab"})).await;
+    assert_eq!(safelab["verified"], true, "{safelab}");
+    assert!(safelab["failure"].is_null() && safelab["error"].is_null());
+    assert!(safelab["trust_store"].as_str().unwrap_or_default().contains("safelab"));
+
+    // No root, or the operating system's (which never hold safelab's own):
+    // the chain leads to safelab's intermediate, whose issuer is not trusted.
+    for (trust, store_words) in [
+        (json!({"kind": "none"}), "none"),
+        (json!({"kind": "system"}), "this computer's roots"),
+    ] {
+        let tls = tls_with(&lab, &url, trust.clone()).await;
+        assert_eq!(tls["verified"], false, "{trust}: {tls}");
+        assert!(
+            tls["trust_store"].as_str().unwrap_or_default().contains(store_words),
+            "{tls}"
+        );
+        let failure = &tls["failure"];
+        assert_eq!(failure["check"], "untrusted_root", "{trust}: {failure}");
+        assert_eq!(failure["certificate"], 1, "the intermediate: {failure}");
+        assert_eq!(failure["requested_name"], "localhost");
+        assert!(
+            failure["library_name"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("UnknownIssuer"),
+            "{failure}"
+        );
+        let chain = subjects(&tls);
+        assert_eq!(chain.len(), 2, "only what the server sent: {chain:?}");
+        assert!(chain[1].contains("intermediate"), "{chain:?}");
+        let error = tls["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains(failure["explanation"].as_str().unwrap_or("?")),
+            "the sentence and the failure agree: {error}"
+        );
+    }
+
+    // The learner's own CA, pasted: safelab's root as a PEM verifies.
+    let pem = tls_with(&lab, &url, json!({"kind": "pem", "pem": lab.ca_pem()})).await;
+    assert_eq!(pem["verified"], true, "{pem}");
+    assert!(pem["trust_store"].as_str().unwrap_or_default().contains("your own CA"));
+    assert_eq!(subjects(&pem).len(), 3, "leaf, intermediate, the pasted root");
+}
+
+#[tokio::test]
+async fn a_trust_store_that_is_not_one_is_a_400_naming_the_problem() {
+    let lab = Lab::start().await;
+    let url = lab.https("/lab/hello");
+    let key = rcgen::KeyPair::generate().expect("key").serialize_pem();
+    for (pem, words) in [
+        ("not a certificate at all".to_owned(), "not PEM"),
+        (key, "no certificate"),
+        (lab.ca_pem().repeat(17), "more than 16"),
+        ("x".repeat(70 * 1024), "64 KiB"),
+    ] {
+        let (status, error) = lab
+            .exchange(json!({"method": "GET", "url": url, "trust": {"kind": "pem", "pem": pem}}))
+            .await;
+        assert_eq!(
+            (status, error["code"].as_str()),
+            (400, Some("invalid_trust_store")),
+            "{error}"
+        );
+        assert!(
+            error["message"].as_str().unwrap_or_default().contains(words),
+            "{words}: {error}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn another_loopback_name_is_a_wrong_host_on_the_leaf() {
+    let lab = Lab::start().await;
+    let port = lab.running.https_address.port();
+    let tls = tls_with(&lab, &format!("https://127.0.0.2:{port}/lab/hello"), json!({"kind": "safelab"})).await;
+    assert_eq!(tls["verified"], false, "{tls}");
+    let failure = &tls["failure"];
+    assert_eq!(failure["check"], "wrong_host", "{failure}");
+    assert_eq!(failure["certificate"], 0);
+    assert_eq!(failure["requested_name"], "127.0.0.2");
+    assert!(
+        failure["library_name"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("NotValidForName"),
+        "{failure}"
+    );
+    let sans = tls["chain"][0]["sans"].as_array().expect("sans");
+    assert!(!sans.contains(&json!("IP:127.0.0.2")), "{sans:?}");
+    // The path to the root is still found and shown: only the name is wrong.
+    assert_eq!(subjects(&tls).len(), 3);
+}
+
+/// In the app: "none" shows the failure with the intermediate highlighted;
+/// the CA pasted as the learner's own verifies again.
+#[tokio::test]
+async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_ca() {
+    assert!(
+        safelab_tests::repo_root().join("dist/index.html").exists(),
+        "the app is not built: run `bash .ci/test` (it runs trunk build)"
+    );
+    let lab = Lab::start().await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().expect("profile folder");
+    let browser = driver.browser(profile.path(), (1280, 900)).await;
+    browser.goto(&lab.app("/")).await.expect("the app opens");
+    wait_for(&browser, "#listener-https").await;
+    click(&browser, "#listener-https").await;
+
+    browser
+        .find(Locator::Css("#trust-store"))
+        .await
+        .expect("the trust-store choice")
+        .select_by_value("none")
+        .await
+        .expect("choose none");
+    click(&browser, "#send").await;
+    wait_for_text(&browser, ".verdict", "Not verified").await;
+    let check = text_of(&browser, ".failure-check").await.unwrap_or_default();
+    assert!(check.contains("not in your trust store") || check.contains("root"), "{check}");
+    let library = text_of(&browser, ".failure-library").await.unwrap_or_default();
+    assert!(library.contains("UnknownIssuer"), "{library}");
+    let failed = script(
+        &browser,
+        "return [...document.querySelectorAll('.chain > li.certificate')].map((li) => li.classList.contains('failed'));",
+    )
+    .await;
+    assert_eq!(failed, json!([false, true]), "the intermediate is highlighted");
+    let label = text_of(&browser, ".chain > li.certificate.failed .failed-label")
+        .await
+        .unwrap_or_default();
+    assert!(label.contains("not in your trust store"), "{label}");
+
+    browser
+        .find(Locator::Css("#trust-store"))
+        .await
+        .expect("the trust-store choice")
+        .select_by_value("pem")
+        .await
+        .expect("choose own CA");
+    let pem = serde_json::to_string(&lab.ca_pem()).expect("json");
+    script(
+        &browser,
+        &format!(
+            "const area = document.getElementById('trust-pem'); area.value = {pem}; area.dispatchEvent(new Event('input', {{bubbles: true}})); return true;"
+        ),
+    )
+    .await;
+    click(&browser, "#send").await;
+    wait_for_text(&browser, ".verdict", "Verified").await;
+    let store = text_of(&browser, ".verdict-text").await.unwrap_or_default();
+    assert!(store.contains("your own CA"), "{store}");
+    assert_eq!(
+        script(&browser, "return document.querySelectorAll('.certificate.failed').length;").await,
+        json!(0)
+    );
+}
