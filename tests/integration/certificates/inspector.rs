@@ -103,11 +103,37 @@ async fn a_trust_store_that_is_not_one_is_a_400_naming_the_problem() {
     }
 }
 
+/// Forwards connections to `127.0.0.2` on the HTTPS lab's own port to the lab,
+/// so the lab answers on an address its certificate does not name.
+async fn forward_from_127_0_0_2(lab: &Lab) {
+    let https = lab.running.https_address;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.2", https.port()))
+        .await
+        .expect("127.0.0.2 is a loopback address too");
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(https).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+}
+
 #[tokio::test]
 async fn another_loopback_name_is_a_wrong_host_on_the_leaf() {
-    let lab = Lab::start().await;
+    // 127.0.0.2, allowed as an address, on the HTTPS lab's port: the inspector
+    // treats it as the lab listener it leads to, and shows the verdict.
+    let lab = Lab::start_with(|config| config.allow_hosts.push("127.0.0.2".to_owned())).await;
+    forward_from_127_0_0_2(&lab).await;
     let port = lab.running.https_address.port();
-    let tls = tls_with(&lab, &format!("https://127.0.0.2:{port}/lab/hello"), json!({"kind": "safelab"})).await;
+    let tls = tls_with(
+        &lab,
+        &format!("https://127.0.0.2:{port}/lab/hello"),
+        json!({"kind": "safelab"}),
+    )
+    .await;
     assert_eq!(tls["verified"], false, "{tls}");
     let failure = &tls["failure"];
     assert_eq!(failure["check"], "wrong_host", "{failure}");
