@@ -2,7 +2,7 @@
 //! the form and Raw mode. The app listener is never offered: it is no target.
 
 use leptos::prelude::*;
-use safelab_protocol::{LabInfo, Listener, ListenerId};
+use safelab_protocol::{BrokenListener, LabInfo, Listener, ListenerId};
 
 /// One button per lab listener, the current one pressed.
 #[component]
@@ -50,4 +50,50 @@ pub fn ListenerButtons(
             {buttons}
         </div>
     }
+}
+
+/// Lesson 6's HTTPS listeners with a broken certificate, as a group of their
+/// own, so each can be sent to without typing; nothing when there are none.
+#[component]
+pub fn BrokenListenerButtons(
+    /// The broken listeners (`LabInfo.certificates`).
+    listeners: Vec<BrokenListener>,
+    /// The id of the broken listener the request goes to now, if any.
+    #[prop(into)]
+    current: Signal<Option<String>>,
+    /// Called with the base URL of the listener the learner picks.
+    on_pick: Callback<String>,
+) -> impl IntoView {
+    (!listeners.is_empty()).then(|| {
+        let buttons = listeners
+            .into_iter()
+            .map(|listener| {
+                let id = listener.id.clone();
+                let pressed = {
+                    let id = id.clone();
+                    move || (current.get().as_deref() == Some(id.as_str())).to_string()
+                };
+                let title = format!("{} ({})", listener.problem, listener.url);
+                let url = listener.url.clone();
+                view! {
+                    <button
+                        type="button"
+                        id=format!("broken-{id}")
+                        class="listener broken-listener"
+                        title=title
+                        aria-pressed=pressed
+                        on:click=move |_| on_pick.run(url.clone())
+                    >
+                        {listener.title}
+                    </button>
+                }
+            })
+            .collect_view();
+        view! {
+            <div class="listeners broken-listeners" role="group" aria-label="Broken certificates">
+                <span class="hint">"Broken certificates:"</span>
+                {buttons}
+            </div>
+        }
+    })
 }

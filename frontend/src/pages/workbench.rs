@@ -21,6 +21,7 @@ use crate::components::projection_toggle::ProjectionToggle;
 use crate::components::raw_editor::{RawDraft, RawEditor};
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
+use crate::components::tls_panel::BrokenListeners;
 use crate::components::solved_banner::SolvedBanner;
 use crate::components::twin_compare::TwinCompare;
 use crate::draft::{Draft, Field, Problem, Sent, base_of};
@@ -257,6 +258,12 @@ pub fn Workbench() -> impl IntoView {
             .map(|lab| Sent::Raw(raw.to_request(), raw_base(&lab))),
     });
     provide_context(LessonTools { on_try, progress });
+    provide_context(BrokenListeners(Signal::derive(move || {
+        lab.get()
+            .and_then(Result::ok)
+            .map(|lab| lab.certificates)
+            .unwrap_or_default()
+    })));
 
     view! {
         <a class="skip-link" href="#builder-title">"Skip to the request builder"</a>
