@@ -13,7 +13,9 @@ pub fn check_title(check: CertificateCheck) -> &'static str {
         CertificateCheck::WrongHost => "Wrong host: the certificate does not name it",
         CertificateCheck::NoSubjectAltName => "No subject alternative name (common name only)",
         CertificateCheck::SelfSigned => "Self-signed certificate",
-        CertificateCheck::UntrustedRoot => "Untrusted root: the chain leads to a CA not in your trust store",
+        CertificateCheck::UntrustedRoot => {
+            "Untrusted root: the chain leads to a CA not in your trust store"
+        }
         CertificateCheck::IncompleteChain => "Incomplete chain: the intermediate was not sent",
         CertificateCheck::CaAsLeaf => "A certificate authority used as the server's certificate",
         CertificateCheck::NotForServerAuth => "Not for TLS servers (no serverAuth)",
@@ -28,7 +30,9 @@ pub fn check_title(check: CertificateCheck) -> &'static str {
 pub fn failed_label(check: CertificateCheck, self_issued: bool, requested: &str) -> String {
     match check {
         CertificateCheck::Expired => "Expired: now is after its validity ended".to_owned(),
-        CertificateCheck::NotYetValid => "Not valid yet: now is before its validity starts".to_owned(),
+        CertificateCheck::NotYetValid => {
+            "Not valid yet: now is before its validity starts".to_owned()
+        }
         CertificateCheck::WrongHost => {
             format!("Does not name {requested}: it is not among its SANs")
         }
@@ -46,9 +50,7 @@ pub fn failed_label(check: CertificateCheck, self_issued: bool, requested: &str)
             "Its issuer was not sent: no issuer presented".to_owned()
         }
         CertificateCheck::CaAsLeaf => "CA:TRUE on a server's certificate".to_owned(),
-        CertificateCheck::NotForServerAuth => {
-            "No serverAuth in its extended key usage".to_owned()
-        }
+        CertificateCheck::NotForServerAuth => "No serverAuth in its extended key usage".to_owned(),
         CertificateCheck::BadSignature => "Its signature does not verify".to_owned(),
         CertificateCheck::OutsideNameConstraints => {
             format!("Its name constraints do not permit {requested}")
@@ -131,14 +133,22 @@ pub fn unix_seconds(date: &str) -> Option<i64> {
         None | Some(b'Z' | b'z') => 0,
         Some(sign) => {
             let (zone_hours, zone_minutes) = zone[1..].split_once(':')?;
-            let minutes = zone_hours.parse::<i64>().ok()? * 60 + zone_minutes.parse::<i64>().ok()?;
-            if *sign == b'-' { -minutes * 60 } else { minutes * 60 }
+            let minutes =
+                zone_hours.parse::<i64>().ok()? * 60 + zone_minutes.parse::<i64>().ok()?;
+            if *sign == b'-' {
+                -minutes * 60
+            } else {
+                minutes * 60
+            }
         }
     };
     if !(1..=12).contains(&month) || !(1..=31).contains(&day_of_month) {
         return None;
     }
-    Some(days_from_civil(year, month, day_of_month) * 86_400 + hours * 3600 + minutes * 60 + seconds - offset)
+    Some(
+        days_from_civil(year, month, day_of_month) * 86_400 + hours * 3600 + minutes * 60 + seconds
+            - offset,
+    )
 }
 
 /// Days since 1970-01-01 of a date in the proleptic Gregorian calendar
@@ -173,7 +183,10 @@ mod tests {
         assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(unix_seconds("2000-03-01T00:00:00Z"), Some(951_868_800));
         assert_eq!(unix_seconds("2026-11-24T03:21:56Z"), Some(1_795_490_516));
-        assert_eq!(unix_seconds("2026-11-24T04:21:56+01:00"), Some(1_795_490_516));
+        assert_eq!(
+            unix_seconds("2026-11-24T04:21:56+01:00"),
+            Some(1_795_490_516)
+        );
         assert_eq!(unix_seconds("2026-11-24T03:21:56.5Z"), Some(1_795_490_516));
         assert_eq!(unix_seconds("yesterday"), None);
         assert_eq!(unix_seconds("2026-13-01T00:00:00Z"), None);
@@ -182,14 +195,15 @@ mod tests {
     #[test]
     fn the_bar_puts_now_after_an_expired_validity() {
         let day = 86_400;
-        let bar = validity_bar("1970-01-01T00:00:00Z", "1970-01-11T00:00:00Z", 20 * day)
-            .expect("bar");
+        let bar =
+            validity_bar("1970-01-01T00:00:00Z", "1970-01-11T00:00:00Z", 20 * day).expect("bar");
         assert_eq!((bar.start, bar.end, bar.now), (0.0, 50.0, 100.0));
         assert!(bar.note.contains("10 days after"), "{}", bar.note);
         let future = validity_bar("1970-01-11T00:00:00Z", "1970-01-21T00:00:00Z", 0).expect("bar");
         assert_eq!((future.now, future.start, future.end), (0.0, 50.0, 100.0));
         assert!(future.note.contains("starts in 10 days"), "{}", future.note);
-        let valid = validity_bar("1970-01-01T00:00:00Z", "1970-01-11T00:00:00Z", 5 * day).expect("bar");
+        let valid =
+            validity_bar("1970-01-01T00:00:00Z", "1970-01-11T00:00:00Z", 5 * day).expect("bar");
         assert_eq!(valid.now, 50.0);
         assert!(valid.note.starts_with("Valid now"), "{}", valid.note);
     }
@@ -201,7 +215,10 @@ mod tests {
             broken("self-signed", "https://localhost:7883"),
         ];
         let found = |url| broken_listener_for(url, &listeners).map(|listener| listener.id.as_str());
-        assert_eq!(found("https://localhost:7883/lab/hello"), Some("self-signed"));
+        assert_eq!(
+            found("https://localhost:7883/lab/hello"),
+            Some("self-signed")
+        );
         assert_eq!(found("https://LOCALHOST:7882"), Some("expired"));
         assert_eq!(found("https://localhost:78821/"), None);
         assert_eq!(found("http://localhost:7882/"), None);
@@ -210,13 +227,24 @@ mod tests {
 
     #[test]
     fn labels_say_what_is_wrong_with_the_certificate() {
-        assert!(failed_label(CertificateCheck::UntrustedRoot, true, "x").contains("not in your trust store"));
-        assert!(failed_label(CertificateCheck::UntrustedRoot, false, "x").contains("not in your trust store"));
-        assert!(failed_label(CertificateCheck::WrongHost, false, "127.0.0.2").contains("127.0.0.2"));
+        assert!(
+            failed_label(CertificateCheck::UntrustedRoot, true, "x")
+                .contains("not in your trust store")
+        );
+        assert!(
+            failed_label(CertificateCheck::UntrustedRoot, false, "x")
+                .contains("not in your trust store")
+        );
+        assert!(
+            failed_label(CertificateCheck::WrongHost, false, "127.0.0.2").contains("127.0.0.2")
+        );
         assert_eq!(
             failed_label(CertificateCheck::SelfSigned, true, "x"),
             "Issuer = subject: it signed itself"
         );
-        assert!(failed_label(CertificateCheck::IncompleteChain, false, "x").contains("no issuer presented"));
+        assert!(
+            failed_label(CertificateCheck::IncompleteChain, false, "x")
+                .contains("no issuer presented")
+        );
     }
 }

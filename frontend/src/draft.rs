@@ -643,7 +643,8 @@ mod tests {
         let problems = values.problems();
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].field, Field::TrustPem);
-        values.trust_pem = "\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_owned();
+        values.trust_pem =
+            "\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_owned();
         assert!(values.problems().is_empty());
         assert_eq!(
             values.to_request().trust,

@@ -54,7 +54,11 @@ pub fn diagnose(error: &webpki::Error, evidence: &Evidence<'_>) -> Diagnosis {
     let sent: Vec<Option<X509Certificate<'_>>> = evidence
         .sent
         .iter()
-        .map(|der| X509Certificate::from_der(der).ok().map(|(_, parsed)| parsed))
+        .map(|der| {
+            X509Certificate::from_der(der)
+                .ok()
+                .map(|(_, parsed)| parsed)
+        })
         .collect();
     let chain = Chain {
         evidence,
@@ -182,7 +186,8 @@ impl Chain<'_, '_> {
         let leaf = self.name(0);
         let top = self.order.last().copied().unwrap_or(0);
         let top_certificate = self.sent.get(top).and_then(Option::as_ref);
-        let issuer = top_certificate.map_or_else(String::new, |top| common_name_or_dn(top.issuer()));
+        let issuer =
+            top_certificate.map_or_else(String::new, |top| common_name_or_dn(top.issuer()));
         if top == 0 && top_certificate.is_some_and(self_issued) && self.signs_itself(0) {
             return (
                 CertificateCheck::SelfSigned,
@@ -305,12 +310,10 @@ impl Chain<'_, '_> {
     }
 
     fn name(&self, index: usize) -> String {
-        self.sent
-            .get(index)
-            .and_then(Option::as_ref)
-            .map_or_else(|| "(unparsable)".to_owned(), |certificate| {
-                format!("\"{}\"", common_name_or_dn(certificate.subject()))
-            })
+        self.sent.get(index).and_then(Option::as_ref).map_or_else(
+            || "(unparsable)".to_owned(),
+            |certificate| format!("\"{}\"", common_name_or_dn(certificate.subject())),
+        )
     }
 
     fn culprit_name(&self, culprit: &Culprit) -> String {
@@ -318,7 +321,12 @@ impl Chain<'_, '_> {
             Culprit::Sent(index) => self.name(*index),
             Culprit::Store(der) => X509Certificate::from_der(der).map_or_else(
                 |_| "(unparsable)".to_owned(),
-                |(_, root)| format!("\"{}\" (from the trust store)", common_name_or_dn(root.subject())),
+                |(_, root)| {
+                    format!(
+                        "\"{}\" (from the trust store)",
+                        common_name_or_dn(root.subject())
+                    )
+                },
             ),
             Culprit::Chain => "in the chain".to_owned(),
         }
@@ -356,9 +364,9 @@ fn issued_order(sent: &[Option<X509Certificate<'_>>]) -> Vec<usize> {
     while !self_issued(current) {
         let issuer = sent.iter().enumerate().find(|(index, candidate)| {
             !order.contains(index)
-                && candidate
-                    .as_ref()
-                    .is_some_and(|candidate| candidate.subject().as_raw() == current.issuer().as_raw())
+                && candidate.as_ref().is_some_and(|candidate| {
+                    candidate.subject().as_raw() == current.issuer().as_raw()
+                })
         });
         let Some((index, Some(next))) = issuer else {
             break;
@@ -429,10 +437,16 @@ mod tests {
     }
 
     fn named(common_name: &str, names: &[&str]) -> CertificateParams {
-        let mut params =
-            CertificateParams::new(names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>())
-                .expect("names");
-        params.distinguished_name.push(DnType::CommonName, common_name);
+        let mut params = CertificateParams::new(
+            names
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>(),
+        )
+        .expect("names");
+        params
+            .distinguished_name
+            .push(DnType::CommonName, common_name);
         let now = OffsetDateTime::now_utc();
         params.not_before = now - Duration::days(1);
         params.not_after = now + Duration::days(30);
@@ -521,7 +535,9 @@ mod tests {
             },
         );
         assert!(
-            diagnosis.library_name.starts_with("rustls CertificateError::"),
+            diagnosis
+                .library_name
+                .starts_with("rustls CertificateError::"),
             "{diagnosis:?}"
         );
         assert!(!diagnosis.explanation.is_empty());
@@ -541,7 +557,7 @@ mod tests {
         verifier
             .verify_server_cert(
                 &leaf.der,
-                &[intermediate.der.clone()],
+                std::slice::from_ref(&intermediate.der),
                 &ServerName::try_from("localhost").expect("name"),
                 &[],
                 UnixTime::now(),
@@ -578,7 +594,11 @@ mod tests {
         let (root, intermediate, leaf) = lab_chain(leaf_params(&["localhost"]));
         let stranger = root_of("someone else");
         assert_eq!(
-            diagnosed(&[&leaf.der, &intermediate.der], &[&stranger.der], "localhost"),
+            diagnosed(
+                &[&leaf.der, &intermediate.der],
+                &[&stranger.der],
+                "localhost"
+            ),
             (CertificateCheck::UntrustedRoot, Culprit::Sent(1))
         );
         // The server sends its root too: the root it sent is the one blamed.

@@ -30,8 +30,8 @@ use rustls::pki_types::{CertificateDer, ServerName};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, SignatureScheme};
 use safelab_protocol::{
-    CertificateSource, Exchange, ExchangeRequest, RawRequest, Timings, TlsInfo,
-    TrustStore, VerificationFailure,
+    CertificateSource, Exchange, ExchangeRequest, RawRequest, Timings, TlsInfo, TrustStore,
+    VerificationFailure,
 };
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -416,9 +416,7 @@ impl Inspector {
             target::Scheme::Https => {
                 let handshake_started = Instant::now();
                 let client = Arc::new(ClientCertificate::new(
-                    choice
-                        .client_certificate
-                        .then(|| self.client_key.clone()),
+                    choice.client_certificate.then(|| self.client_key.clone()),
                 ));
                 let handshake = self
                     .handshake(tcp, &target.host, choice, client.clone())
@@ -530,7 +528,9 @@ impl Inspector {
     > {
         let verifier = Arc::new(RecordingVerifier::new(
             choice.store.clone(),
-            self.config.crypto_provider().signature_verification_algorithms,
+            self.config
+                .crypto_provider()
+                .signature_verification_algorithms,
         ));
         let mut config = self.config.clone();
         config
@@ -580,10 +580,16 @@ impl ClientCertificate {
     /// certificate when asked for one (in TLS 1.3 that refusal, the
     /// `certificate_required` alert, arrives on the first read).
     fn explain(&self, error: InspectorError) -> InspectorError {
-        let refused = matches!(
-            error,
-            InspectorError::Io { .. } | InspectorError::Tls(_) | InspectorError::MalformedResponse(_)
-        );
+        // Only an alert from the server is its refusal; any other failure is
+        // reported as it is.
+        let refused = match &error {
+            InspectorError::Io { source, .. } => source
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|inner| matches!(inner, rustls::Error::AlertReceived(_))),
+            InspectorError::Tls(reason) => reason.contains("received fatal alert"),
+            _ => false,
+        };
         if refused && self.offered.is_none() && self.asked.load(Ordering::Relaxed) {
             InspectorError::ClientCertificateRequired
         } else {
@@ -621,7 +627,9 @@ fn describe_session(
     let mut shown = chain_to_show(sent, record.as_ref().and_then(|record| record.path.clone()));
     let (error, failure) = match &record {
         None => (Some("the server sent no certificate".to_owned()), None),
-        Some(verify::Record { verdict: Ok(()), .. }) => (None, None),
+        Some(verify::Record {
+            verdict: Ok(()), ..
+        }) => (None, None),
         Some(verify::Record {
             verdict: Err(error),
             now,
@@ -729,7 +737,10 @@ fn learner_store(pem: &str) -> Result<TrustAnchors, InspectorError> {
                 .to_owned(),
         ));
     }
-    let names: Vec<String> = roots.iter().map(|root| certificate::subject_name(root)).collect();
+    let names: Vec<String> = roots
+        .iter()
+        .map(|root| certificate::subject_name(root))
+        .collect();
     let count = roots.len();
     TrustAnchors::new(
         format!(
@@ -897,13 +908,19 @@ mod tests {
         let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
         let store = learner_store(ca.root_pem()).expect("the CA's own PEM is a trust store");
         assert_eq!(store.len(), 1);
-        assert!(store.description().contains("safelab local root CA"), "{}", store.description());
+        assert!(
+            store.description().contains("safelab local root CA"),
+            "{}",
+            store.description()
+        );
 
         assert!(invalid("").contains("not PEM"));
         assert!(invalid("MIIBszCCAVmgAwIBAgIU").contains("not PEM"));
         let key = rcgen::KeyPair::generate().expect("key").serialize_pem();
         assert!(invalid(&key).contains("no certificate"));
-        assert!(invalid(&ca.root_pem().repeat(MAX_TRUST_CERTIFICATES + 1)).contains("more than 16"));
+        assert!(
+            invalid(&ca.root_pem().repeat(MAX_TRUST_CERTIFICATES + 1)).contains("more than 16")
+        );
         let padding = "#".repeat(MAX_TRUST_PEM_BYTES);
         assert!(invalid(&format!("{}{padding}", ca.root_pem())).contains("64 KiB"));
         let not_a_certificate =
@@ -920,9 +937,10 @@ mod tests {
             .expect("server identity");
         let mut roots = RootCertStore::empty();
         roots.add(ca.root_der().clone()).expect("root");
-        let clients = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-            .build()
-            .expect("client verifier");
+        let clients =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .expect("client verifier");
         let config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .expect("versions")
@@ -948,7 +966,9 @@ mod tests {
                         }
                     }
                     let _ = tls
-                        .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                        )
                         .await;
                     let _ = tls.shutdown().await;
                 });
@@ -983,7 +1003,11 @@ mod tests {
             "{refused:?}"
         );
         assert_eq!(refused.status_and_code().1, "client_certificate_required");
-        assert!(refused.to_string().contains("present the lab client certificate"));
+        assert!(
+            refused
+                .to_string()
+                .contains("present the lab client certificate")
+        );
 
         let answered = inspector
             .exchange(&ExchangeRequest {

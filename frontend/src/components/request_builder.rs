@@ -215,7 +215,9 @@ fn HttpsOptions(
                 Some(text) => {
                     draft.trust_pem.set(text);
                     problems.clear(Field::TrustPem);
-                    upload_note.set(Some(format!("Read {name}: it is sent with the next request.")));
+                    upload_note.set(Some(format!(
+                        "Read {name}: it is sent with the next request."
+                    )));
                 }
                 None => upload_note.set(Some(format!("{name} could not be read as text."))),
             }

@@ -9,7 +9,7 @@ use safelab_protocol::{
 };
 
 use crate::certificates::{
-    broken_listener_for, check_title, failed_label, validity_bar, ValidityBar,
+    ValidityBar, broken_listener_for, check_title, failed_label, validity_bar,
 };
 
 /// Lesson 6's broken listeners, for the panel to find the one an exchange
@@ -150,7 +150,8 @@ fn CertificateCard(
         })
         .flatten()
         .map(|bar| view! { <ValidityBarView bar /> });
-    let requested = failed.as_ref().and_then(|failed| match failed.check {
+    let requested = failed.as_ref().and_then(|failed| {
+        match failed.check {
         CertificateCheck::WrongHost => Some(view! {
             <p class="requested-name">
                 "Asked for "<mark>{failed.requested_name.clone()}</mark>": not among these names."
@@ -163,6 +164,7 @@ fn CertificateCard(
             </p>
         }.into_any()),
         _ => None,
+    }
     });
     let no_issuer = marked(&[CertificateCheck::IncompleteChain]).then(|| {
         view! {
@@ -171,11 +173,22 @@ fn CertificateCard(
             </p>
         }
     });
-    let card_class = if failed.is_some() { "certificate failed" } else { "certificate" };
-    let ca_class = if marked(&[CertificateCheck::CaAsLeaf]) { "marked" } else { "" };
+    let card_class = if failed.is_some() {
+        "certificate failed"
+    } else {
+        "certificate"
+    };
+    let ca_class = if marked(&[CertificateCheck::CaAsLeaf]) {
+        "marked"
+    } else {
+        ""
+    };
     let eku_marked = marked(&[CertificateCheck::NotForServerAuth]);
     let constraints_marked = marked(&[CertificateCheck::OutsideNameConstraints]);
-    let sans_marked = marked(&[CertificateCheck::WrongHost, CertificateCheck::NoSubjectAltName]);
+    let sans_marked = marked(&[
+        CertificateCheck::WrongHost,
+        CertificateCheck::NoSubjectAltName,
+    ]);
     let role = match (index, certificate.source, certificate.in_path) {
         (0, _, _) => "Leaf: the server's own certificate",
         (_, CertificateSource::TrustStore, _) => "Root: the trust anchor the path ends at",
@@ -220,12 +233,20 @@ fn CertificateCard(
     let key_usage = optional("Key usage", "key-usage", certificate.key_usage);
     let extended_key_usage = optional(
         "Extended key usage",
-        if eku_marked { "extended-key-usage marked" } else { "extended-key-usage" },
+        if eku_marked {
+            "extended-key-usage marked"
+        } else {
+            "extended-key-usage"
+        },
         certificate.extended_key_usage,
     );
     let name_constraints = optional(
         "Name constraints",
-        if constraints_marked { "name-constraints marked" } else { "name-constraints" },
+        if constraints_marked {
+            "name-constraints marked"
+        } else {
+            "name-constraints"
+        },
         certificate.name_constraints,
     );
     let sha1 = (!certificate.sha1.is_empty()).then(|| {
@@ -291,7 +312,11 @@ fn ValidityBarView(
     /// The positions and the sentence.
     bar: ValidityBar,
 ) -> impl IntoView {
-    let span = format!("left: {:.1}%; width: {:.1}%;", bar.start, (bar.end - bar.start).max(0.5));
+    let span = format!(
+        "left: {:.1}%; width: {:.1}%;",
+        bar.start,
+        (bar.end - bar.start).max(0.5)
+    );
     let now = format!("left: {:.1}%;", bar.now);
     view! {
         <span class="validity-bar" role="img" aria-label=bar.note.clone()>

@@ -5,7 +5,7 @@
 
 use fantoccini::Locator;
 use safelab_tests::Lab;
-use safelab_tests::browser::{Driver, click, script, text_of, wait_for, wait_for_text};
+use safelab_tests::browser::{Driver, click, screenshot, script, text_of, wait_for, wait_for_text};
 use serde_json::{Value, json};
 
 /// Sends `GET /lab/hello` on the HTTPS lab with `trust`; the TLS part of the answer.
@@ -14,7 +14,10 @@ async fn tls_with(lab: &Lab, url: &str, trust: Value) -> Value {
         .exchange(json!({"method": "GET", "url": url, "trust": trust}))
         .await;
     assert_eq!(status, 200, "{exchange}");
-    assert_eq!(exchange["status"], 200, "the lab answers whatever the verdict");
+    assert_eq!(
+        exchange["status"], 200,
+        "the lab answers whatever the verdict"
+    );
     exchange["tls"].clone()
 }
 
@@ -23,7 +26,12 @@ fn subjects(tls: &Value) -> Vec<String> {
         .as_array()
         .expect("chain")
         .iter()
-        .map(|certificate| certificate["subject"].as_str().unwrap_or_default().to_owned())
+        .map(|certificate| {
+            certificate["subject"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect()
 }
 
@@ -35,7 +43,12 @@ async fn each_trust_store_gives_its_own_verdict_on_the_https_lab() {
     let safelab = tls_with(&lab, &url, json!({"kind": "safelab"})).await;
     assert_eq!(safelab["verified"], true, "{safelab}");
     assert!(safelab["failure"].is_null() && safelab["error"].is_null());
-    assert!(safelab["trust_store"].as_str().unwrap_or_default().contains("safelab"));
+    assert!(
+        safelab["trust_store"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("safelab")
+    );
 
     // No root, or the operating system's (which never hold safelab's own):
     // the chain leads to safelab's intermediate, whose issuer is not trusted.
@@ -46,7 +59,10 @@ async fn each_trust_store_gives_its_own_verdict_on_the_https_lab() {
         let tls = tls_with(&lab, &url, trust.clone()).await;
         assert_eq!(tls["verified"], false, "{trust}: {tls}");
         assert!(
-            tls["trust_store"].as_str().unwrap_or_default().contains(store_words),
+            tls["trust_store"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(store_words),
             "{tls}"
         );
         let failure = &tls["failure"];
@@ -73,8 +89,17 @@ async fn each_trust_store_gives_its_own_verdict_on_the_https_lab() {
     // The learner's own CA, pasted: safelab's root as a PEM verifies.
     let pem = tls_with(&lab, &url, json!({"kind": "pem", "pem": lab.ca_pem()})).await;
     assert_eq!(pem["verified"], true, "{pem}");
-    assert!(pem["trust_store"].as_str().unwrap_or_default().contains("your own CA"));
-    assert_eq!(subjects(&pem).len(), 3, "leaf, intermediate, the pasted root");
+    assert!(
+        pem["trust_store"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("your own CA")
+    );
+    assert_eq!(
+        subjects(&pem).len(),
+        3,
+        "leaf, intermediate, the pasted root"
+    );
 }
 
 #[tokio::test]
@@ -97,7 +122,10 @@ async fn a_trust_store_that_is_not_one_is_a_400_naming_the_problem() {
             "{error}"
         );
         assert!(
-            error["message"].as_str().unwrap_or_default().contains(words),
+            error["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(words),
             "{words}: {error}"
         );
     }
@@ -176,17 +204,34 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
         .await
         .expect("choose none");
     click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict", "Not verified").await;
-    let check = text_of(&browser, ".failure-check").await.unwrap_or_default();
-    assert!(check.contains("not in your trust store") || check.contains("root"), "{check}");
-    let library = text_of(&browser, ".failure-library").await.unwrap_or_default();
+    wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
+    let check = text_of(&browser, ".failure-check")
+        .await
+        .unwrap_or_default();
+    assert!(
+        check.contains("not in your trust store") || check.contains("root"),
+        "{check}"
+    );
+    let library = text_of(&browser, ".failure-library")
+        .await
+        .unwrap_or_default();
     assert!(library.contains("UnknownIssuer"), "{library}");
     let failed = script(
         &browser,
         "return [...document.querySelectorAll('.chain > li.certificate')].map((li) => li.classList.contains('failed'));",
     )
     .await;
-    assert_eq!(failed, json!([false, true]), "the intermediate is highlighted");
+    assert_eq!(
+        failed,
+        json!([false, true]),
+        "the intermediate is highlighted"
+    );
+    script(
+        &browser,
+        "document.querySelector('.certificate.failed').scrollIntoView(); return true;",
+    )
+    .await;
+    screenshot(&browser, "certificates-untrusted-root").await;
     let label = text_of(&browser, ".chain > li.certificate.failed .failed-label")
         .await
         .unwrap_or_default();
@@ -208,11 +253,15 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
     )
     .await;
     click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict", "Verified").await;
+    wait_for_text(&browser, ".verdict strong", "✔ Verified").await;
     let store = text_of(&browser, ".verdict-text").await.unwrap_or_default();
     assert!(store.contains("your own CA"), "{store}");
     assert_eq!(
-        script(&browser, "return document.querySelectorAll('.certificate.failed').length;").await,
+        script(
+            &browser,
+            "return document.querySelectorAll('.certificate.failed').length;"
+        )
+        .await,
         json!(0)
     );
 }
