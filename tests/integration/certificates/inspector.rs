@@ -244,14 +244,8 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
         .select_by_value("pem")
         .await
         .expect("choose own CA");
-    let pem = serde_json::to_string(&lab.ca_pem()).expect("json");
-    script(
-        &browser,
-        &format!(
-            "const area = document.getElementById('trust-pem'); area.value = {pem}; area.dispatchEvent(new Event('input', {{bubbles: true}})); return true;"
-        ),
-    )
-    .await;
+    wait_for(&browser, "#trust-pem").await;
+    set_value(&browser, "trust-pem", &lab.ca_pem()).await;
     click(&browser, "#send").await;
     wait_for_text(&browser, ".verdict strong", "✔ Verified").await;
     let store = text_of(&browser, ".verdict-text").await.unwrap_or_default();
@@ -264,4 +258,97 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
         .await,
         json!(0)
     );
+    // Uploaded instead of pasted: the file is read in the browser into the
+    // same field, for the next Send.
+    set_value(&browser, "trust-pem", "").await;
+    let folder = tempfile::tempdir().expect("folder");
+    let file = folder.path().join("myca.pem");
+    std::fs::write(&file, lab.ca_pem()).expect("write myca.pem");
+    wait_for(&browser, "#trust-pem-file")
+        .await
+        .send_keys(&file.to_string_lossy())
+        .await
+        .expect("choose the file");
+    wait_for_text(
+        &browser,
+        ".upload-note",
+        "Read myca.pem: it is sent with the next request.",
+    )
+    .await;
+    assert_eq!(
+        script(
+            &browser,
+            "return document.getElementById('trust-pem').value;"
+        )
+        .await,
+        json!(lab.ca_pem())
+    );
+}
+
+/// Sets the value of the field with this id as typing would (an `input` event).
+async fn set_value(browser: &fantoccini::Client, id: &str, value: &str) {
+    let value = serde_json::to_string(value).expect("json");
+    script(
+        browser,
+        &format!(
+            "const field = document.getElementById('{id}'); field.value = {value}; field.dispatchEvent(new Event('input', {{bubbles: true}})); return true;"
+        ),
+    )
+    .await;
+}
+
+/// In the app: a name the certificate does not carry marks the leaf, its SAN
+/// list and the name that was asked for.
+#[tokio::test]
+async fn the_app_marks_the_requested_name_on_a_wrong_host() {
+    assert!(
+        safelab_tests::repo_root().join("dist/index.html").exists(),
+        "the app is not built: run `bash .ci/test` (it runs trunk build)"
+    );
+    let lab = Lab::start_with(|config| config.allow_hosts.push("127.0.0.2".to_owned())).await;
+    forward_from_127_0_0_2(&lab).await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().expect("profile folder");
+    let browser = driver.browser(profile.path(), (1280, 900)).await;
+    browser.goto(&lab.app("/")).await.expect("the app opens");
+    wait_for(&browser, "#url").await;
+    let port = lab.running.https_address.port();
+    set_value(
+        &browser,
+        "url",
+        &format!("https://127.0.0.2:{port}/lab/hello"),
+    )
+    .await;
+    click(&browser, "#send").await;
+    wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
+    let failed = script(
+        &browser,
+        "return [...document.querySelectorAll('.chain > li.certificate')].map((li) => li.classList.contains('failed'));",
+    )
+    .await;
+    assert_eq!(
+        failed,
+        json!([true, false, false]),
+        "the leaf is highlighted"
+    );
+    assert_eq!(
+        text_of(&browser, ".certificate.failed .requested-name mark")
+            .await
+            .unwrap_or_default(),
+        "127.0.0.2"
+    );
+    let sans = text_of(&browser, ".certificate.failed .sans.marked")
+        .await
+        .unwrap_or_default();
+    assert!(sans.contains("DNS:localhost"), "{sans}");
+    let label = text_of(&browser, ".certificate.failed .failed-label")
+        .await
+        .unwrap_or_default();
+    assert!(label.contains("Does not name 127.0.0.2"), "{label}");
+    script(
+        &browser,
+        "document.querySelector('.certificate.failed').scrollIntoView(); return true;",
+    )
+    .await;
+    screenshot(&browser, "certificates-wrong-host").await;
 }
