@@ -718,6 +718,48 @@ mod tests {
     }
 
     #[test]
+    fn a_blamed_root_the_server_did_not_send_is_shown_last_and_pointed_at() {
+        let mut constrained = ca_params("constrained root");
+        constrained.name_constraints = Some(NameConstraints {
+            permitted_subtrees: vec![GeneralSubtree::DnsName("localhost".to_owned())],
+            excluded_subtrees: Vec::new(),
+        });
+        let root = root(constrained);
+        let intermediate = signed(ca_params("test intermediate"), &root);
+        let leaf = signed(leaf_params(&["example.com"]), &intermediate);
+        let store = Arc::new(
+            TrustAnchors::new("test".to_owned(), vec![root.der.clone()]).expect("anchors"),
+        );
+        let verifier = RecordingVerifier::new(
+            store,
+            rustls::crypto::ring::default_provider().signature_verification_algorithms,
+        );
+        let sent = vec![leaf.der.clone(), intermediate.der.clone()];
+        verifier
+            .verify_server_cert(
+                &sent[0],
+                &sent[1..],
+                &ServerName::try_from("example.com").expect("name"),
+                &[],
+                UnixTime::now(),
+            )
+            .expect("completes");
+        let judgement = crate::inspector::judge(&sent, &verifier, "example.com");
+        let failure = judgement.failure.expect("a failure");
+        assert_eq!(failure.check, CertificateCheck::OutsideNameConstraints);
+        assert_eq!(failure.certificate, Some(2));
+        assert_eq!(failure.requested_name, "example.com");
+        assert_eq!(judgement.shown.len(), 3);
+        assert_eq!(judgement.shown[2].0, root.der);
+        assert_eq!(
+            judgement.shown[2].1,
+            safelab_protocol::CertificateSource::TrustStore
+        );
+        let error = judgement.error.expect("a sentence");
+        assert!(error.contains(&failure.explanation) && error.contains(&failure.library_name));
+    }
+
+    #[test]
     fn a_leaf_signed_by_another_key_under_its_issuer_s_name_has_a_bad_signature() {
         let (root, intermediate, _) = lab_chain(leaf_params(&["localhost"]));
         // An impostor CA with the intermediate's very name but its own key.

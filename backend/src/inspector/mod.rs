@@ -623,6 +623,51 @@ fn describe_session(
 ) -> TlsInfo {
     let (_, connection) = stream.get_ref();
     let sent = connection.peer_certificates().unwrap_or_default();
+    let Judgement {
+        shown,
+        error,
+        failure,
+    } = judge(sent, verifier, host);
+    TlsInfo {
+        version: match connection.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
+            Some(other) => format!("{other:?}"),
+            None => "unknown".to_owned(),
+        },
+        cipher: connection
+            .negotiated_cipher_suite()
+            .map(|suite| format!("{:?}", suite.suite()))
+            .unwrap_or_default(),
+        alpn: connection
+            .alpn_protocol()
+            .map(|protocol| String::from_utf8_lossy(protocol).into_owned()),
+        chain: shown
+            .iter()
+            .map(|(der, source, in_path)| certificate::describe(der, *source, *in_path))
+            .collect(),
+        verified: error.is_none(),
+        trust_store: verifier.store().description().to_owned(),
+        error,
+        failure,
+    }
+}
+
+/// The verdict on a handshake, ready to show.
+struct Judgement {
+    /// The certificates to show, with where each came from and whether it is
+    /// on the path.
+    shown: Vec<(CertificateDer<'static>, CertificateSource, bool)>,
+    /// Why verification failed, as a sentence.
+    error: Option<String>,
+    /// Which check failed, on which of `shown`.
+    failure: Option<VerificationFailure>,
+}
+
+/// What `verifier` found on the chain `sent` for `host`: the certificates to
+/// show (with the trust store's root the failure blames, if the server did
+/// not send it) and, on failure, the check and the certificate.
+fn judge(sent: &[CertificateDer<'static>], verifier: &RecordingVerifier, host: &str) -> Judgement {
     let record = verifier.record();
     let mut shown = chain_to_show(sent, record.as_ref().and_then(|record| record.path.clone()));
     let (error, failure) = match &record {
@@ -675,26 +720,8 @@ fn describe_session(
             )
         }
     };
-    TlsInfo {
-        version: match connection.protocol_version() {
-            Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
-            Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
-            Some(other) => format!("{other:?}"),
-            None => "unknown".to_owned(),
-        },
-        cipher: connection
-            .negotiated_cipher_suite()
-            .map(|suite| format!("{:?}", suite.suite()))
-            .unwrap_or_default(),
-        alpn: connection
-            .alpn_protocol()
-            .map(|protocol| String::from_utf8_lossy(protocol).into_owned()),
-        chain: shown
-            .iter()
-            .map(|(der, source, in_path)| certificate::describe(der, *source, *in_path))
-            .collect(),
-        verified: error.is_none(),
-        trust_store: verifier.store().description().to_owned(),
+    Judgement {
+        shown,
         error,
         failure,
     }

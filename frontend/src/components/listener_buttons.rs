@@ -18,6 +18,9 @@ pub fn ListenerButtons(
     current: Signal<Option<ListenerId>>,
     /// Called with the listener the learner picks.
     on_pick: Callback<Listener>,
+    /// More choices at the end of the row (lesson 6's broken listeners).
+    #[prop(optional)]
+    children: Option<Children>,
 ) -> impl IntoView {
     let buttons = lab
         .listeners
@@ -48,12 +51,14 @@ pub fn ListenerButtons(
         <div class="listeners" role="group" aria-label=prompt.trim_end_matches(':')>
             <span class="hint">{prompt}</span>
             {buttons}
+            {children.map(|children| children())}
         </div>
     }
 }
 
 /// Lesson 6's HTTPS listeners with a broken certificate, as a group of their
-/// own, so each can be sent to without typing; nothing when there are none.
+/// own behind one disclosure (ten buttons would push the answer off a laptop
+/// screen), so each can be sent to without typing; nothing when there are none.
 #[component]
 pub fn BrokenListenerButtons(
     /// The broken listeners (`LabInfo.certificates`).
@@ -65,6 +70,23 @@ pub fn BrokenListenerButtons(
     on_pick: Callback<String>,
 ) -> impl IntoView {
     (!listeners.is_empty()).then(|| {
+        let count = listeners.len();
+        let titles: Vec<(String, String)> = listeners
+            .iter()
+            .map(|listener| (listener.id.clone(), listener.title.clone()))
+            .collect();
+        let summary = move || {
+            let picked = current.get().and_then(|id| {
+                titles
+                    .iter()
+                    .find(|(listener, _)| *listener == id)
+                    .map(|(_, title)| title.clone())
+            });
+            match picked {
+                Some(title) => format!("Broken certificate: {title}"),
+                None => format!("Broken certificates ({count})"),
+            }
+        };
         let buttons = listeners
             .into_iter()
             .map(|listener| {
@@ -90,10 +112,12 @@ pub fn BrokenListenerButtons(
             })
             .collect_view();
         view! {
-            <div class="listeners broken-listeners" role="group" aria-label="Broken certificates">
-                <span class="hint">"Broken certificates:"</span>
-                {buttons}
-            </div>
+            <details id="broken-listeners" class="broken-listeners">
+                <summary>{summary}</summary>
+                <div class="listeners" role="group" aria-label="Broken certificates">
+                    {buttons}
+                </div>
+            </details>
         }
     })
 }

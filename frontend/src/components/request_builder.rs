@@ -99,8 +99,9 @@ pub fn RequestBuilder(
                 }
             }
         >
-            <ListenerButtons lab id_prefix="listener" prompt="Send to:" current on_pick />
-            <BrokenListenerButtons listeners=broken current=current_broken on_pick=on_pick_broken />
+            <ListenerButtons lab id_prefix="listener" prompt="Send to:" current on_pick>
+                <BrokenListenerButtons listeners=broken current=current_broken on_pick=on_pick_broken />
+            </ListenerButtons>
             <div class="request-line">
                 <label class="visually-hidden" for="method">"Method"</label>
                 <input
@@ -224,9 +225,11 @@ fn HttpsOptions(
         });
     };
     view! {
-        <fieldset class="https-options">
-            <legend>"HTTPS"</legend>
-            <label for="trust-store">"Verify the server's certificate against"</label>
+        // One row, wrapping on a narrow pane: the builder has to stay in view
+        // beside its answer on a laptop screen.
+        <div class="https-options" role="group" aria-label="HTTPS options">
+            <span class="hint">"HTTPS:"</span>
+            <label for="trust-store">"trust"</label>
             <select
                 id="trust-store"
                 on:change=move |event| {
@@ -274,13 +277,14 @@ fn HttpsOptions(
             <label class="client-certificate">
                 <input
                     id="client-certificate"
+                    title="Sent only when a server asks for a client certificate (lesson 6's client-certificate listener)"
                     type="checkbox"
                     prop:checked=move || draft.client_certificate.get()
                     on:change=move |event| draft.client_certificate.set(event_target_checked(&event))
                 />
-                " Present the lab client certificate (when the server asks for one)"
+                " present the lab client certificate"
             </label>
-        </fieldset>
+        </div>
     }
 }
 

@@ -191,7 +191,8 @@ fn CertificateCard(
     ]);
     let role = match (index, certificate.source, certificate.in_path) {
         (0, _, _) => "Leaf: the server's own certificate",
-        (_, CertificateSource::TrustStore, _) => "Root: the trust anchor the path ends at",
+        (_, CertificateSource::TrustStore, true) => "Root: the trust anchor the path ends at",
+        (_, CertificateSource::TrustStore, false) => "Root from your trust store, above the chain",
         (_, _, true) => "Intermediate certificate authority",
         (_, _, false) if certificate.is_ca && index + 1 == count => "Certificate authority",
         _ => "Also sent by the server, not part of the path",
