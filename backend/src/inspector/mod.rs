@@ -956,8 +956,11 @@ mod tests {
     }
 
     /// A server that demands a client certificate from safelab's root, and
-    /// answers each request it gets with `200 ok`.
-    async fn client_certificate_server(ca: &CertificateAuthority) -> SocketAddr {
+    /// answers each request it gets with `200 ok`, over `versions`.
+    async fn client_certificate_server(
+        ca: &CertificateAuthority,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> SocketAddr {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let identity = ca
             .server_identity(&["127.0.0.1".to_owned()])
@@ -969,7 +972,7 @@ mod tests {
                 .build()
                 .expect("client verifier");
         let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
+            .with_protocol_versions(versions)
             .expect("versions")
             .with_client_cert_verifier(clients)
             .with_single_cert(identity.chain, identity.key)
@@ -1008,7 +1011,7 @@ mod tests {
     async fn the_lab_client_certificate_is_presented_only_when_asked_for() {
         let folder = tempfile::tempdir().expect("folder");
         let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
-        let address = client_certificate_server(&ca).await;
+        let address = client_certificate_server(&ca, rustls::DEFAULT_VERSIONS).await;
         let inspector = Inspector::new(
             TargetPolicy::new(Vec::new(), &[address.to_string()]),
             ca.root_der().clone(),
@@ -1061,5 +1064,41 @@ mod tests {
             matches!(&untrusted, InspectorError::UntrustedPeer { reason, .. } if reason.contains("UnknownIssuer")),
             "{untrusted:?}"
         );
+    }
+
+    /// In TLS 1.2 the server refuses during the handshake itself, not on the
+    /// first read: the same advice.
+    #[tokio::test]
+    async fn a_tls_1_2_server_s_refusal_gives_the_same_advice() {
+        let folder = tempfile::tempdir().expect("folder");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
+        let address = client_certificate_server(&ca, &[&rustls::version::TLS12]).await;
+        let inspector = Inspector::new(
+            TargetPolicy::new(Vec::new(), &[address.to_string()]),
+            ca.root_der().clone(),
+            &ca.client_identity().expect("client identity"),
+        )
+        .expect("inspector");
+        let request = ExchangeRequest {
+            method: "GET".to_owned(),
+            url: format!("https://{address}/"),
+            ..ExchangeRequest::default()
+        };
+        let refused = inspector
+            .exchange(&request)
+            .await
+            .expect_err("no certificate, no answer");
+        assert!(
+            matches!(refused, InspectorError::ClientCertificateRequired),
+            "{refused:?}"
+        );
+        let answered = inspector
+            .exchange(&ExchangeRequest {
+                client_certificate: true,
+                ..request
+            })
+            .await
+            .expect("with the certificate, an answer");
+        assert_eq!(answered.tls.expect("TLS").version, "TLS 1.2");
     }
 }
