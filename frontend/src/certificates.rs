@@ -99,9 +99,14 @@ pub fn validity_bar(not_before: &str, not_after: &str, now: i64) -> Option<Valid
     let low = start.min(now);
     let high = end.max(now).max(low + 1);
     let at = |seconds: i64| (seconds - low) as f64 * 100.0 / (high - low) as f64;
+    // Whole days since it ended (30 days and an hour is "30 days after"),
+    // days begun until it starts or ends.
     let days = |seconds: i64| seconds.unsigned_abs().div_ceil(86_400);
     let note = if now > end {
-        format!("Now is {} days after its validity ended.", days(now - end))
+        format!(
+            "Now is {} days after its validity ended.",
+            (now - end) / 86_400
+        )
     } else if now < start {
         format!("Its validity starts in {} days.", days(start - now))
     } else {
@@ -199,6 +204,17 @@ mod tests {
             validity_bar("1970-01-01T00:00:00Z", "1970-01-11T00:00:00Z", 20 * day).expect("bar");
         assert_eq!((bar.start, bar.end, bar.now), (0.0, 50.0, 100.0));
         assert!(bar.note.contains("10 days after"), "{}", bar.note);
+        let an_hour_more = validity_bar(
+            "1970-01-01T00:00:00Z",
+            "1970-01-11T00:00:00Z",
+            20 * day + 3600,
+        )
+        .expect("bar");
+        assert!(
+            an_hour_more.note.contains(" 10 days after"),
+            "{}",
+            an_hour_more.note
+        );
         let future = validity_bar("1970-01-11T00:00:00Z", "1970-01-21T00:00:00Z", 0).expect("bar");
         assert_eq!((future.now, future.start, future.end), (0.0, 50.0, 100.0));
         assert!(future.note.contains("starts in 10 days"), "{}", future.note);
