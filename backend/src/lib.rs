@@ -82,8 +82,14 @@ impl AppState {
     ) -> Result<Self, StartError> {
         let lessons = Lessons::load(&Addresses::of(&lab), &lab::exercises())?;
         let learner = learner_listeners::LearnerListeners::default();
+        let client_identity = Arc::new(ca.client_identity()?);
         Ok(Self {
-            client_identity: Arc::new(ca.client_identity()?),
+            inspector: Arc::new(Inspector::new(
+                TargetPolicy::new(own, &config.allow_hosts).with_learner_listeners(learner.clone()),
+                ca.root_der().clone(),
+                &client_identity,
+            )?),
+            client_identity,
             progress,
             labs: Arc::new(lab::LabData::new(
                 data_dir,
@@ -95,10 +101,6 @@ impl AppState {
             lessons: Arc::new(lessons),
             lab: Arc::new(lab),
             ca_pem: ca.root_pem().into(),
-            inspector: Arc::new(Inspector::new(
-                TargetPolicy::new(own, &config.allow_hosts).with_learner_listeners(learner),
-                ca.root_der().clone(),
-            )?),
         })
     }
 }

@@ -3,7 +3,9 @@
 //! it is sent, as plain functions tested on the host.
 
 use leptos::prelude::*;
-use safelab_protocol::{ExchangeRequest, Header, LessonRequest, MAX_REQUEST_BODY, RawRequest};
+use safelab_protocol::{
+    ExchangeRequest, Header, LessonRequest, MAX_REQUEST_BODY, RawRequest, TrustStore,
+};
 
 /// What the learner sent: a request built in the form, or raw bytes.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -103,6 +105,66 @@ pub struct HeaderRow {
     pub value: String,
 }
 
+/// The largest PEM the inspector takes as a trust store (its own limit).
+pub const MAX_TRUST_PEM_BYTES: usize = 64 * 1024;
+
+/// Which roots an HTTPS answer is verified against, as the builder offers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TrustChoice {
+    /// safelab's own CA.
+    #[default]
+    Safelab,
+    /// The operating system's roots.
+    System,
+    /// No root at all.
+    Nothing,
+    /// The learner's own CA, pasted or uploaded.
+    Pem,
+}
+
+impl TrustChoice {
+    /// Every choice, in the order offered.
+    pub const ALL: [Self; 4] = [Self::Safelab, Self::System, Self::Nothing, Self::Pem];
+
+    /// The value of its `<option>`.
+    pub fn value(self) -> &'static str {
+        match self {
+            Self::Safelab => "safelab",
+            Self::System => "system",
+            Self::Nothing => "none",
+            Self::Pem => "pem",
+        }
+    }
+
+    /// The choice an `<option>` value stands for.
+    pub fn from_value(value: &str) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|choice| choice.value() == value)
+            .unwrap_or_default()
+    }
+
+    /// What the learner reads.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Safelab => "safelab CA (default)",
+            Self::System => "this computer's roots",
+            Self::Nothing => "none: trust no root",
+            Self::Pem => "your own CA (paste or upload a PEM)",
+        }
+    }
+
+    /// The choice a request was sent with.
+    pub fn of(trust: &TrustStore) -> Self {
+        match trust {
+            TrustStore::Safelab => Self::Safelab,
+            TrustStore::System => Self::System,
+            TrustStore::Empty => Self::Nothing,
+            TrustStore::Pem { .. } => Self::Pem,
+        }
+    }
+}
+
 /// The request being built. `Copy`: every field is a signal.
 #[derive(Debug, Clone, Copy)]
 pub struct Draft {
@@ -114,6 +176,12 @@ pub struct Draft {
     pub headers: RwSignal<Vec<HeaderRow>>,
     /// The body.
     pub body: RwSignal<String>,
+    /// The trust store an HTTPS answer is verified against.
+    pub trust: RwSignal<TrustChoice>,
+    /// The learner's CA, when [`TrustChoice::Pem`] is chosen.
+    pub trust_pem: RwSignal<String>,
+    /// Whether to present the lab's client certificate when a server asks.
+    pub client_certificate: RwSignal<bool>,
     next_id: StoredValue<u32>,
 }
 
@@ -125,6 +193,9 @@ impl Draft {
             url: RwSignal::new(url),
             headers: RwSignal::new(Vec::new()),
             body: RwSignal::new(String::new()),
+            trust: RwSignal::new(TrustChoice::default()),
+            trust_pem: RwSignal::new(String::new()),
+            client_certificate: RwSignal::new(false),
             next_id: StoredValue::new(0),
         }
     }
@@ -167,7 +238,8 @@ impl Draft {
         self.replace(&request.method, url, &request.headers, &request.body);
     }
 
-    /// Replaces the draft with a request sent before.
+    /// Replaces the draft with a request sent before, its trust store and
+    /// client-certificate choice included.
     pub fn load(&self, request: &ExchangeRequest) {
         self.replace(
             &request.method,
@@ -175,6 +247,11 @@ impl Draft {
             &request.headers,
             &request.body,
         );
+        self.trust.set(TrustChoice::of(&request.trust));
+        if let TrustStore::Pem { pem } = &request.trust {
+            self.trust_pem.set(pem.clone());
+        }
+        self.client_certificate.set(request.client_certificate);
     }
 
     fn replace(&self, method: &str, url: String, headers: &[Header], body: &str) {
@@ -205,6 +282,9 @@ impl Draft {
             url: self.url.get(),
             headers: self.headers.get(),
             body: self.body.get(),
+            trust: self.trust.get(),
+            trust_pem: self.trust_pem.get(),
+            client_certificate: self.client_certificate.get(),
         }
     }
 
@@ -215,6 +295,9 @@ impl Draft {
             url: self.url.get_untracked(),
             headers: self.headers.get_untracked(),
             body: self.body.get_untracked(),
+            trust: self.trust.get_untracked(),
+            trust_pem: self.trust_pem.get_untracked(),
+            client_certificate: self.client_certificate.get_untracked(),
         }
     }
 }
@@ -230,6 +313,12 @@ pub struct DraftValues {
     pub headers: Vec<HeaderRow>,
     /// The body.
     pub body: String,
+    /// The trust store chosen.
+    pub trust: TrustChoice,
+    /// The learner's CA, used when [`TrustChoice::Pem`] is chosen.
+    pub trust_pem: String,
+    /// Whether to present the lab's client certificate.
+    pub client_certificate: bool,
 }
 
 impl DraftValues {
@@ -246,7 +335,15 @@ impl DraftValues {
                 .map(|row| (row.name.trim().to_owned(), row.value.clone()))
                 .collect(),
             body: self.body.clone(),
-            ..ExchangeRequest::default()
+            trust: match self.trust {
+                TrustChoice::Safelab => TrustStore::Safelab,
+                TrustChoice::System => TrustStore::System,
+                TrustChoice::Nothing => TrustStore::Empty,
+                TrustChoice::Pem => TrustStore::Pem {
+                    pem: self.trust_pem.trim().to_owned(),
+                },
+            },
+            client_certificate: self.client_certificate,
         }
     }
 
@@ -318,6 +415,23 @@ impl DraftValues {
                 ),
             );
         }
+        if self.trust == TrustChoice::Pem {
+            if !self.trust_pem.contains("-----BEGIN CERTIFICATE-----") {
+                problem(
+                    Field::TrustPem,
+                    "Paste or upload your CA's certificate: the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----. Or choose another trust store.".to_owned(),
+                );
+            } else if self.trust_pem.len() > MAX_TRUST_PEM_BYTES {
+                problem(
+                    Field::TrustPem,
+                    format!(
+                        "A trust store may have at most {} KB (this one has {} KB): give only your CA's certificate.",
+                        MAX_TRUST_PEM_BYTES / 1024,
+                        self.trust_pem.len().div_ceil(1024)
+                    ),
+                );
+            }
+        }
         problems
     }
 }
@@ -333,6 +447,8 @@ pub enum Field {
     HeaderName(u32),
     /// The body.
     Body,
+    /// The learner's CA, as a trust store.
+    TrustPem,
 }
 
 impl Field {
@@ -343,6 +459,7 @@ impl Field {
             Self::Url => "url".to_owned(),
             Self::HeaderName(row) => format!("header-{row}-name"),
             Self::Body => "body".to_owned(),
+            Self::TrustPem => "trust-pem".to_owned(),
         }
     }
 
@@ -357,6 +474,7 @@ impl Field {
             "invalid_url" | "target_not_allowed" | "api_not_a_target" => Some(Self::Url),
             "invalid_method" => Some(Self::Method),
             "body_too_large" => Some(Self::Body),
+            "invalid_trust_store" => Some(Self::TrustPem),
             _ => None,
         }
     }
@@ -505,7 +623,37 @@ mod tests {
                 })
                 .collect(),
             body: body.to_owned(),
+            ..DraftValues::default()
         }
+    }
+
+    #[test]
+    fn the_trust_store_and_client_certificate_travel_with_the_request() {
+        let mut values = draft("GET", "https://localhost:7879/lab/hello", &[], "");
+        assert_eq!(values.to_request().trust, TrustStore::Safelab);
+        values.trust = TrustChoice::Nothing;
+        values.client_certificate = true;
+        let request = values.to_request();
+        assert_eq!(request.trust, TrustStore::Empty);
+        assert!(request.client_certificate);
+        assert_eq!(TrustChoice::of(&request.trust), TrustChoice::Nothing);
+        assert_eq!(TrustChoice::from_value("none"), TrustChoice::Nothing);
+
+        values.trust = TrustChoice::Pem;
+        let problems = values.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, Field::TrustPem);
+        values.trust_pem =
+            "\n-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n".to_owned();
+        assert!(values.problems().is_empty());
+        assert_eq!(
+            values.to_request().trust,
+            TrustStore::Pem {
+                pem: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----".to_owned()
+            }
+        );
+        values.trust_pem.push_str(&"A".repeat(MAX_TRUST_PEM_BYTES));
+        assert!(values.problems()[0].message.contains("64 KB"));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod api;
 mod app;
+mod certificates;
 mod clipboard;
 mod compare;
 mod components;

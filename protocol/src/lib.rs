@@ -255,7 +255,10 @@ pub struct TlsInfo {
     /// The certificates to show, leaf first: the path the verifier built up to
     /// its trust anchor when it found one (the anchor comes from the trust
     /// store, not from the server), then anything else the server sent; when no
-    /// path was found, the certificates the server sent, in its order.
+    /// path was found, the certificates the server sent, in its order, and
+    /// last the trust store's root that [`Self::failure`] blames, if it
+    /// blames one the server did not send (an expired root, a root whose name
+    /// constraints the server's name breaks).
     pub chain: Vec<CertificateInfo>,
     /// Whether the chain verified for the requested host against [`Self::trust_store`].
     pub verified: bool,

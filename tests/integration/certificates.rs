@@ -6,6 +6,8 @@
 mod broken;
 /// A real Chromium with safelab's CA in a throwaway trust store, and without.
 mod browser_trust;
+/// The inspector names what failed, against each trust store, in the API and in Chromium.
+mod inspector;
 /// The learner's own CA, made from the browser's API, and its listeners.
 mod own_ca;
 

@@ -50,6 +50,22 @@ pub fn describe(
     }
 }
 
+/// The certificate's subject common name, or its whole subject when it has
+/// none, to name it in a sentence.
+pub fn subject_name(der: &CertificateDer<'_>) -> String {
+    match X509Certificate::from_der(der) {
+        Ok((_, certificate)) => {
+            let subject = certificate.subject();
+            subject
+                .iter_common_name()
+                .next()
+                .and_then(|common_name| common_name.as_str().ok())
+                .map_or_else(|| subject.to_string(), str::to_owned)
+        }
+        Err(_) => "(unparsable certificate)".to_owned(),
+    }
+}
+
 /// What is computed from the DER bytes alone, so also for an unparsable certificate.
 struct Fingerprints {
     sha256: String,

@@ -9,6 +9,7 @@
 
 mod certificate;
 mod decode;
+mod failure;
 mod target;
 mod verify;
 mod wire;
@@ -16,15 +17,21 @@ mod wire;
 use std::collections::HashSet;
 use std::io;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Json, Router, routing::post};
+use rustls::client::{ResolvesClientCert, Resumption};
+use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, SignatureScheme};
 use safelab_protocol::{
-    CertificateInfo, CertificateSource, Exchange, ExchangeRequest, RawRequest, Timings, TlsInfo,
+    CertificateSource, Exchange, ExchangeRequest, RawRequest, Timings, TlsInfo, TrustStore,
+    VerificationFailure,
 };
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
@@ -34,8 +41,10 @@ use tokio_rustls::TlsConnector;
 pub use target::{Destination, Target, TargetPolicy};
 
 use crate::AppState;
+use crate::ca::ClientIdentity;
 use crate::error::{ApiJson, AppError};
-use verify::RecordingVerifier;
+use failure::{Culprit, Evidence};
+use verify::{RecordingVerifier, TrustAnchors};
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -47,6 +56,10 @@ const RAW_TIMEOUT: Duration = Duration::from_secs(5);
 const MAX_RAW_BYTES: usize = MAX_REQUEST_BODY + 64 * 1024;
 /// Exchanges in flight at once; more are refused rather than queued.
 const MAX_IN_FLIGHT: usize = 16;
+/// The largest PEM a learner may give as their trust store.
+pub const MAX_TRUST_PEM_BYTES: usize = 64 * 1024;
+/// The most certificates a learner's trust store may hold.
+pub const MAX_TRUST_CERTIFICATES: usize = 16;
 pub use safelab_protocol::MAX_REQUEST_BODY;
 
 /// Why an exchange could not be performed.
@@ -162,6 +175,19 @@ pub enum InspectorError {
     /// The response is not HTTP/1.x.
     #[error("the response cannot be read: {0}")]
     MalformedResponse(String),
+    /// The PEM given as trust store cannot be one.
+    #[error("the trust store you gave cannot be used: {0}")]
+    InvalidTrustStore(String),
+    /// The operating system's roots cannot be read.
+    #[error("this computer's roots cannot be used as the trust store: {0}")]
+    NoSystemRoots(String),
+    /// The server asked for a client certificate and the inspector presented none.
+    #[error(
+        "the server asks for a client certificate and refused the connection without one: \
+         tick \"present the lab client certificate\" in the request builder \
+         (\"client_certificate\": true in the API) and send again"
+    )]
+    ClientCertificateRequired,
 }
 
 impl InspectorError {
@@ -188,6 +214,11 @@ impl InspectorError {
             Self::MalformedResponse(_) => (StatusCode::BAD_GATEWAY, "malformed_response"),
             Self::RawUnanswered => (StatusCode::GATEWAY_TIMEOUT, "raw_unanswered"),
             Self::NotALabListener(_) => (StatusCode::BAD_REQUEST, "not_a_lab_listener"),
+            Self::InvalidTrustStore(_) => (StatusCode::BAD_REQUEST, "invalid_trust_store"),
+            Self::NoSystemRoots(_) => (StatusCode::SERVICE_UNAVAILABLE, "no_system_roots"),
+            Self::ClientCertificateRequired => {
+                (StatusCode::BAD_GATEWAY, "client_certificate_required")
+            }
         }
     }
 }
@@ -196,8 +227,19 @@ impl InspectorError {
 #[derive(Debug)]
 pub struct Inspector {
     policy: TargetPolicy,
-    roots: Vec<CertificateDer<'static>>,
-    trust_store: String,
+    /// The TLS client settings every HTTPS exchange starts from; each gets a
+    /// copy with its own recording verifier and client-certificate choice.
+    /// Built once: making a crypto provider and verifier per exchange cost
+    /// a noticeable share of a loopback exchange.
+    config: ClientConfig,
+    /// safelab's root, the default trust store.
+    safelab: Arc<TrustAnchors>,
+    /// No root at all.
+    empty: Arc<TrustAnchors>,
+    /// The operating system's roots, read on first use and kept.
+    system: Arc<OnceLock<Result<Arc<TrustAnchors>, String>>>,
+    /// The lab's client certificate, ready to present.
+    client_key: Arc<CertifiedKey>,
     in_flight: Semaphore,
     /// The local addresses of the inspector's open connections, so a lab
     /// listener can tell the inspector (which completes every handshake to
@@ -206,14 +248,52 @@ pub struct Inspector {
 }
 
 impl Inspector {
-    /// An inspector confined by `policy` that trusts only `root` (safelab's CA).
-    pub fn new(policy: TargetPolicy, root: CertificateDer<'static>) -> Result<Self, rustls::Error> {
+    /// An inspector confined by `policy` that trusts `root` (safelab's CA)
+    /// unless asked for another trust store, and presents `client` when asked to.
+    pub fn new(
+        policy: TargetPolicy,
+        root: CertificateDer<'static>,
+        client: &ClientIdentity,
+    ) -> Result<Self, rustls::Error> {
         // Fails now, at start-up, if the root cannot be a trust anchor.
-        RecordingVerifier::new(std::slice::from_ref(&root))?;
+        let safelab = Arc::new(
+            TrustAnchors::new(
+                "safelab local CA only (the root served at /ca.pem)".to_owned(),
+                vec![root],
+            )
+            .map_err(|(_, error)| {
+                rustls::Error::General(format!("safelab's root cannot be trusted: {error}"))
+            })?,
+        );
+        let empty = Arc::new(TrustAnchors::lenient(
+            "none: an empty trust store, which trusts no root".to_owned(),
+            Vec::new(),
+        ));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let client_key = Arc::new(CertifiedKey::from_der(
+            client.chain.clone(),
+            client.key.clone_key(),
+            &provider,
+        )?);
+        let mut config = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(RecordingVerifier::new(
+                safelab.clone(),
+                provider.signature_verification_algorithms,
+            )))
+            .with_no_client_auth();
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        // Every exchange shows the server's chain and verdict, so none may
+        // resume a session (a resumed handshake sends no certificate).
+        config.resumption = Resumption::disabled();
         Ok(Self {
             policy,
-            roots: vec![root],
-            trust_store: "safelab local CA only (the root served at /ca.pem)".to_owned(),
+            config,
+            safelab,
+            empty,
+            system: Arc::new(OnceLock::new()),
+            client_key,
             in_flight: Semaphore::new(MAX_IN_FLIGHT),
             open: Mutex::new(HashSet::new()),
         })
@@ -236,6 +316,10 @@ impl Inspector {
             .map_err(|_| InspectorError::Busy)?;
         let target = Target::parse(&request.url)?;
         let destination = self.policy.check(&target)?;
+        let tls = TlsChoice {
+            store: self.trust_store(&request.trust).await?,
+            client_certificate: request.client_certificate,
+        };
         timeout(EXCHANGE_TIMEOUT, async {
             let address = self.resolve(&target, destination).await?;
             // The app listener is never a target, so framing goes out as the
@@ -251,7 +335,7 @@ impl Inspector {
             )?;
             let head_only = method.eq_ignore_ascii_case("HEAD");
             let lab_peer = own_listener.is_some();
-            self.perform(&target, address, &bytes, head_only, lab_peer)
+            self.perform(&target, address, &bytes, head_only, lab_peer, &tls)
                 .await
         })
         .await
@@ -285,9 +369,13 @@ impl Inspector {
         let head_only = request
             .request_line()
             .is_some_and(|(method, _)| method.eq_ignore_ascii_case("HEAD"));
+        let tls = TlsChoice {
+            store: self.safelab.clone(),
+            client_certificate: false,
+        };
         timeout(
             RAW_TIMEOUT,
-            self.perform(&target, address, &bytes, head_only, true),
+            self.perform(&target, address, &bytes, head_only, true, &tls),
         )
         .await
         .map_err(|_| InspectorError::RawUnanswered)?
@@ -300,6 +388,7 @@ impl Inspector {
         bytes: &[u8],
         head_only: bool,
         lab_peer: bool,
+        choice: &TlsChoice,
     ) -> Result<Exchange, InspectorError> {
         let started = Instant::now();
         let tcp = timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
@@ -326,9 +415,15 @@ impl Inspector {
             }
             target::Scheme::Https => {
                 let handshake_started = Instant::now();
-                let (mut stream, verifier) = self.handshake(tcp, &target.host).await?;
+                let client = Arc::new(ClientCertificate::new(
+                    choice.client_certificate.then(|| self.client_key.clone()),
+                ));
+                let handshake = self
+                    .handshake(tcp, &target.host, choice, client.clone())
+                    .await;
+                let (mut stream, verifier) = handshake.map_err(|error| client.explain(error))?;
                 let tls_time = handshake_started.elapsed();
-                let tls = self.describe_session(&stream, &verifier, &target.host);
+                let tls = describe_session(&stream, &verifier, &target.host);
                 // The lab's own listeners are observed whatever the verdict; a host
                 // outside the lab never gets the learner's headers over a chain
                 // that does not verify.
@@ -338,11 +433,10 @@ impl Inspector {
                         reason: reason.clone(),
                     });
                 }
-                (
-                    wire::send(&mut stream, bytes, head_only).await?,
-                    Some(tls),
-                    Some(tls_time),
-                )
+                let response = wire::send(&mut stream, bytes, head_only)
+                    .await
+                    .map_err(|error| client.explain(error))?;
+                (response, Some(tls), Some(tls_time))
             }
         };
 
@@ -394,10 +488,37 @@ impl Inspector {
         }
     }
 
+    /// The trust store `trust` names, made ready.
+    async fn trust_store(&self, trust: &TrustStore) -> Result<Arc<TrustAnchors>, InspectorError> {
+        match trust {
+            TrustStore::Safelab => Ok(self.safelab.clone()),
+            TrustStore::Empty => Ok(self.empty.clone()),
+            TrustStore::Pem { pem } => learner_store(pem).map(Arc::new),
+            TrustStore::System => {
+                let loaded = match self.system.get() {
+                    Some(loaded) => loaded.clone(),
+                    // Reading the bundle is file I/O and parsing a few hundred
+                    // certificates: once, off the async threads.
+                    None => {
+                        let cell = self.system.clone();
+                        tokio::task::spawn_blocking(move || {
+                            cell.get_or_init(|| system_store().map(Arc::new)).clone()
+                        })
+                        .await
+                        .map_err(|error| InspectorError::NoSystemRoots(error.to_string()))?
+                    }
+                };
+                loaded.map_err(InspectorError::NoSystemRoots)
+            }
+        }
+    }
+
     async fn handshake(
         &self,
         tcp: TcpStream,
         host: &str,
+        choice: &TlsChoice,
+        client: Arc<ClientCertificate>,
     ) -> Result<
         (
             tokio_rustls::client::TlsStream<TcpStream>,
@@ -405,18 +526,17 @@ impl Inspector {
         ),
         InspectorError,
     > {
-        let verifier = Arc::new(
-            RecordingVerifier::new(&self.roots)
-                .map_err(|error| InspectorError::Tls(error.to_string()))?,
-        );
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|error| InspectorError::Tls(error.to_string()))?
+        let verifier = Arc::new(RecordingVerifier::new(
+            choice.store.clone(),
+            self.config
+                .crypto_provider()
+                .signature_verification_algorithms,
+        ));
+        let mut config = self.config.clone();
+        config
             .dangerous()
-            .with_custom_certificate_verifier(verifier.clone())
-            .with_no_client_auth();
-        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+            .set_certificate_verifier(verifier.clone());
+        config.client_auth_cert_resolver = client;
         let server_name = ServerName::try_from(host.to_owned())
             .map_err(|_| InspectorError::Tls(format!("{host:?} is not a valid TLS server name")))?;
         let stream = timeout(
@@ -431,40 +551,266 @@ impl Inspector {
         .map_err(|error| InspectorError::Tls(error.to_string()))?;
         Ok((stream, verifier))
     }
+}
 
-    fn describe_session(
-        &self,
-        stream: &tokio_rustls::client::TlsStream<TcpStream>,
-        verifier: &RecordingVerifier,
-        host: &str,
-    ) -> TlsInfo {
-        let (_, connection) = stream.get_ref();
-        let sent = connection.peer_certificates().unwrap_or_default();
-        let chain = describe_chain(sent, verifier.path());
-        let verdict = verifier
-            .verdict(host)
-            .unwrap_or_else(|| Err("the server sent no certificate".to_owned()));
-        TlsInfo {
-            version: match connection.protocol_version() {
-                Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
-                Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
-                Some(other) => format!("{other:?}"),
-                None => "unknown".to_owned(),
-            },
-            cipher: connection
-                .negotiated_cipher_suite()
-                .map(|suite| format!("{:?}", suite.suite()))
-                .unwrap_or_default(),
-            alpn: connection
-                .alpn_protocol()
-                .map(|protocol| String::from_utf8_lossy(protocol).into_owned()),
-            chain,
-            verified: verdict.is_ok(),
-            trust_store: self.trust_store.clone(),
-            error: verdict.err(),
-            failure: None,
+/// What one HTTPS exchange trusts and presents.
+struct TlsChoice {
+    store: Arc<TrustAnchors>,
+    client_certificate: bool,
+}
+
+/// The inspector's answer when a server asks for a client certificate: the
+/// lab's, if the learner chose to present it, else none; and whether it was
+/// asked, to explain the server's refusal.
+#[derive(Debug)]
+struct ClientCertificate {
+    offered: Option<Arc<CertifiedKey>>,
+    asked: AtomicBool,
+}
+
+impl ClientCertificate {
+    fn new(offered: Option<Arc<CertifiedKey>>) -> Self {
+        Self {
+            offered,
+            asked: AtomicBool::new(false),
         }
     }
+
+    /// `error`, unless it is the server refusing a client that presented no
+    /// certificate when asked for one (in TLS 1.3 that refusal, the
+    /// `certificate_required` alert, arrives on the first read).
+    fn explain(&self, error: InspectorError) -> InspectorError {
+        // Only an alert from the server is its refusal; any other failure is
+        // reported as it is.
+        let refused = match &error {
+            InspectorError::Io { source, .. } => source
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .is_some_and(|inner| matches!(inner, rustls::Error::AlertReceived(_))),
+            InspectorError::Tls(reason) => reason.contains("received fatal alert"),
+            _ => false,
+        };
+        if refused && self.offered.is_none() && self.asked.load(Ordering::Relaxed) {
+            InspectorError::ClientCertificateRequired
+        } else {
+            error
+        }
+    }
+}
+
+impl ResolvesClientCert for ClientCertificate {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        _sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        self.offered.clone()
+    }
+
+    fn has_certs(&self) -> bool {
+        // Always true, so the handshake keeps what a client certificate needs
+        // and asks this resolver when the server wants one.
+        true
+    }
+}
+
+/// What the handshake showed: version, cipher, the chain and its verdict.
+fn describe_session(
+    stream: &tokio_rustls::client::TlsStream<TcpStream>,
+    verifier: &RecordingVerifier,
+    host: &str,
+) -> TlsInfo {
+    let (_, connection) = stream.get_ref();
+    let sent = connection.peer_certificates().unwrap_or_default();
+    let Judgement {
+        shown,
+        error,
+        failure,
+    } = judge(sent, verifier, host);
+    TlsInfo {
+        version: match connection.protocol_version() {
+            Some(rustls::ProtocolVersion::TLSv1_3) => "TLS 1.3".to_owned(),
+            Some(rustls::ProtocolVersion::TLSv1_2) => "TLS 1.2".to_owned(),
+            Some(other) => format!("{other:?}"),
+            None => "unknown".to_owned(),
+        },
+        cipher: connection
+            .negotiated_cipher_suite()
+            .map(|suite| format!("{:?}", suite.suite()))
+            .unwrap_or_default(),
+        alpn: connection
+            .alpn_protocol()
+            .map(|protocol| String::from_utf8_lossy(protocol).into_owned()),
+        chain: shown
+            .iter()
+            .map(|(der, source, in_path)| certificate::describe(der, *source, *in_path))
+            .collect(),
+        verified: error.is_none(),
+        trust_store: verifier.store().description().to_owned(),
+        error,
+        failure,
+    }
+}
+
+/// The verdict on a handshake, ready to show.
+struct Judgement {
+    /// The certificates to show, with where each came from and whether it is
+    /// on the path.
+    shown: Vec<(CertificateDer<'static>, CertificateSource, bool)>,
+    /// Why verification failed, as a sentence.
+    error: Option<String>,
+    /// Which check failed, on which of `shown`.
+    failure: Option<VerificationFailure>,
+}
+
+/// What `verifier` found on the chain `sent` for `host`: the certificates to
+/// show (with the trust store's root the failure blames, if the server did
+/// not send it) and, on failure, the check and the certificate.
+fn judge(sent: &[CertificateDer<'static>], verifier: &RecordingVerifier, host: &str) -> Judgement {
+    let record = verifier.record();
+    let mut shown = chain_to_show(sent, record.as_ref().and_then(|record| record.path.clone()));
+    let (error, failure) = match &record {
+        None => (Some("the server sent no certificate".to_owned()), None),
+        Some(verify::Record {
+            verdict: Ok(()), ..
+        }) => (None, None),
+        Some(verify::Record {
+            verdict: Err(error),
+            now,
+            ..
+        }) => {
+            let diagnosis = failure::diagnose(
+                error,
+                &Evidence {
+                    sent,
+                    store: verifier.store(),
+                    now: *now,
+                    host,
+                    algorithms: verifier.algorithms().all,
+                },
+            );
+            let certificate = match diagnosis.culprit {
+                Culprit::Sent(index) => sent
+                    .get(index)
+                    .and_then(|der| shown.iter().position(|(shown, ..)| shown == der)),
+                Culprit::Store(root) => Some(
+                    shown
+                        .iter()
+                        .position(|(shown, ..)| *shown == root)
+                        .unwrap_or_else(|| {
+                            shown.push((root, CertificateSource::TrustStore, false));
+                            shown.len() - 1
+                        }),
+                ),
+                Culprit::Chain => None,
+            };
+            (
+                Some(format!(
+                    "{} ({})",
+                    diagnosis.explanation, diagnosis.library_name
+                )),
+                Some(VerificationFailure {
+                    check: diagnosis.check,
+                    explanation: diagnosis.explanation,
+                    library_name: diagnosis.library_name,
+                    certificate,
+                    requested_name: host.to_owned(),
+                }),
+            )
+        }
+    };
+    Judgement {
+        shown,
+        error,
+        failure,
+    }
+}
+
+/// A learner's PEM as a trust store, within the limits, every certificate in
+/// it a trust anchor.
+fn learner_store(pem: &str) -> Result<TrustAnchors, InspectorError> {
+    let invalid = |reason: String| InspectorError::InvalidTrustStore(reason);
+    if pem.len() > MAX_TRUST_PEM_BYTES {
+        return Err(invalid(format!(
+            "it has {} KiB and a trust store may have at most {} KiB: give only your CA's certificate",
+            pem.len().div_ceil(1024),
+            MAX_TRUST_PEM_BYTES / 1024
+        )));
+    }
+    if !pem.contains("-----BEGIN ") {
+        return Err(invalid(
+            "it is not PEM: paste your CA's certificate, the text from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE----- (myca.pem)"
+                .to_owned(),
+        ));
+    }
+    let mut roots = Vec::new();
+    for certificate in CertificateDer::pem_slice_iter(pem.as_bytes()) {
+        let certificate = certificate.map_err(|error| {
+            invalid(format!(
+                "it is not valid PEM ({error}): paste each certificate whole, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----"
+            ))
+        })?;
+        if roots.len() == MAX_TRUST_CERTIFICATES {
+            return Err(invalid(format!(
+                "it holds more than {MAX_TRUST_CERTIFICATES} certificates: give only the CA certificates you mean to trust"
+            )));
+        }
+        roots.push(certificate);
+    }
+    if roots.is_empty() {
+        return Err(invalid(
+            "there is no certificate in it (no -----BEGIN CERTIFICATE----- block; a private key or a CSR cannot be trusted): give your CA's certificate"
+                .to_owned(),
+        ));
+    }
+    let names: Vec<String> = roots
+        .iter()
+        .map(|root| certificate::subject_name(root))
+        .collect();
+    let count = roots.len();
+    TrustAnchors::new(
+        format!(
+            "your own CA: {count} certificate{} you gave ({})",
+            if count == 1 { "" } else { "s" },
+            names.join("; ")
+        ),
+        roots,
+    )
+    .map_err(|(index, error)| {
+        invalid(format!(
+            "certificate {} of {count} cannot be a trust anchor ({error}): is it a certificate at all, in DER inside the PEM?",
+            index + 1
+        ))
+    })
+}
+
+/// The operating system's roots, as `rustls-native-certs` finds them (the
+/// bundle `SSL_CERT_FILE` or the distribution's names).
+fn system_store() -> Result<TrustAnchors, String> {
+    let found = rustls_native_certs::load_native_certs();
+    let problems = found
+        .errors
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    let store = TrustAnchors::lenient(String::new(), found.certs);
+    if store.len() == 0 {
+        return Err(format!(
+            "this computer has no root certificates safelab can read{}. Install the system's CA bundle (the ca-certificates package on Debian and Ubuntu) or point SSL_CERT_FILE at one, then restart safelab",
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!(" ({problems})")
+            }
+        ));
+    }
+    let description = format!(
+        "this computer's roots: {} certificates from the operating system's trust store",
+        store.len()
+    );
+    Ok(store.described(description))
 }
 
 /// Keeps a connection's local address in [`Inspector::is_own_connection`]'s
@@ -497,43 +843,34 @@ impl Drop for OpenConnection<'_> {
     }
 }
 
-/// The certificates to show: the verified path (leaf, the intermediates it
-/// used, the trust anchor from the store) and then whatever else the server
-/// sent; without a path, what the server sent, in its order.
-fn describe_chain(
-    sent: &[CertificateDer<'_>],
+/// The certificates to show, with where each came from and whether it is
+/// on the path: the verified path (leaf, the intermediates it used, the trust
+/// anchor from the store) and then whatever else the server sent; without a
+/// path, what the server sent, in its order.
+fn chain_to_show(
+    sent: &[CertificateDer<'static>],
     path: Option<verify::TrustPath>,
-) -> Vec<CertificateInfo> {
+) -> Vec<(CertificateDer<'static>, CertificateSource, bool)> {
     let Some(path) = path else {
         return sent
             .iter()
-            .map(|der| certificate::describe(der, CertificateSource::Server, false))
+            .map(|der| (der.clone(), CertificateSource::Server, false))
             .collect();
     };
     let mut chain = Vec::with_capacity(sent.len() + 1);
-    let mut in_path: Vec<&[u8]> = Vec::new();
     if let Some(leaf) = sent.first() {
-        chain.push(certificate::describe(leaf, CertificateSource::Server, true));
-        in_path.push(leaf);
+        chain.push((leaf.clone(), CertificateSource::Server, true));
     }
-    for intermediate in &path.intermediates {
-        chain.push(certificate::describe(
-            intermediate,
-            CertificateSource::Server,
-            true,
-        ));
-        in_path.push(intermediate);
+    for intermediate in path.intermediates {
+        chain.push((intermediate, CertificateSource::Server, true));
     }
-    chain.push(certificate::describe(
-        &path.anchor,
-        CertificateSource::TrustStore,
-        true,
-    ));
-    chain.extend(
-        sent.iter()
-            .filter(|der| !in_path.contains(&der.as_ref()))
-            .map(|der| certificate::describe(der, CertificateSource::Server, false)),
-    );
+    chain.push((path.anchor, CertificateSource::TrustStore, true));
+    let extra: Vec<_> = sent
+        .iter()
+        .filter(|der| !chain.iter().any(|(shown, ..)| shown == *der))
+        .map(|der| (der.clone(), CertificateSource::Server, false))
+        .collect();
+    chain.extend(extra);
     chain
 }
 
@@ -562,4 +899,206 @@ async fn post_exchange(
     ApiJson(request): ApiJson<ExchangeRequest>,
 ) -> Result<Json<Exchange>, AppError> {
     Ok(Json(state.inspector.exchange(&request).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    //! The trust store a learner gives, and the client certificate against a
+    //! real rustls server that demands one (allowed with `--allow-host`, as
+    //! the lab's own client-certificate listener is not part of these tests).
+
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+
+    use rustls::RootCertStore;
+    use rustls::server::WebPkiClientVerifier;
+    use safelab_protocol::{ExchangeRequest, TrustStore};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpListener;
+
+    use super::{
+        Inspector, InspectorError, MAX_TRUST_CERTIFICATES, MAX_TRUST_PEM_BYTES, TargetPolicy,
+        learner_store,
+    };
+    use crate::CertificateAuthority;
+
+    fn invalid(pem: &str) -> String {
+        match learner_store(pem) {
+            Err(InspectorError::InvalidTrustStore(reason)) => reason,
+            other => panic!("{pem:.40}… should be refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_learner_trust_store_must_be_pem_certificates_within_limits() {
+        let folder = tempfile::tempdir().expect("folder");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
+        let store = learner_store(ca.root_pem()).expect("the CA's own PEM is a trust store");
+        assert_eq!(store.len(), 1);
+        assert!(
+            store.description().contains("safelab local root CA"),
+            "{}",
+            store.description()
+        );
+
+        assert!(invalid("").contains("not PEM"));
+        assert!(invalid("MIIBszCCAVmgAwIBAgIU").contains("not PEM"));
+        let key = rcgen::KeyPair::generate().expect("key").serialize_pem();
+        assert!(invalid(&key).contains("no certificate"));
+        assert!(
+            invalid(&ca.root_pem().repeat(MAX_TRUST_CERTIFICATES + 1)).contains("more than 16")
+        );
+        let padding = "#".repeat(MAX_TRUST_PEM_BYTES);
+        assert!(invalid(&format!("{}{padding}", ca.root_pem())).contains("64 KiB"));
+        let not_a_certificate =
+            "-----BEGIN CERTIFICATE-----\naGVsbG8gd29ybGQ=\n-----END CERTIFICATE-----\n";
+        assert!(invalid(not_a_certificate).contains("certificate 1 of 1 cannot be a trust anchor"));
+    }
+
+    /// A server that demands a client certificate from safelab's root, and
+    /// answers each request it gets with `200 ok`, over `versions`.
+    async fn client_certificate_server(
+        ca: &CertificateAuthority,
+        versions: &[&'static rustls::SupportedProtocolVersion],
+    ) -> SocketAddr {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let identity = ca
+            .server_identity(&["127.0.0.1".to_owned()])
+            .expect("server identity");
+        let mut roots = RootCertStore::empty();
+        roots.add(ca.root_der().clone()).expect("root");
+        let clients =
+            WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .expect("client verifier");
+        let config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_protocol_versions(versions)
+            .expect("versions")
+            .with_client_cert_verifier(clients)
+            .with_single_cert(identity.chain, identity.key)
+            .expect("server config");
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move {
+            while let Ok((tcp, _)) = listener.accept().await {
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    let Ok(mut tls) = acceptor.accept(tcp).await else {
+                        return;
+                    };
+                    let mut head = Vec::new();
+                    let mut buffer = [0; 1024];
+                    while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                        match tls.read(&mut buffer).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(read) => head.extend_from_slice(&buffer[..read]),
+                        }
+                    }
+                    let _ = tls
+                        .write_all(
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
+                        )
+                        .await;
+                    let _ = tls.shutdown().await;
+                });
+            }
+        });
+        address
+    }
+
+    #[tokio::test]
+    async fn the_lab_client_certificate_is_presented_only_when_asked_for() {
+        let folder = tempfile::tempdir().expect("folder");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
+        let address = client_certificate_server(&ca, rustls::DEFAULT_VERSIONS).await;
+        let inspector = Inspector::new(
+            TargetPolicy::new(Vec::new(), &[address.to_string()]),
+            ca.root_der().clone(),
+            &ca.client_identity().expect("client identity"),
+        )
+        .expect("inspector");
+        let request = ExchangeRequest {
+            method: "GET".to_owned(),
+            url: format!("https://{address}/"),
+            ..ExchangeRequest::default()
+        };
+
+        let refused = inspector
+            .exchange(&request)
+            .await
+            .expect_err("no certificate, no answer");
+        assert!(
+            matches!(refused, InspectorError::ClientCertificateRequired),
+            "{refused:?}"
+        );
+        assert_eq!(refused.status_and_code().1, "client_certificate_required");
+        assert!(
+            refused
+                .to_string()
+                .contains("present the lab client certificate")
+        );
+
+        let answered = inspector
+            .exchange(&ExchangeRequest {
+                client_certificate: true,
+                ..request.clone()
+            })
+            .await
+            .expect("with the certificate, an answer");
+        assert_eq!(answered.status, 200);
+        assert_eq!(answered.body, "ok");
+        assert!(answered.tls.expect("TLS").verified);
+
+        // A trust store without safelab's root: a host outside the lab that
+        // does not verify still gets no request, and the reason names the check.
+        let untrusted = inspector
+            .exchange(&ExchangeRequest {
+                client_certificate: true,
+                trust: TrustStore::Empty,
+                ..request
+            })
+            .await
+            .expect_err("unverified outside the lab");
+        assert!(
+            matches!(&untrusted, InspectorError::UntrustedPeer { reason, .. } if reason.contains("UnknownIssuer")),
+            "{untrusted:?}"
+        );
+    }
+
+    /// In TLS 1.2 the server refuses during the handshake itself, not on the
+    /// first read: the same advice.
+    #[tokio::test]
+    async fn a_tls_1_2_server_s_refusal_gives_the_same_advice() {
+        let folder = tempfile::tempdir().expect("folder");
+        let ca = CertificateAuthority::load_or_create(folder.path()).expect("CA");
+        let address = client_certificate_server(&ca, &[&rustls::version::TLS12]).await;
+        let inspector = Inspector::new(
+            TargetPolicy::new(Vec::new(), &[address.to_string()]),
+            ca.root_der().clone(),
+            &ca.client_identity().expect("client identity"),
+        )
+        .expect("inspector");
+        let request = ExchangeRequest {
+            method: "GET".to_owned(),
+            url: format!("https://{address}/"),
+            ..ExchangeRequest::default()
+        };
+        let refused = inspector
+            .exchange(&request)
+            .await
+            .expect_err("no certificate, no answer");
+        assert!(
+            matches!(refused, InspectorError::ClientCertificateRequired),
+            "{refused:?}"
+        );
+        let answered = inspector
+            .exchange(&ExchangeRequest {
+                client_certificate: true,
+                ..request
+            })
+            .await
+            .expect("with the certificate, an answer");
+        assert_eq!(answered.tls.expect("TLS").version, "TLS 1.2");
+    }
 }

@@ -1,14 +1,21 @@
 //! Certificate verification that records its verdict instead of aborting the
 //! handshake, so the learner sees the chain and the reason even when it fails,
 //! and the path the verifier built up to its trust anchor.
+//!
+//! The checks are rustls' own: the same `webpki` calls, with the same
+//! arguments, that rustls' `WebPkiServerVerifier` makes (path to a trust
+//! anchor for server authentication, then the name). Calling them directly
+//! keeps webpki's own error, which says more than the rustls error it is turned
+//! into (a CA used as a leaf, a name-constraint violation), builds the path
+//! only once per handshake, and works with an empty trust store, which rustls'
+//! verifier builder refuses.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, TrustAnchor, UnixTime};
-use rustls::{CertificateError, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
+use rustls::{DigitallySignedStruct, Error, SignatureScheme};
 
 /// A path from the server's certificate to a trust anchor.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,98 +27,154 @@ pub struct TrustPath {
     pub anchor: CertificateDer<'static>,
 }
 
-/// What the handshake's certificate check found.
+/// A trust store made ready once: its certificates and, parsed from them,
+/// the trust anchors webpki verifies against.
 #[derive(Debug)]
-struct Record {
-    verdict: Result<(), Error>,
-    path: Option<TrustPath>,
+pub struct TrustAnchors {
+    description: String,
+    roots: Vec<CertificateDer<'static>>,
+    anchors: Vec<TrustAnchor<'static>>,
 }
 
-/// Wraps rustls' own WebPKI verifier: the verdict is exactly what a strict
-/// client (`requests`, a browser with this trust store) would reach.
+impl TrustAnchors {
+    /// A store of exactly `roots`; fails with the index of the first
+    /// certificate that cannot be a trust anchor, and webpki's reason.
+    pub fn new(
+        description: String,
+        roots: Vec<CertificateDer<'static>>,
+    ) -> Result<Self, (usize, webpki::Error)> {
+        let anchors = roots
+            .iter()
+            .enumerate()
+            .map(|(index, root)| {
+                webpki::anchor_from_trusted_cert(root)
+                    .map(|anchor| anchor.to_owned())
+                    .map_err(|error| (index, error))
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Self {
+            description,
+            roots,
+            anchors,
+        })
+    }
+
+    /// A store of those of `roots` that can be trust anchors (an operating
+    /// system's bundle may hold a few webpki cannot read; clients skip them).
+    pub fn lenient(description: String, roots: Vec<CertificateDer<'static>>) -> Self {
+        let (roots, anchors) = roots
+            .into_iter()
+            .filter_map(|root| {
+                let anchor = webpki::anchor_from_trusted_cert(&root).ok()?.to_owned();
+                Some((root, anchor))
+            })
+            .unzip();
+        Self {
+            description,
+            roots,
+            anchors,
+        }
+    }
+
+    /// The same store, described as `description`.
+    pub fn described(self, description: String) -> Self {
+        Self {
+            description,
+            ..self
+        }
+    }
+
+    /// Which roots these are, in words.
+    pub fn description(&self) -> &str {
+        &self.description
+    }
+
+    /// How many roots the store holds.
+    pub fn len(&self) -> usize {
+        self.roots.len()
+    }
+
+    /// The store's certificates.
+    pub fn roots(&self) -> &[CertificateDer<'static>] {
+        &self.roots
+    }
+}
+
+/// What the handshake's certificate check found.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// webpki's verdict: the path's, then the name's.
+    pub verdict: Result<(), webpki::Error>,
+    /// The path to a trust anchor, if the chain leads to one (whether or not
+    /// it names the host that was asked for).
+    pub path: Option<TrustPath>,
+    /// When the check was made.
+    pub now: UnixTime,
+}
+
+/// Verifies like rustls' WebPKI verifier and records the verdict: it is
+/// exactly what a strict client (`requests`, a browser with this trust store)
+/// would reach, yet the handshake goes on so the chain can be shown.
 #[derive(Debug)]
 pub struct RecordingVerifier {
-    inner: Arc<WebPkiServerVerifier>,
-    roots: Vec<(CertificateDer<'static>, TrustAnchor<'static>)>,
+    store: Arc<TrustAnchors>,
     algorithms: WebPkiSupportedAlgorithms,
     record: Mutex<Option<Record>>,
 }
 
 impl RecordingVerifier {
-    /// A verifier trusting exactly `roots`.
-    pub fn new(roots: &[CertificateDer<'static>]) -> Result<Self, Error> {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let mut store = RootCertStore::empty();
-        let mut anchors = Vec::new();
-        for root in roots {
-            store.add(root.clone())?;
-            let anchor = webpki::anchor_from_trusted_cert(root)
-                .map_err(|error| Error::General(format!("a root cannot be trusted: {error}")))?
-                .to_owned();
-            anchors.push((root.clone(), anchor));
-        }
-        let inner = WebPkiServerVerifier::builder_with_provider(Arc::new(store), provider.clone())
-            .build()
-            .map_err(|error| Error::General(error.to_string()))?;
-        Ok(Self {
-            inner,
-            roots: anchors,
-            algorithms: provider.signature_verification_algorithms,
+    /// A verifier trusting `store` and checking signatures with `algorithms`.
+    pub fn new(store: Arc<TrustAnchors>, algorithms: WebPkiSupportedAlgorithms) -> Self {
+        Self {
+            store,
+            algorithms,
             record: Mutex::new(None),
-        })
+        }
     }
 
-    /// The verdict of the handshake's certificate check, explained for a person;
-    /// `None` if the server sent no certificate at all.
-    pub fn verdict(&self, host: &str) -> Option<Result<(), String>> {
-        let record = self.record.lock().unwrap_or_else(PoisonError::into_inner);
-        record.as_ref().map(|record| {
-            record
-                .verdict
-                .as_ref()
-                .map(|_| ())
-                .map_err(|error| explain(error, host))
-        })
+    /// The trust store verified against.
+    pub fn store(&self) -> &TrustAnchors {
+        &self.store
     }
 
-    /// The path to a trust anchor, if the chain leads to one (whether or not it
-    /// names the host that was asked for).
-    pub fn path(&self) -> Option<TrustPath> {
-        let record = self.record.lock().unwrap_or_else(PoisonError::into_inner);
-        record.as_ref().and_then(|record| record.path.clone())
+    /// The signature algorithms it verifies with.
+    pub fn algorithms(&self) -> &WebPkiSupportedAlgorithms {
+        &self.algorithms
     }
 
-    /// The path webpki builds from `end_entity` through `intermediates` to one of
-    /// the roots, checked as for a TLS server (validity, signatures, key usage).
+    /// What the check found; `None` if the server sent no certificate at all.
+    pub fn record(&self) -> Option<Record> {
+        self.record
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The path webpki builds from `leaf` through `intermediates` to one of the
+    /// roots, checked as for a TLS server (validity, signatures, key usage).
     fn build_path(
         &self,
-        end_entity: &CertificateDer<'_>,
+        leaf: &webpki::EndEntityCert<'_>,
         intermediates: &[CertificateDer<'_>],
         now: UnixTime,
-    ) -> Option<TrustPath> {
-        let leaf = webpki::EndEntityCert::try_from(end_entity).ok()?;
-        let anchors: Vec<TrustAnchor<'_>> = self
-            .roots
-            .iter()
-            .map(|(_, anchor)| anchor.clone())
-            .collect();
-        let path = leaf
-            .verify_for_usage(
-                self.algorithms.all,
-                &anchors,
-                intermediates,
-                now,
-                webpki::KeyUsage::server_auth(),
-                None,
-                None,
-            )
-            .ok()?;
+    ) -> Result<TrustPath, webpki::Error> {
+        let path = leaf.verify_for_usage(
+            self.algorithms.all,
+            &self.store.anchors,
+            intermediates,
+            now,
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )?;
         let anchor = self
-            .roots
+            .store
+            .anchors
             .iter()
-            .find(|(_, anchor)| anchor.subject == path.anchor().subject)
-            .map(|(der, _)| der.clone())?;
-        Some(TrustPath {
+            .position(|anchor| *anchor == *path.anchor())
+            .map(|index| self.store.roots[index].clone())
+            .ok_or(webpki::Error::UnknownIssuer)?;
+        Ok(TrustPath {
             intermediates: path
                 .intermediate_certificates()
                 .map(|certificate| certificate.der().into_owned())
@@ -127,16 +190,21 @@ impl ServerCertVerifier for RecordingVerifier {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
+        _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
-        let verdict = self
-            .inner
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
-            .map(|_| ());
-        let path = self.build_path(end_entity, intermediates, now);
+        let (verdict, path) = match webpki::EndEntityCert::try_from(end_entity) {
+            Err(error) => (Err(error), None),
+            Ok(leaf) => match self.build_path(&leaf, intermediates, now) {
+                Err(error) => (Err(error), None),
+                Ok(path) => (
+                    leaf.verify_is_valid_for_subject_name(server_name),
+                    Some(path),
+                ),
+            },
+        };
         *self.record.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some(Record { verdict, path });
+            Some(Record { verdict, path, now });
         // The inspector observes: it completes the handshake so the response and
         // chain can be shown, and reports the verdict beside them.
         Ok(ServerCertVerified::assertion())
@@ -148,7 +216,7 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        self.inner.verify_tls12_signature(message, cert, dss)
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
     }
 
     fn verify_tls13_signature(
@@ -157,43 +225,10 @@ impl ServerCertVerifier for RecordingVerifier {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, Error> {
-        self.inner.verify_tls13_signature(message, cert, dss)
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.inner.supported_verify_schemes()
+        self.algorithms.supported_schemes()
     }
-}
-/// The reason a strict client would give, in the learner's words, with rustls'
-/// own name for it so it can be looked up.
-fn explain(error: &Error, host: &str) -> String {
-    let Error::InvalidCertificate(certificate_error) = error else {
-        return error.to_string();
-    };
-    let meaning = match certificate_error {
-        CertificateError::UnknownIssuer => {
-            "the chain does not lead to a root in the trust store: the certificate is self-signed, \
-             signed by a CA you have not trusted, or the server did not send its intermediate"
-                .to_owned()
-        }
-        CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-            format!("the certificate is not valid for the host you asked for ({host}): its names (SANs) do not include it")
-        }
-        CertificateError::Expired | CertificateError::ExpiredContext { .. } => {
-            "the certificate has expired: its not_after date is in the past".to_owned()
-        }
-        CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-            "the certificate is not valid yet: its not_before date is in the future".to_owned()
-        }
-        CertificateError::BadSignature => {
-            "a signature in the chain does not verify: the certificate was not issued by the key that claims to have issued it"
-                .to_owned()
-        }
-        CertificateError::Revoked => "the certificate has been revoked by its issuer".to_owned(),
-        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
-            "the certificate may not be used by a TLS server (its extendedKeyUsage lacks serverAuth)".to_owned()
-        }
-        other => return format!("invalid certificate: {other:?}"),
-    };
-    format!("{meaning} ({error})")
 }

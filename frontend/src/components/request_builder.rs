@@ -1,11 +1,13 @@
-//! The request builder: method, URL, header rows, body, Send. A field with a
-//! mistake is marked `aria-invalid` and says what is wrong right below it.
+//! The request builder: method, URL, header rows, body, the HTTPS options
+//! (trust store, client certificate), Send. A field with a mistake is marked
+//! `aria-invalid` and says what is wrong right below it.
 
 use leptos::prelude::*;
 use safelab_protocol::{LabInfo, Listener};
+use wasm_bindgen::JsCast;
 
-use crate::components::listener_buttons::ListenerButtons;
-use crate::draft::{Draft, Field, Problem};
+use crate::components::listener_buttons::{BrokenListenerButtons, ListenerButtons};
+use crate::draft::{Draft, Field, MAX_TRUST_PEM_BYTES, Problem, TrustChoice};
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
@@ -68,6 +70,22 @@ pub fn RequestBuilder(
         draft.rebase(&listener.url);
         problems.clear(Field::Url);
     });
+    let broken = lab.certificates.clone();
+    let current_broken = {
+        let broken = broken.clone();
+        Signal::derive(move || {
+            draft.url.with(|url| {
+                broken
+                    .iter()
+                    .find(|listener| crate::draft::base_of(url) == Some(listener.url.as_str()))
+                    .map(|listener| listener.id.clone())
+            })
+        })
+    };
+    let on_pick_broken = Callback::new(move |url: String| {
+        draft.rebase(&url);
+        problems.clear(Field::Url);
+    });
 
     view! {
         <form
@@ -81,7 +99,9 @@ pub fn RequestBuilder(
                 }
             }
         >
-            <ListenerButtons lab id_prefix="listener" prompt="Send to:" current on_pick />
+            <ListenerButtons lab id_prefix="listener" prompt="Send to:" current on_pick>
+                <BrokenListenerButtons listeners=broken current=current_broken on_pick=on_pick_broken />
+            </ListenerButtons>
             <div class="request-line">
                 <label class="visually-hidden" for="method">"Method"</label>
                 <input
@@ -153,7 +173,118 @@ pub fn RequestBuilder(
                 }
             ></textarea>
             <FieldProblem problems field=Field::Body />
+            <HttpsOptions draft problems />
         </form>
+    }
+}
+
+/// What an HTTPS request trusts and presents: the trust store (with the
+/// learner's own CA pasted or read from a file, in the browser: nothing is
+/// sent before Send) and the lab's client certificate.
+#[component]
+fn HttpsOptions(
+    /// The request being built.
+    draft: Draft,
+    /// The mistakes in the draft.
+    problems: Problems,
+) -> impl IntoView {
+    let upload_note = RwSignal::new(None::<String>);
+    let on_file = move |event: leptos::ev::Event| {
+        let Some(input) = event
+            .target()
+            .and_then(|target| target.dyn_into::<web_sys::HtmlInputElement>().ok())
+        else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        let name = file.name();
+        if file.size() > MAX_TRUST_PEM_BYTES as f64 {
+            upload_note.set(Some(format!(
+                "{name} is larger than {} KB: a CA's certificate is a few KB. Choose the CA's .pem file.",
+                MAX_TRUST_PEM_BYTES / 1024
+            )));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            let text = wasm_bindgen_futures::JsFuture::from(file.text())
+                .await
+                .ok()
+                .and_then(|text| text.as_string());
+            match text {
+                Some(text) => {
+                    draft.trust_pem.set(text);
+                    problems.clear(Field::TrustPem);
+                    upload_note.set(Some(format!(
+                        "Read {name}: it is sent with the next request."
+                    )));
+                }
+                None => upload_note.set(Some(format!("{name} could not be read as text."))),
+            }
+        });
+    };
+    view! {
+        // One row, wrapping on a narrow pane: the builder has to stay in view
+        // beside its answer on a laptop screen.
+        <div class="https-options" role="group" aria-label="HTTPS options">
+            <span class="hint">"HTTPS:"</span>
+            <label for="trust-store">"trust"</label>
+            <select
+                id="trust-store"
+                on:change=move |event| {
+                    draft.trust.set(TrustChoice::from_value(&event_target_value(&event)));
+                    problems.clear(Field::TrustPem);
+                }
+                prop:value=move || draft.trust.get().value()
+            >
+                {TrustChoice::ALL
+                    .into_iter()
+                    .map(|choice| {
+                        view! {
+                            <option
+                                value=choice.value()
+                                selected=move || draft.trust.get() == choice
+                            >
+                                {choice.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+            </select>
+            {move || (draft.trust.get() == TrustChoice::Pem).then(|| view! {
+                <div class="trust-pem">
+                    <label for="trust-pem">"Your CA's certificate (PEM)"</label>
+                    <textarea
+                        id="trust-pem"
+                        rows="4"
+                        spellcheck="false"
+                        placeholder="-----BEGIN CERTIFICATE-----"
+                        aria-invalid=move || problems.of(Field::TrustPem).is_some().to_string()
+                        aria-describedby=move || problems.of(Field::TrustPem).map(|_| Field::TrustPem.message_id())
+                        prop:value=move || draft.trust_pem.get()
+                        on:input=move |event| {
+                            draft.trust_pem.set(event_target_value(&event));
+                            problems.clear(Field::TrustPem);
+                        }
+                    ></textarea>
+                    <label for="trust-pem-file">"or upload it: "</label>
+                    <input id="trust-pem-file" type="file" accept=".pem,.crt,.cer,text/plain" on:change=on_file />
+                    {move || upload_note.get().map(|note| view! { <p class="hint upload-note">{note}</p> })}
+                    <FieldProblem problems field=Field::TrustPem />
+                </div>
+            })}
+            <label class="client-certificate">
+                <input
+                    id="client-certificate"
+                    title="Sent only when a server asks for a client certificate (lesson 6's client-certificate listener)"
+                    type="checkbox"
+                    prop:checked=move || draft.client_certificate.get()
+                    on:change=move |event| draft.client_certificate.set(event_target_checked(&event))
+                />
+                " present the lab client certificate"
+            </label>
+        </div>
     }
 }
 

@@ -93,7 +93,10 @@ pub fn ResponseView(
                 <dt>"Total"</dt>
                 <dd>{millis(timings.total_ms)}</dd>
             </dl>
-            {exchange.tls.map(|tls| view! { <TlsPanel tls /> })}
+            {exchange.tls.map(|tls| {
+                let url = sent.url.clone();
+                view! { <TlsPanel tls url /> }
+            })}
             <h3>{format!("Response headers ({})", exchange.http_version)}</h3>
             <p class="hint">"Names as the server sent them; HTTP header names are case-insensitive."</p>
             <div class="table-scroll">

@@ -1,31 +1,80 @@
-//! The TLS session of an exchange: the verdict first, then the certificate
-//! path down to the trust anchor, each certificate marked with where the
-//! client got it.
+//! The TLS session of an exchange: the verdict first (with the check that
+//! failed, and what other clients say about a broken listener), then the
+//! certificate path down to the trust anchor, each certificate marked with
+//! where the client got it, the one that failed highlighted.
 
 use leptos::prelude::*;
-use safelab_protocol::{CertificateInfo, CertificateSource, TlsInfo};
+use safelab_protocol::{
+    BrokenListener, CertificateCheck, CertificateInfo, CertificateSource, TlsInfo,
+};
+
+use crate::certificates::{
+    ValidityBar, broken_listener_for, check_title, failed_label, validity_bar,
+};
+
+/// Lesson 6's broken listeners, for the panel to find the one an exchange
+/// went to. Provided by the workbench.
+#[derive(Debug, Clone, Copy)]
+pub struct BrokenListeners(pub Signal<Vec<BrokenListener>>);
+
+/// How the failing certificate's card is marked.
+#[derive(Debug, Clone)]
+struct Failed {
+    check: CertificateCheck,
+    requested_name: String,
+}
 
 /// Shows the verdict, the negotiated parameters and every certificate.
 #[component]
 pub fn TlsPanel(
     /// The TLS facts of one exchange.
     tls: TlsInfo,
+    /// The URL the exchange went to, to find its broken listener.
+    #[prop(optional, into)]
+    url: String,
 ) -> impl IntoView {
     let (verdict_class, verdict_title) = if tls.verified {
         ("verdict verified", "✔ Verified")
     } else {
         ("verdict failed", "✘ Not verified")
     };
-    let verdict_text = match &tls.error {
-        None => format!(
+    let verdict_text = match (&tls.error, &tls.failure) {
+        (None, _) => format!(
             "The path leads to a trusted root and the certificate names this host. Trust store: {}.",
             tls.trust_store
         ),
-        Some(error) => format!(
+        (Some(_), Some(_)) => format!(
+            "A browser or Python requests would refuse this connection. Trust store: {}.",
+            tls.trust_store
+        ),
+        (Some(error), None) => format!(
             "{error}. A browser or Python requests would refuse this connection. Trust store: {}.",
             tls.trust_store
         ),
     };
+    let failure = tls.failure.clone().map(|failure| {
+        view! {
+            <p class="failure">
+                <strong class="failure-check">{check_title(failure.check)}</strong>
+                ": "
+                <span class="failure-explanation">{failure.explanation}</span>
+                " "
+                <span class="failure-library">"In the library's words: "<code>{failure.library_name}</code></span>
+            </p>
+        }
+    });
+    let broken = use_context::<BrokenListeners>()
+        .and_then(|listeners| {
+            listeners
+                .0
+                .with_untracked(|listeners| broken_listener_for(&url, listeners).cloned())
+        })
+        .map(|listener| view! { <OtherClients listener /> });
+    let failed_index = tls.failure.as_ref().and_then(|failure| failure.certificate);
+    let failed = tls.failure.as_ref().map(|failure| Failed {
+        check: failure.check,
+        requested_name: failure.requested_name.clone(),
+    });
     let from_server = tls
         .chain
         .iter()
@@ -46,7 +95,10 @@ pub fn TlsPanel(
         .chain
         .into_iter()
         .enumerate()
-        .map(|(index, certificate)| view! { <CertificateCard index count certificate /> })
+        .map(|(index, certificate)| {
+            let failed = failed.clone().filter(|_| failed_index == Some(index));
+            view! { <CertificateCard index count certificate failed /> }
+        })
         .collect_view();
     view! {
         <section class="tls" aria-labelledby="tls-title">
@@ -55,7 +107,9 @@ pub fn TlsPanel(
                 <strong>{verdict_title}</strong>
                 " "
                 <span class="verdict-text">{verdict_text}</span>
+                {failure}
             </div>
+            {broken}
             <dl class="facts">
                 <dt>"Version"</dt>
                 <dd>{tls.version}</dd>
@@ -79,10 +133,66 @@ fn CertificateCard(
     count: usize,
     /// The certificate.
     certificate: CertificateInfo,
+    /// The check it failed, if it is the one that failed.
+    failed: Option<Failed>,
 ) -> impl IntoView {
+    let check = failed.as_ref().map(|failed| failed.check);
+    let marked = |wanted: &[CertificateCheck]| check.is_some_and(|check| wanted.contains(&check));
+    let self_issued = certificate.subject == certificate.issuer;
+    let failed_label = failed.as_ref().map(|failed| {
+        let label = failed_label(failed.check, self_issued, &failed.requested_name);
+        view! { <p class="failed-label" role="note">"✘ "{label}</p> }
+    });
+    let validity = marked(&[CertificateCheck::Expired, CertificateCheck::NotYetValid])
+        .then(|| {
+            let now = (web_sys::js_sys::Date::now() / 1000.0) as i64;
+            validity_bar(&certificate.not_before, &certificate.not_after, now)
+        })
+        .flatten()
+        .map(|bar| view! { <ValidityBarView bar /> });
+    let requested = failed.as_ref().and_then(|failed| {
+        match failed.check {
+        CertificateCheck::WrongHost => Some(view! {
+            <p class="requested-name">
+                "Asked for "<mark>{failed.requested_name.clone()}</mark>": not among these names."
+            </p>
+        }.into_any()),
+        CertificateCheck::NoSubjectAltName => Some(view! {
+            <p class="requested-name no-san">
+                "No SAN: only the common name, which clients ignore. Asked for "
+                <mark>{failed.requested_name.clone()}</mark>"."
+            </p>
+        }.into_any()),
+        _ => None,
+    }
+    });
+    let no_issuer = marked(&[CertificateCheck::IncompleteChain]).then(|| {
+        view! {
+            <p class="no-issuer">
+                {format!("↑ No issuer presented: the server did not send the certificate that issued this one ({}).", certificate.issuer)}
+            </p>
+        }
+    });
+    let card_class = if failed.is_some() {
+        "certificate failed"
+    } else {
+        "certificate"
+    };
+    let ca_class = if marked(&[CertificateCheck::CaAsLeaf]) {
+        "marked"
+    } else {
+        ""
+    };
+    let eku_marked = marked(&[CertificateCheck::NotForServerAuth]);
+    let constraints_marked = marked(&[CertificateCheck::OutsideNameConstraints]);
+    let sans_marked = marked(&[
+        CertificateCheck::WrongHost,
+        CertificateCheck::NoSubjectAltName,
+    ]);
     let role = match (index, certificate.source, certificate.in_path) {
         (0, _, _) => "Leaf: the server's own certificate",
-        (_, CertificateSource::TrustStore, _) => "Root: the trust anchor the path ends at",
+        (_, CertificateSource::TrustStore, true) => "Root: the trust anchor the path ends at",
+        (_, CertificateSource::TrustStore, false) => "Root from your trust store, above the chain",
         (_, _, true) => "Intermediate certificate authority",
         (_, _, false) if certificate.is_ca && index + 1 == count => "Certificate authority",
         _ => "Also sent by the server, not part of the path",
@@ -107,6 +217,12 @@ fn CertificateCard(
             }
         })
     };
+    let no_eku = (eku_marked && certificate.extended_key_usage.is_empty()).then(|| {
+        view! {
+            <dt>"Extended key usage"</dt>
+            <dd class="extended-key-usage marked">"(none)"</dd>
+        }
+    });
     let path_length = certificate.path_length.map(|length| {
         view! {
             <dt>"Path length"</dt>
@@ -118,12 +234,20 @@ fn CertificateCard(
     let key_usage = optional("Key usage", "key-usage", certificate.key_usage);
     let extended_key_usage = optional(
         "Extended key usage",
-        "extended-key-usage",
+        if eku_marked {
+            "extended-key-usage marked"
+        } else {
+            "extended-key-usage"
+        },
         certificate.extended_key_usage,
     );
     let name_constraints = optional(
         "Name constraints",
-        "name-constraints",
+        if constraints_marked {
+            "name-constraints marked"
+        } else {
+            "name-constraints"
+        },
         certificate.name_constraints,
     );
     let sha1 = (!certificate.sha1.is_empty()).then(|| {
@@ -147,7 +271,8 @@ fn CertificateCard(
         }
     });
     view! {
-        <li class="certificate" data-source=certificate_source_name(certificate.source)>
+        <li class=card_class data-source=certificate_source_name(certificate.source)>
+            {failed_label}
             <p class="certificate-role">{role}</p>
             <p class=source_class>{source}</p>
             <dl class="facts">
@@ -156,18 +281,19 @@ fn CertificateCard(
                 <dt>"Issuer"</dt>
                 <dd>{certificate.issuer}</dd>
                 <dt>"Valid"</dt>
-                <dd>{format!("{} to {}", certificate.not_before, certificate.not_after)}</dd>
+                <dd class="validity">{format!("{} to {}", certificate.not_before, certificate.not_after)}{validity}</dd>
                 <dt>"Names (SANs)"</dt>
-                <dd>{sans}</dd>
+                <dd class=if sans_marked { "sans marked" } else { "sans" }>{sans}{requested}</dd>
                 <dt>"Key"</dt>
                 <dd>{certificate.key_algorithm}</dd>
                 <dt>"Signature"</dt>
                 <dd>{certificate.signature_algorithm}</dd>
                 <dt>"CA"</dt>
-                <dd>{if certificate.is_ca { "yes (may sign certificates)" } else { "no" }}</dd>
+                <dd class=ca_class>{if certificate.is_ca { "yes (may sign certificates)" } else { "no" }}</dd>
                 {path_length}
                 {key_usage}
                 {extended_key_usage}
+                {no_eku}
                 {name_constraints}
                 <dt>"Serial"</dt>
                 <dd class="mono">{certificate.serial}</dd>
@@ -176,7 +302,60 @@ fn CertificateCard(
                 {sha1}
             </dl>
             {download}
+            {no_issuer}
         </li>
+    }
+}
+
+/// Where now falls against a certificate's validity.
+#[component]
+fn ValidityBarView(
+    /// The positions and the sentence.
+    bar: ValidityBar,
+) -> impl IntoView {
+    let span = format!(
+        "left: {:.1}%; width: {:.1}%;",
+        bar.start,
+        (bar.end - bar.start).max(0.5)
+    );
+    let now = format!("left: {:.1}%;", bar.now);
+    view! {
+        <span class="validity-bar" role="img" aria-label=bar.note.clone()>
+            <span class="validity-span" style=span></span>
+            <span class="validity-now" style=now title="now"></span>
+        </span>
+        <span class="validity-note">{bar.note}</span>
+    }
+}
+
+/// What other clients print when they refuse this broken listener, recorded
+/// by safelab's tests, so a learner can match the message they meet.
+#[component]
+fn OtherClients(
+    /// The broken listener the exchange went to.
+    listener: BrokenListener,
+) -> impl IntoView {
+    let refusals = listener
+        .refusals
+        .into_iter()
+        .map(|refusal| {
+            view! {
+                <li class="refusal">
+                    <span class="refusal-client">{refusal.client}</span>
+                    ": "
+                    <code>{refusal.text}</code>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="other-clients" aria-labelledby="other-clients-title">
+            <h4 id="other-clients-title">"What other clients say"</h4>
+            <p class="broken-problem">
+                <strong>{listener.title}</strong>": "{listener.problem}
+            </p>
+            <ul class="refusals">{refusals}</ul>
+        </section>
     }
 }
 

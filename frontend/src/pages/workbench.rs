@@ -22,6 +22,7 @@ use crate::components::raw_editor::{RawDraft, RawEditor};
 use crate::components::request_builder::{Problems, RequestBuilder};
 use crate::components::response_view::{NextRequest, ResponseView};
 use crate::components::solved_banner::SolvedBanner;
+use crate::components::tls_panel::BrokenListeners;
 use crate::components::twin_compare::TwinCompare;
 use crate::draft::{Draft, Field, Problem, Sent, base_of};
 use crate::history::{self, Entry};
@@ -269,6 +270,12 @@ pub fn Workbench() -> impl IntoView {
         on_send: on_lesson_send,
         progress,
     });
+    provide_context(BrokenListeners(Signal::derive(move || {
+        lab.get()
+            .and_then(Result::ok)
+            .map(|lab| lab.certificates)
+            .unwrap_or_default()
+    })));
 
     view! {
         <a class="skip-link" href="#builder-title">"Skip to the request builder"</a>
