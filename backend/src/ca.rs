@@ -234,7 +234,18 @@ fn root_params(key: &KeyPair) -> CertificateParams {
     params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     // Learners add this root to their trust stores and its key sits on disk: if it
     // ever leaked, name constraints keep it from vouching for any real site.
-    params.name_constraints = Some(NameConstraints {
+    params.name_constraints = Some(loopback_only());
+    validity(&mut params, 10 * 365);
+    params
+}
+
+/// Name constraints that let a CA vouch for this machine only: `localhost`
+/// (and its subdomains), `127.0.0.0/8` and `::1`. safelab's root has them,
+/// and so has every CA a learner makes in the lab: a CA whose key sits in a
+/// folder on a laptop must not be able to vouch for a real site if it leaks
+/// or is trusted more widely than meant.
+pub(crate) fn loopback_only() -> NameConstraints {
+    NameConstraints {
         permitted_subtrees: vec![
             GeneralSubtree::DnsName("localhost".to_owned()),
             GeneralSubtree::IpAddress(CidrSubnet::from_v4_prefix([127, 0, 0, 0], 8)),
@@ -244,9 +255,7 @@ fn root_params(key: &KeyPair) -> CertificateParams {
             )),
         ],
         excluded_subtrees: Vec::new(),
-    });
-    validity(&mut params, 10 * 365);
-    params
+    }
 }
 
 fn intermediate_params() -> CertificateParams {

@@ -148,10 +148,13 @@ pub struct Client {
 const BUSY_GRACE: Duration = Duration::from_secs(2);
 
 /// Serves `router` on every socket of `sockets` (one listener reachable at
-/// several addresses) until the task is dropped, which closes the sockets; with
-/// `tls`, every connection is TLS.
+/// several addresses) until the task is dropped, which closes the sockets and
+/// every connection they accepted; with `tls`, every connection is TLS.
 pub async fn serve(sockets: Vec<TcpListener>, router: Router, tls: Option<Tls>, limits: Limits) {
     let connections = Arc::new(Connections::new(limits.max_connections));
+    // Dropped after the accept loops: a listener that is stopped (a learner's,
+    // at its stop, its reset or the end of its life) keeps no connection open.
+    let _close_all = CloseAll(connections.clone());
     // Dropped with this task, the set aborts every accept loop with it.
     let mut accepting = JoinSet::new();
     for socket in sockets {
@@ -355,6 +358,21 @@ struct Connections {
 struct Open {
     next_id: u64,
     connections: HashMap<u64, Entry>,
+    /// The listener has stopped: nothing more is admitted.
+    closed: bool,
+}
+
+/// Closes every connection of a listener when its `serve` ends.
+struct CloseAll(Arc<Connections>);
+
+impl Drop for CloseAll {
+    fn drop(&mut self) {
+        let mut open = self.0.lock();
+        open.closed = true;
+        for (_, entry) in open.connections.drain() {
+            entry.evict.notify_one();
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -403,7 +421,7 @@ impl Connections {
     /// when every open connection has been busy for less than the grace.
     fn admit(self: &Arc<Self>) -> Option<Ticket> {
         let mut open = self.lock();
-        if open.connections.len() >= self.max && !open.evict_one(BUSY_GRACE) {
+        if open.closed || open.connections.len() >= self.max && !open.evict_one(BUSY_GRACE) {
             return None;
         }
         let id = open.next_id;

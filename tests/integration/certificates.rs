@@ -10,6 +10,8 @@ mod browser_trust;
 mod inspector;
 /// The learner's own CA, made from the browser's API, and its listeners.
 mod own_ca;
+/// The inspector's verdict on every broken listener, as `/api/lab` names it.
+mod verdicts;
 
 use std::sync::Arc;
 

@@ -112,7 +112,8 @@ pub fn openssl_ca(request: &NewCa) -> String {
          \x20 -keyout myca.key -out myca.pem -days {days} \\\n\
          \x20 -subj {subject} \\\n\
          \x20 -addext 'basicConstraints=critical,CA:TRUE' \\\n\
-         \x20 -addext 'keyUsage=critical,keyCertSign,cRLSign'\n\
+         \x20 -addext 'keyUsage=critical,keyCertSign,cRLSign' \\\n\
+         \x20 -addext 'nameConstraints=critical,permitted;DNS:localhost,permitted;IP:127.0.0.0/255.0.0.0,permitted;IP:::1/ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff'\n\
          chmod 600 myca.key\n",
         key = openssl_new_key(request.key_type),
         digest = openssl_digest(request.key_type),
@@ -142,6 +143,17 @@ pub fn python_ca(request: &NewCa) -> String {
          \x20           digital_signature=False, content_commitment=False, key_encipherment=False,\n\
          \x20           data_encipherment=False, key_agreement=False, key_cert_sign=True,\n\
          \x20           crl_sign=True, encipher_only=False, decipher_only=False,\n\
+         \x20       ),\n\
+         \x20       critical=True,\n\
+         \x20   )\n\
+         \x20   .add_extension(\n\
+         \x20       x509.NameConstraints(\n\
+         \x20           permitted_subtrees=[\n\
+         \x20               x509.DNSName(\"localhost\"),\n\
+         \x20               x509.IPAddress(ipaddress.ip_network(\"127.0.0.0/8\")),\n\
+         \x20               x509.IPAddress(ipaddress.ip_network(\"::1/128\")),\n\
+         \x20           ],\n\
+         \x20           excluded_subtrees=None,\n\
          \x20       ),\n\
          \x20       critical=True,\n\
          \x20   )\n\

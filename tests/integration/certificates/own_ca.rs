@@ -114,6 +114,15 @@ fn port_of(listener: &Value) -> u16 {
 /// A rustls client trusting `ca_pem` alone connects to `listener` as
 /// `localhost`: the handshake's error, if any.
 async fn rustls_handshake(ca_pem: &str, listener: &Value) -> Result<(), std::io::Error> {
+    rustls_connect(ca_pem, listener).await.map(drop)
+}
+
+/// The TLS connection a rustls client trusting `ca_pem` alone opens to
+/// `listener` as `localhost`.
+async fn rustls_connect(
+    ca_pem: &str,
+    listener: &Value,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, std::io::Error> {
     let mut roots = RootCertStore::empty();
     for certificate in CertificateDer::pem_slice_iter(ca_pem.as_bytes()) {
         roots
@@ -132,7 +141,6 @@ async fn rustls_handshake(ca_pem: &str, listener: &Value) -> Result<(), std::io:
     TlsConnector::from(Arc::new(config))
         .connect(ServerName::try_from("localhost").expect("a name"), tcp)
         .await
-        .map(drop)
 }
 
 /// Python `requests.get(url, verify="myca.pem")` from a folder where
@@ -579,6 +587,53 @@ async fn each_wrong_choice_gets_the_real_error_from_python_and_rustls() {
     );
 }
 
+/// A stopped listener keeps no connection: one kept alive across the stop
+/// is closed with it (or a script could pile up connections past every
+/// listener's bound by starting and stopping listeners).
+#[tokio::test]
+async fn stopping_a_listener_closes_its_kept_alive_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Idle connections live longer than the test waits: only the stop can
+    // close this one in time.
+    let lab = Lab::start_with(|config| {
+        config.limits.headers = safelab_tests::PATIENCE * 4;
+    })
+    .await;
+    let ca = new_ca(&lab, "Keep-alive CA").await;
+    let signed = certificate(&lab, &ca, good_key(), 0, 30).await;
+    let listener = start(&lab, &signed).await;
+    let ca_pem = ca["pem"].as_str().expect("the CA's PEM");
+    let mut kept = rustls_connect(ca_pem, &listener)
+        .await
+        .expect("the handshake succeeds");
+    kept.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("the request goes out");
+    let mut answer = vec![0_u8; 64 * 1024];
+    let read = kept.read(&mut answer).await.expect("an answer");
+    assert!(
+        answer[..read].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&answer[..read])
+    );
+
+    stop(&lab, &listener).await;
+    let closed = tokio::time::timeout(safelab_tests::PATIENCE, async {
+        loop {
+            match kept.read(&mut answer).await {
+                Ok(0) | Err(_) => return,
+                // The rest of the first answer's body, if any.
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(
+        closed.is_ok(),
+        "the kept-alive connection is closed with its listener"
+    );
+}
+
 #[tokio::test]
 async fn the_lessons_reset_stops_every_listener_and_deletes_the_keys() {
     let lab = Lab::start().await;
@@ -991,4 +1046,43 @@ fn the_cryptography_equivalent_makes_an_expired_certificate_on_purpose() {
     }
     let verdict = openssl_verdict(folder.path());
     assert!(verdict.contains("certificate has expired"), "{verdict}");
+}
+
+/// A learner's CA vouches for this machine only, whatever CSR it is given:
+/// a certificate it signs for a real site's name, or an intermediate it signs
+/// for one, is refused by OpenSSL for its name constraints.
+#[tokio::test]
+async fn a_learners_ca_cannot_vouch_for_a_real_site() {
+    let lab = Lab::start().await;
+    let ca = new_ca(&lab, "Constrained CA").await;
+    let mut bank = good_key();
+    bank["common_name"] = json!("www.bank.example");
+    bank["names"] = json!(["www.bank.example"]);
+    let leaf = certificate(&lab, &ca, bank.clone(), 0, 30).await;
+    bank["is_ca"] = json!(true);
+    bank["key_usage"] = json!(["key_cert_sign"]);
+    let intermediate = certificate(&lab, &ca, bank, 0, 30).await;
+
+    let folder = tempfile::tempdir().expect("a folder");
+    for (name, value) in [
+        ("myca.pem", &ca),
+        ("leaf.pem", &leaf),
+        ("inter.pem", &intermediate),
+    ] {
+        std::fs::write(
+            folder.path().join(name),
+            value["pem"].as_str().expect("PEM"),
+        )
+        .expect("saved");
+    }
+    for certificate in ["leaf.pem", "inter.pem"] {
+        let verdict = bash(
+            folder.path(),
+            &format!("openssl verify -CAfile myca.pem {certificate} 2>&1 || true"),
+        );
+        assert!(
+            verdict.contains("permitted subtree violation"),
+            "{certificate}: {verdict}"
+        );
+    }
 }

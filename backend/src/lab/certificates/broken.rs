@@ -61,7 +61,7 @@ pub struct Spec {
     /// store) print when they refuse it: the stable part, recorded by the integration
     /// tests (`tests/integration/certificates/broken.rs`), which run each
     /// client and fail if this drifts.
-    pub refusals: [(&'static str, &'static str); 3],
+    pub refusals: &'static [(&'static str, &'static str)],
 }
 
 /// The id of the listener that demands a client certificate.
@@ -75,7 +75,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate's validity ended a month ago (its not_after is in the past). Otherwise the chain is safelab's own and names localhost.",
         check: Some(CertificateCheck::Expired),
         mistake: Some(Mistake::Expired),
-        refusals: [
+        refusals: &[
             (PYTHON, "certificate verify failed: certificate has expired"),
             (CURL, "SSL certificate problem: certificate has expired"),
             (CHROMIUM, "net::ERR_CERT_DATE_INVALID"),
@@ -87,7 +87,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate's validity starts a month from now (its not_before is in the future), as when a server's or a client's clock is wrong.",
         check: Some(CertificateCheck::NotYetValid),
         mistake: Some(Mistake::NotYetValid),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: certificate is not yet valid",
@@ -105,7 +105,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate names intranet.localhost only, not localhost or 127.0.0.1: it is valid, but for another server.",
         check: Some(CertificateCheck::WrongHost),
         mistake: Some(Mistake::WrongHost),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: Hostname mismatch, certificate is not valid for 'localhost'",
@@ -123,7 +123,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate signed itself: no certificate authority vouches for it, so nothing a client trusts leads to it.",
         check: Some(CertificateCheck::SelfSigned),
         mistake: Some(Mistake::SelfSigned),
-        refusals: [
+        refusals: &[
             (PYTHON, "certificate verify failed: self-signed certificate"),
             (CURL, "SSL certificate problem: self-signed certificate"),
             (CHROMIUM, "net::ERR_CERT_AUTHORITY_INVALID"),
@@ -135,7 +135,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The chain is complete (leaf, intermediate and root are all sent), but it ends at a root that no trust store holds.",
         check: Some(CertificateCheck::UntrustedRoot),
         mistake: Some(Mistake::UntrustedRoot),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: self-signed certificate in certificate chain",
@@ -153,7 +153,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The server sends its certificate without the intermediate that issued it: a client that trusts safelab's root cannot build the path to it.",
         check: Some(CertificateCheck::IncompleteChain),
         mistake: Some(Mistake::IncompleteChain),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: unable to get local issuer certificate",
@@ -171,7 +171,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate has no subject alternative name: it names its server only in the subject's common name (CN), and there as the URL someone typed at `openssl req`'s prompt (https://localhost). Browsers, Python and rustls read SANs only; curl still falls back to the CN, and finds no match there.",
         check: Some(CertificateCheck::NoSubjectAltName),
         mistake: Some(Mistake::NoSubjectAltName),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: Hostname mismatch, certificate is not valid for 'localhost'",
@@ -189,7 +189,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The server presents a certificate authority's certificate (CA:TRUE, key usage keyCertSign and cRLSign only), as `openssl req -x509` makes with the default settings.",
         check: Some(CertificateCheck::CaAsLeaf),
         mistake: Some(Mistake::CaAsLeaf),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: unsuitable certificate purpose",
@@ -207,7 +207,7 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate's extended key usage allows clientAuth only: it may identify a client, never a server.",
         check: Some(CertificateCheck::NotForServerAuth),
         mistake: Some(Mistake::NoServerAuth),
-        refusals: [
+        refusals: &[
             (
                 PYTHON,
                 "certificate verify failed: unsuitable certificate purpose",
@@ -225,9 +225,13 @@ pub const LISTENERS: [Spec; 10] = [
         problem: "The certificate is good, but the server demands one from the client too (mutual TLS): a certificate chaining to safelab's root, such as the lab's client certificate at /api/certificates/client.pem with its key at /api/certificates/client-key.pem.",
         check: None,
         mistake: None,
-        refusals: [
+        refusals: &[
             (PYTHON, "tlsv13 alert certificate required"),
             (CURL, "tlsv13 alert certificate required"),
+            // Chromium answers the request for a certificate with none, and
+            // either sees the server's alert in the handshake it restarts or
+            // finds the connection closed when it writes: both happen.
+            (CHROMIUM, "net::ERR_BAD_SSL_CLIENT_AUTH_CERT"),
             (CHROMIUM, "net::ERR_SOCKET_NOT_CONNECTED"),
         ],
     },

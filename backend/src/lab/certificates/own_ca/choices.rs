@@ -57,7 +57,7 @@ pub(super) fn parse_csr(pem: &str) -> Result<CertificateSigningRequestParams, Ow
                 "its PEM does not decode to a PKCS#10 request: paste it again, whole".to_owned()
             }
             rcgen::Error::InvalidCertificationRequestSignature => {
-                "its signature does not verify: it was changed after its key signed it".to_owned()
+                "its signature cannot be checked: it was changed after its key signed it, or its key is of a type safelab does not read (use an ECDSA P-256 or P-384, or an Ed25519 key)".to_owned()
             }
             rcgen::Error::UnsupportedExtension => "it asks for an extension safelab does not sign: use only subjectAltName, basicConstraints, keyUsage and extendedKeyUsage".to_owned(),
             other => other.to_string(),

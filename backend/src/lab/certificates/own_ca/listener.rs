@@ -75,6 +75,9 @@ pub(super) async fn start_listener(
     let addresses = bound.addresses.clone();
 
     let mut made = super::super::super::lock(&lab.made);
+    // A reset while the socket was bound took the certificate away: serving
+    // it now would outlive the reset.
+    made.certificate(&certificate.id)?;
     let id = made.id("listener");
     let served = Arc::new(Served {
         listener: id.clone(),

@@ -230,6 +230,14 @@ impl OwnCaState {
         let stopping = {
             let mut made = super::super::lock(&self.made);
             let next_id = made.next_id;
+            // Deleted under the lock that every write of a key holds, so a CA
+            // made at this moment keeps its key or is forgotten with it.
+            if let Err(error) = remove_folder(&self.folder) {
+                eprintln!(
+                    "safelab: could not delete the learner's keys in {}: {error}",
+                    self.folder.display()
+                );
+            }
             std::mem::replace(
                 &mut *made,
                 Made {
@@ -242,12 +250,6 @@ impl OwnCaState {
         for listener in stopping {
             self.learner.remove(&listener.addresses);
             listener.task.abort();
-        }
-        if let Err(error) = remove_folder(&self.folder) {
-            eprintln!(
-                "safelab: could not delete the learner's keys in {}: {error}",
-                self.folder.display()
-            );
         }
     }
 
@@ -282,6 +284,8 @@ impl OwnCaState {
         params.distinguished_name = common_name(&name);
         params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
         params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        // Whatever CSR is pasted, this CA can vouch for this machine only.
+        params.name_constraints = Some(crate::ca::loopback_only());
         let now = OffsetDateTime::now_utc();
         params.not_before = now - Duration::hours(1);
         params.not_after = now + Duration::days(i64::from(request.valid_days));
