@@ -353,94 +353,22 @@ async fn the_app_marks_the_requested_name_on_a_wrong_host() {
     screenshot(&browser, "certificates-wrong-host").await;
 }
 
-/// A server on 127.0.0.2, on the HTTPS lab's port (so the inspector treats
-/// it as the lab and shows its verdict), whose certificate for 127.0.0.2
-/// expired 30 days ago; its CA's PEM.
-async fn expired_server_on_127_0_0_2(lab: &Lab) -> String {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
-    let day = std::time::Duration::from_secs(86_400);
-    let now = std::time::SystemTime::now();
-    let mut ca = CertificateParams::new(Vec::new()).expect("CA params");
-    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name
-        .push(rcgen::DnType::CommonName, "test CA of an expired server");
-    let ca_key = KeyPair::generate().expect("key");
-    let ca_pem = ca.self_signed(&ca_key).expect("CA").pem();
-    let issuer = Issuer::new(ca, ca_key);
-    let mut leaf = CertificateParams::new(vec!["127.0.0.2".to_owned()]).expect("leaf params");
-    leaf.not_before = (now - 60 * day).into();
-    leaf.not_after = (now - 30 * day).into();
-    let leaf_key = KeyPair::generate().expect("key");
-    let leaf = leaf.signed_by(&leaf_key, &issuer).expect("leaf");
-    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("versions")
-    .with_no_client_auth()
-    .with_single_cert(
-        vec![leaf.der().clone()],
-        rustls::pki_types::PrivatePkcs8KeyDer::from(leaf_key.serialize_der()).into(),
-    )
-    .expect("server config");
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
-    let listener = tokio::net::TcpListener::bind(("127.0.0.2", lab.running.https_address.port()))
-        .await
-        .expect("127.0.0.2 is a loopback address too");
-    tokio::spawn(async move {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        while let Ok((tcp, _)) = listener.accept().await {
-            let acceptor = acceptor.clone();
-            tokio::spawn(async move {
-                let Ok(mut tls) = acceptor.accept(tcp).await else {
-                    return;
-                };
-                let mut head = Vec::new();
-                let mut buffer = [0; 1024];
-                while !head.windows(4).any(|window| window == b"\r\n\r\n") {
-                    match tls.read(&mut buffer).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(read) => head.extend_from_slice(&buffer[..read]),
-                    }
-                }
-                let _ = tls
-                    .write_all(
-                        b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok",
-                    )
-                    .await;
-                let _ = tls.shutdown().await;
-            });
-        }
-    });
-    ca_pem
-}
-
-/// In the app: an expired certificate, with its CA as the learner's own
-/// trust store, is highlighted with its validity against now.
+/// In the app: the expired listener, picked from the builder's broken
+/// certificates, is highlighted with its validity against now.
 #[tokio::test]
 async fn the_app_shows_an_expired_certificate_s_validity_against_now() {
     assert!(
         safelab_tests::repo_root().join("dist/index.html").exists(),
         "the app is not built: run `bash .ci/test` (it runs trunk build)"
     );
-    let lab = Lab::start_with(|config| config.allow_hosts.push("127.0.0.2".to_owned())).await;
-    let ca_pem = expired_server_on_127_0_0_2(&lab).await;
+    let lab = Lab::start().await;
     let driver = Driver::start().await;
     let profile = tempfile::tempdir().expect("profile folder");
     let browser = driver.browser(profile.path(), (1280, 900)).await;
     browser.goto(&lab.app("/")).await.expect("the app opens");
     wait_for(&browser, "#url").await;
-    let port = lab.running.https_address.port();
-    set_value(&browser, "url", &format!("https://127.0.0.2:{port}/")).await;
-    browser
-        .find(Locator::Css("#trust-store"))
-        .await
-        .expect("the trust-store choice")
-        .select_by_value("pem")
-        .await
-        .expect("choose own CA");
-    wait_for(&browser, "#trust-pem").await;
-    set_value(&browser, "trust-pem", &ca_pem).await;
+    click(&browser, "#broken-listeners > summary").await;
+    click(&browser, "#broken-expired").await;
     click(&browser, "#send").await;
     wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
     let check = text_of(&browser, ".failure-check")

@@ -86,3 +86,96 @@ async fn the_client_certificate_listener_answers_the_inspector_only_with_the_lab
     assert_eq!(exchange["status"], 200, "{exchange}");
     assert_eq!(exchange["tls"]["verified"], true, "{exchange}");
 }
+
+/// What the app calls each check (`.failure-check`).
+fn check_title(check: CertificateCheck) -> &'static str {
+    match check {
+        CertificateCheck::Expired => "Expired certificate",
+        CertificateCheck::NotYetValid => "Certificate not valid yet",
+        CertificateCheck::WrongHost => "Wrong host: the certificate does not name it",
+        CertificateCheck::NoSubjectAltName => "No subject alternative name (common name only)",
+        CertificateCheck::SelfSigned => "Self-signed certificate",
+        CertificateCheck::IncompleteChain => "Incomplete chain: the intermediate was not sent",
+        CertificateCheck::CaAsLeaf => "A certificate authority used as the server's certificate",
+        CertificateCheck::NotForServerAuth => "Not for TLS servers (no serverAuth)",
+        // The untrusted root's title names the root: checked by prefix.
+        _ => "",
+    }
+}
+
+/// As a new learner would, with no terminal: every broken listener picked
+/// from the request builder's group and sent; the verdict names the check,
+/// one certificate is highlighted (the one the API blames), and the other
+/// clients' refusals are beside it. The client-certificate listener verifies
+/// once the lab's certificate is presented.
+#[tokio::test]
+async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_highlighted() {
+    use safelab_tests::browser::{Driver, click, script, text_of, wait_for, wait_for_text};
+    assert!(
+        safelab_tests::repo_root().join("dist/index.html").exists(),
+        "the app is not built: run `bash .ci/test` (it runs trunk build)"
+    );
+    let lab = Lab::start().await;
+    let listeners = broken_listeners(&lab).await;
+    let driver = Driver::start().await;
+    let profile = tempfile::tempdir().expect("profile folder");
+    let browser = driver.browser(profile.path(), (1280, 900)).await;
+    browser.goto(&lab.app("/")).await.expect("the app opens");
+    wait_for(&browser, "#url").await;
+    click(&browser, "#broken-listeners > summary").await;
+
+    for listener in listeners.iter().filter(|listener| listener.check.is_some()) {
+        let check = listener.check.expect("filtered");
+        click(&browser, &format!("#broken-{}", listener.id)).await;
+        click(&browser, "#send").await;
+        let title = check_title(check);
+        let shown = safelab_tests::poll(&format!("{}'s verdict", listener.id), || async {
+            let shown = text_of(&browser, ".failure-check").await?;
+            let refusals = text_of(&browser, ".refusals").await.unwrap_or_default();
+            // The verdict and the refusals of this listener, not the last one's.
+            let ours = listener
+                .refusals
+                .iter()
+                .all(|refusal| refusals.contains(&refusal.text));
+            let expected = if title.is_empty() {
+                shown.starts_with("Untrusted root")
+            } else {
+                shown == title
+            };
+            (ours && expected).then_some(shown)
+        })
+        .await;
+        assert!(!shown.is_empty(), "{}", listener.id);
+        wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
+        let (_, exchange) = lab
+            .exchange(serde_json::json!({ "method": "GET", "url": format!("{}/", listener.url) }))
+            .await;
+        let blamed = exchange["tls"]["failure"]["certificate"].clone();
+        let highlighted = script(
+            &browser,
+            "const cards = [...document.querySelectorAll('.chain > li.certificate')];\
+             return [cards.findIndex((li) => li.classList.contains('failed')),\
+                     cards.filter((li) => li.classList.contains('failed')).length];",
+        )
+        .await;
+        assert_eq!(
+            highlighted,
+            serde_json::json!([blamed, 1]),
+            "{}: one certificate, the one the verdict blames, is highlighted",
+            listener.id
+        );
+    }
+
+    let mutual = listeners
+        .iter()
+        .find(|listener| listener.check.is_none())
+        .expect("the client-certificate listener");
+    click(&browser, &format!("#broken-{}", mutual.id)).await;
+    click(&browser, "#client-certificate").await;
+    click(&browser, "#send").await;
+    wait_for_text(&browser, ".verdict strong", "✔ Verified").await;
+    lab.wait_until_solved("certificates", "client-certificate")
+        .await;
+    lab.wait_until_solved("certificates", "inspect-broken")
+        .await;
+}
