@@ -1,12 +1,30 @@
 //! "Copy as Python requests", "Copy as curl", "Copy as raw HTTP", "Copy as
 //! netcat / openssl s_client" and "Copy as Python socket": the current request
-//! as code a learner can run outside the lab. HTTPS snippets trust safelab's
-//! CA file; they never turn verification off.
+//! as code a learner can run outside the lab. HTTPS snippets trust the roots
+//! the request was verified against (safelab's CA file, the learner's own CA
+//! file, or the client's default roots); they never turn verification off.
 
-use safelab_protocol::Header;
+use safelab_protocol::{ExchangeRequest, Header, TrustStore};
 
 /// The file name learners save `/ca.pem` under.
 pub const CA_FILE: &str = "safelab-ca.pem";
+/// The file name the lesson has learners save their own CA under.
+pub const OWN_CA_FILE: &str = "myca.pem";
+/// The lab's client certificate and its key, as the lesson saves them.
+pub const CLIENT_FILES: (&str, &str) = ("client.pem", "client-key.pem");
+
+/// Which roots an HTTPS snippet trusts, after the request's trust store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Roots {
+    /// safelab's CA, from [`CA_FILE`].
+    #[default]
+    Safelab,
+    /// The learner's own CA, from [`OWN_CA_FILE`].
+    Own,
+    /// The client's own default roots ("this computer's roots" or "none"
+    /// in the builder): nothing to pass.
+    Default,
+}
 
 /// The request being built, as the snippets see it.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -19,6 +37,28 @@ pub struct Snippet<'a> {
     pub headers: &'a [Header],
     /// The body; empty for none.
     pub body: &'a str,
+    /// The roots to trust over HTTPS.
+    pub roots: Roots,
+    /// Whether to present the lab's client certificate ([`CLIENT_FILES`]).
+    pub client_certificate: bool,
+}
+
+impl<'a> Snippet<'a> {
+    /// The snippet of a request as the builder sends it.
+    pub fn of(request: &'a ExchangeRequest) -> Self {
+        Self {
+            method: &request.method,
+            url: &request.url,
+            headers: &request.headers,
+            body: &request.body,
+            roots: match request.trust {
+                TrustStore::Safelab => Roots::Safelab,
+                TrustStore::Pem { .. } => Roots::Own,
+                TrustStore::System | TrustStore::Empty => Roots::Default,
+            },
+            client_certificate: request.client_certificate,
+        }
+    }
 }
 
 impl Snippet<'_> {
@@ -67,10 +107,26 @@ impl Snippet<'_> {
             code.push_str(&format!("    data={},\n", python_string(self.body)));
         }
         if self.is_https() {
-            code.push_str(&format!(
-                "    # Trust safelab's CA (download it from /ca.pem); never switch verification off.\n    verify={},\n",
-                python_string(CA_FILE)
-            ));
+            match self.roots {
+                Roots::Safelab => code.push_str(&format!(
+                    "    # Trust safelab's CA (download it from /ca.pem); never switch verification off.\n    verify={},\n",
+                    python_string(CA_FILE)
+                )),
+                Roots::Own => code.push_str(&format!(
+                    "    # Trust your own CA (its certificate, saved as {OWN_CA_FILE}).\n    verify={},\n",
+                    python_string(OWN_CA_FILE)
+                )),
+                Roots::Default => code.push_str(
+                    "    # requests' own roots (certifi): verification stays on.\n",
+                ),
+            }
+            if self.client_certificate {
+                code.push_str(&format!(
+                    "    # The lab's client certificate and its key (from /api/certificates/).\n    cert=({}, {}),\n",
+                    python_string(CLIENT_FILES.0),
+                    python_string(CLIENT_FILES.1)
+                ));
+            }
         }
         code.push_str("    timeout=10,\n)\n");
         code.push_str("print(response.status_code, response.reason)\n");
@@ -110,8 +166,19 @@ impl Snippet<'_> {
             parts.push(shell_quote(self.body));
         }
         if self.is_https() {
-            parts.push("--cacert".to_owned());
-            parts.push(CA_FILE.to_owned());
+            match self.roots {
+                Roots::Safelab => parts.extend(["--cacert".to_owned(), CA_FILE.to_owned()]),
+                Roots::Own => parts.extend(["--cacert".to_owned(), OWN_CA_FILE.to_owned()]),
+                Roots::Default => {}
+            }
+            if self.client_certificate {
+                parts.extend([
+                    "--cert".to_owned(),
+                    CLIENT_FILES.0.to_owned(),
+                    "--key".to_owned(),
+                    CLIENT_FILES.1.to_owned(),
+                ]);
+            }
         }
         parts.push(shell_quote(self.url));
         parts.join(" ")
@@ -306,6 +373,7 @@ mod tests {
             url: "https://localhost:7879/lab/hello",
             headers: &headers,
             body: "",
+            ..Snippet::default()
         }
         .python();
         assert!(code.contains("requests.get(\n    \"https://localhost:7879/lab/hello\","));
@@ -315,12 +383,51 @@ mod tests {
     }
 
     #[test]
+    fn the_snippets_trust_what_the_request_trusted_and_show_the_client_certificate() {
+        let mut request = ExchangeRequest {
+            method: "GET".into(),
+            url: "https://localhost:7890/".into(),
+            trust: TrustStore::Pem {
+                pem: "-----BEGIN CERTIFICATE-----".into(),
+            },
+            client_certificate: true,
+            ..ExchangeRequest::default()
+        };
+        let own = Snippet::of(&request);
+        assert!(
+            own.python().contains("verify=\"myca.pem\""),
+            "{}",
+            own.python()
+        );
+        assert!(
+            own.python()
+                .contains("cert=(\"client.pem\", \"client-key.pem\")")
+        );
+        assert!(
+            own.curl()
+                .contains("--cacert myca.pem --cert client.pem --key client-key.pem")
+        );
+        request.trust = TrustStore::System;
+        request.client_certificate = false;
+        let system = Snippet::of(&request);
+        assert!(!system.python().contains("verify="), "{}", system.python());
+        assert!(!system.curl().contains("--cacert") && !system.curl().contains("--cert"));
+        request.trust = TrustStore::Safelab;
+        assert!(
+            Snippet::of(&request)
+                .curl()
+                .contains("--cacert safelab-ca.pem")
+        );
+    }
+
+    #[test]
     fn python_plain_http_has_no_verify_and_odd_methods_use_request() {
         let code = Snippet {
             method: "BREW",
             url: "http://127.0.0.1:7878/lab/status/418",
             headers: &[],
             body: "{\"tea\": \"earl grey\"}",
+            ..Snippet::default()
         }
         .python();
         assert!(code.contains("requests.request(\n    \"BREW\","));
@@ -336,6 +443,7 @@ mod tests {
             url: "http://127.0.0.1:7879/lab/../x?y=1",
             headers: &headers,
             body: "a=1",
+            ..Snippet::default()
         }
         .raw();
         assert_eq!(
@@ -380,6 +488,7 @@ mod tests {
             url: "https://localhost:7879/lab/../secret",
             headers: &headers,
             body: "a=1",
+            ..Snippet::default()
         }
         .curl();
         assert_eq!(

@@ -60,13 +60,7 @@ impl Language {
 pub fn wire_of(sent: &Sent) -> (String, Option<RawTarget>) {
     match sent {
         Sent::Form(request) => {
-            let text = Snippet {
-                method: &request.method,
-                url: &request.url,
-                headers: &request.headers,
-                body: &request.body,
-            }
-            .raw();
+            let text = Snippet::of(request).raw();
             let raw = safelab_protocol::RawRequest {
                 listener: safelab_protocol::ListenerId::Http,
                 text,
@@ -95,12 +89,7 @@ pub fn CopySnippets(
         let (wire, target) = wire_of(&sent);
         match (language, &sent) {
             (Language::Python, Sent::Form(request)) | (Language::Curl, Sent::Form(request)) => {
-                let snippet = Snippet {
-                    method: &request.method,
-                    url: &request.url,
-                    headers: &request.headers,
-                    body: &request.body,
-                };
+                let snippet = Snippet::of(request);
                 if language == Language::Python {
                     snippet.python()
                 } else {

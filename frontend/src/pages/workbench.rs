@@ -139,12 +139,7 @@ pub fn Workbench() -> impl IntoView {
     let switch_to_raw = move |_| {
         if raw.text.get_untracked().is_empty() {
             let request = draft.values_untracked().to_request();
-            let snippet = Snippet {
-                method: &request.method,
-                url: &request.url,
-                headers: &request.headers,
-                body: &request.body,
-            };
+            let snippet = Snippet::of(&request);
             raw.text.set(snippet.raw());
             if let Some(Ok(lab)) = lab.get_untracked()
                 && let Some(listener) = lab.listeners.iter().find(|listener| {
