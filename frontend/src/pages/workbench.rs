@@ -258,7 +258,9 @@ pub fn Workbench() -> impl IntoView {
         draft.load(&request);
         mode.set(Mode::Form);
         problems.0.set(Vec::new());
-        send.dispatch(Sent::Form(request));
+        // What the form now holds, as Send would take it (a pasted CA is
+        // trimmed, for one): the answer then belongs to the form as shown.
+        send.dispatch(Sent::Form(draft.values_untracked().to_request()));
     });
     provide_context(LessonTools {
         on_try,

@@ -766,6 +766,11 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
         verdict.contains("✔ Verified"),
         "the inspector trusted the learner's CA: {verdict}"
     );
+    assert_eq!(
+        text_of(&browser, ".stale-note").await,
+        None,
+        "the answer belongs to the request the builder shows"
+    );
 }
 
 /// The text content of `css`, hidden or not (a closed `<details>`).
