@@ -109,7 +109,18 @@ pub(super) mod tests {
                 listener(ListenerId::Attacker, "http://127.0.0.1:40003"),
             ],
             ca_url: "http://127.0.0.1:40000/ca.pem".to_owned(),
-            certificates: Vec::new(),
+            // Lesson 6's broken listeners, on the ten ports after the lab's.
+            certificates: (40004..)
+                .zip(crate::lab::certificates::broken::LISTENERS.iter())
+                .map(|(port, spec)| safelab_protocol::BrokenListener {
+                    id: spec.id.to_owned(),
+                    title: spec.title.to_owned(),
+                    url: format!("https://localhost:{port}"),
+                    problem: spec.problem.to_owned(),
+                    check: spec.check,
+                    refusals: Vec::new(),
+                })
+                .collect(),
         })
     }
 
