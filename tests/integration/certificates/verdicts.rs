@@ -179,3 +179,45 @@ async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_hig
     lab.wait_until_solved("certificates", "inspect-broken")
         .await;
 }
+
+/// The lesson's table of OpenSSL's words quotes them as Python and curl
+/// really print them: each phrase (up to an ellipsis) is part of a refusal
+/// the tests recorded from the real clients.
+#[tokio::test]
+async fn the_lessons_table_of_error_texts_quotes_the_real_clients() {
+    let lab = Lab::start().await;
+    let recorded: Vec<String> = broken_listeners(&lab)
+        .await
+        .into_iter()
+        .flat_map(|listener| listener.refusals)
+        .map(|refusal| refusal.text)
+        .collect();
+    let lesson =
+        std::fs::read_to_string(safelab_tests::repo_root().join("lessons/certificates.md"))
+            .expect("the lesson");
+    let table = lesson
+        .split_once("| OpenSSL says |")
+        .expect("the lesson's table of error texts")
+        .1;
+    let phrases: Vec<&str> = table
+        .lines()
+        .skip(2)
+        .take_while(|line| line.starts_with('|'))
+        .flat_map(|row| row.split('|').nth(1).unwrap_or_default().split(" / "))
+        .filter_map(|cell| cell.trim().strip_prefix('`')?.split('`').next())
+        .map(|phrase| {
+            phrase
+                .split('…')
+                .next()
+                .unwrap_or(phrase)
+                .trim_end_matches('\'')
+        })
+        .collect();
+    assert!(phrases.len() >= 6, "{phrases:?}");
+    for phrase in phrases {
+        assert!(
+            recorded.iter().any(|text| text.contains(phrase)),
+            "the lesson quotes {phrase:?}, which no recorded refusal says"
+        );
+    }
+}
