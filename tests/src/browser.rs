@@ -102,6 +102,36 @@ impl Driver {
     }
 }
 
+/// The built app open in a fresh headless Chromium with an empty profile,
+/// as a new learner opens it; the browser, its driver and the profile go
+/// when this is dropped.
+pub struct AppWindow {
+    /// The browser, on the page it was opened at.
+    pub browser: Client,
+    _driver: Driver,
+    _profile: tempfile::TempDir,
+}
+
+impl AppWindow {
+    /// Opens `url` (a page of the app) in a window of 1280×900 CSS pixels.
+    /// Fails with what to run when the app has not been built.
+    pub async fn open(url: &str) -> Self {
+        assert!(
+            crate::repo_root().join("dist/index.html").exists(),
+            "the app is not built: run `bash .ci/test` (it runs trunk build)"
+        );
+        let driver = Driver::start().await;
+        let profile = tempfile::tempdir().expect("profile folder");
+        let browser = driver.browser(profile.path(), (1280, 900)).await;
+        browser.goto(url).await.expect("the app opens");
+        Self {
+            browser,
+            _driver: driver,
+            _profile: profile,
+        }
+    }
+}
+
 /// A Chrome DevTools Protocol command, sent through chromedriver to the
 /// current tab (`Network.clearBrowserCache`, `Page.addScriptToEvaluateOnNewDocument`).
 #[derive(Debug)]

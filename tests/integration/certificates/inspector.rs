@@ -5,7 +5,9 @@
 
 use fantoccini::Locator;
 use safelab_tests::Lab;
-use safelab_tests::browser::{Driver, click, screenshot, script, text_of, wait_for, wait_for_text};
+use safelab_tests::browser::{
+    AppWindow, click, screenshot, script, text_of, wait_for, wait_for_text,
+};
 use serde_json::{Value, json};
 
 /// Sends `GET /lab/hello` on the HTTPS lab with `trust`; the TLS part of the answer.
@@ -184,17 +186,11 @@ async fn another_loopback_name_is_a_wrong_host_on_the_leaf() {
 /// the CA pasted as the learner's own verifies again.
 #[tokio::test]
 async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_ca() {
-    assert!(
-        safelab_tests::repo_root().join("dist/index.html").exists(),
-        "the app is not built: run `bash .ci/test` (it runs trunk build)"
-    );
     let lab = Lab::start().await;
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().expect("profile folder");
-    let browser = driver.browser(profile.path(), (1280, 900)).await;
-    browser.goto(&lab.app("/")).await.expect("the app opens");
-    wait_for(&browser, "#listener-https").await;
-    click(&browser, "#listener-https").await;
+    let window = AppWindow::open(&lab.app("/")).await;
+    let browser = &window.browser;
+    wait_for(browser, "#listener-https").await;
+    click(browser, "#listener-https").await;
 
     browser
         .find(Locator::Css("#trust-store"))
@@ -203,21 +199,19 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
         .select_by_value("none")
         .await
         .expect("choose none");
-    click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
-    let check = text_of(&browser, ".failure-check")
-        .await
-        .unwrap_or_default();
+    click(browser, "#send").await;
+    wait_for_text(browser, ".verdict strong", "✘ Not verified").await;
+    let check = text_of(browser, ".failure-check").await.unwrap_or_default();
     assert!(
         check.contains("not in your trust store") || check.contains("root"),
         "{check}"
     );
-    let library = text_of(&browser, ".failure-library")
+    let library = text_of(browser, ".failure-library")
         .await
         .unwrap_or_default();
     assert!(library.contains("UnknownIssuer"), "{library}");
     let failed = script(
-        &browser,
+        browser,
         "return [...document.querySelectorAll('.chain > li.certificate')].map((li) => li.classList.contains('failed'));",
     )
     .await;
@@ -227,12 +221,12 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
         "the intermediate is highlighted"
     );
     script(
-        &browser,
+        browser,
         "document.querySelector('.certificate.failed').scrollIntoView(); return true;",
     )
     .await;
-    screenshot(&browser, "certificates-untrusted-root").await;
-    let label = text_of(&browser, ".chain > li.certificate.failed .failed-label")
+    screenshot(browser, "certificates-untrusted-root").await;
+    let label = text_of(browser, ".chain > li.certificate.failed .failed-label")
         .await
         .unwrap_or_default();
     assert!(label.contains("not in your trust store"), "{label}");
@@ -244,15 +238,15 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
         .select_by_value("pem")
         .await
         .expect("choose own CA");
-    wait_for(&browser, "#trust-pem").await;
-    set_value(&browser, "trust-pem", &lab.ca_pem()).await;
-    click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict strong", "✔ Verified").await;
-    let store = text_of(&browser, ".verdict-text").await.unwrap_or_default();
+    wait_for(browser, "#trust-pem").await;
+    set_value(browser, "trust-pem", &lab.ca_pem()).await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".verdict strong", "✔ Verified").await;
+    let store = text_of(browser, ".verdict-text").await.unwrap_or_default();
     assert!(store.contains("your own CA"), "{store}");
     assert_eq!(
         script(
-            &browser,
+            browser,
             "return document.querySelectorAll('.certificate.failed').length;"
         )
         .await,
@@ -260,24 +254,24 @@ async fn the_app_highlights_the_failing_certificate_and_verifies_with_a_pasted_c
     );
     // Uploaded instead of pasted: the file is read in the browser into the
     // same field, for the next Send.
-    set_value(&browser, "trust-pem", "").await;
+    set_value(browser, "trust-pem", "").await;
     let folder = tempfile::tempdir().expect("folder");
     let file = folder.path().join("myca.pem");
     std::fs::write(&file, lab.ca_pem()).expect("write myca.pem");
-    wait_for(&browser, "#trust-pem-file")
+    wait_for(browser, "#trust-pem-file")
         .await
         .send_keys(&file.to_string_lossy())
         .await
         .expect("choose the file");
     wait_for_text(
-        &browser,
+        browser,
         ".upload-note",
         "Read myca.pem: it is sent with the next request.",
     )
     .await;
     assert_eq!(
         script(
-            &browser,
+            browser,
             "return document.getElementById('trust-pem').value;"
         )
         .await,
@@ -301,28 +295,22 @@ async fn set_value(browser: &fantoccini::Client, id: &str, value: &str) {
 /// list and the name that was asked for.
 #[tokio::test]
 async fn the_app_marks_the_requested_name_on_a_wrong_host() {
-    assert!(
-        safelab_tests::repo_root().join("dist/index.html").exists(),
-        "the app is not built: run `bash .ci/test` (it runs trunk build)"
-    );
     let lab = Lab::start_with(|config| config.allow_hosts.push("127.0.0.2".to_owned())).await;
     forward_from_127_0_0_2(&lab).await;
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().expect("profile folder");
-    let browser = driver.browser(profile.path(), (1280, 900)).await;
-    browser.goto(&lab.app("/")).await.expect("the app opens");
-    wait_for(&browser, "#url").await;
+    let window = AppWindow::open(&lab.app("/")).await;
+    let browser = &window.browser;
+    wait_for(browser, "#url").await;
     let port = lab.running.https_address.port();
     set_value(
-        &browser,
+        browser,
         "url",
         &format!("https://127.0.0.2:{port}/lab/hello"),
     )
     .await;
-    click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".verdict strong", "✘ Not verified").await;
     let failed = script(
-        &browser,
+        browser,
         "return [...document.querySelectorAll('.chain > li.certificate')].map((li) => li.classList.contains('failed'));",
     )
     .await;
@@ -332,62 +320,54 @@ async fn the_app_marks_the_requested_name_on_a_wrong_host() {
         "the leaf is highlighted"
     );
     assert_eq!(
-        text_of(&browser, ".certificate.failed .requested-name mark")
+        text_of(browser, ".certificate.failed .requested-name mark")
             .await
             .unwrap_or_default(),
         "127.0.0.2"
     );
-    let sans = text_of(&browser, ".certificate.failed .sans.marked")
+    let sans = text_of(browser, ".certificate.failed .sans.marked")
         .await
         .unwrap_or_default();
     assert!(sans.contains("DNS:localhost"), "{sans}");
-    let label = text_of(&browser, ".certificate.failed .failed-label")
+    let label = text_of(browser, ".certificate.failed .failed-label")
         .await
         .unwrap_or_default();
     assert!(label.contains("Does not name 127.0.0.2"), "{label}");
     script(
-        &browser,
+        browser,
         "document.querySelector('.certificate.failed').scrollIntoView(); return true;",
     )
     .await;
-    screenshot(&browser, "certificates-wrong-host").await;
+    screenshot(browser, "certificates-wrong-host").await;
 }
 
 /// In the app: the expired listener, picked from the builder's broken
 /// certificates, is highlighted with its validity against now.
 #[tokio::test]
 async fn the_app_shows_an_expired_certificate_s_validity_against_now() {
-    assert!(
-        safelab_tests::repo_root().join("dist/index.html").exists(),
-        "the app is not built: run `bash .ci/test` (it runs trunk build)"
-    );
     let lab = Lab::start().await;
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().expect("profile folder");
-    let browser = driver.browser(profile.path(), (1280, 900)).await;
-    browser.goto(&lab.app("/")).await.expect("the app opens");
-    wait_for(&browser, "#url").await;
-    click(&browser, "#broken-listeners > summary").await;
-    click(&browser, "#broken-expired").await;
-    click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
-    let check = text_of(&browser, ".failure-check")
-        .await
-        .unwrap_or_default();
+    let window = AppWindow::open(&lab.app("/")).await;
+    let browser = &window.browser;
+    wait_for(browser, "#url").await;
+    click(browser, "#broken-listeners > summary").await;
+    click(browser, "#broken-expired").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".verdict strong", "✘ Not verified").await;
+    let check = text_of(browser, ".failure-check").await.unwrap_or_default();
     assert_eq!(check, "Expired certificate");
-    let library = text_of(&browser, ".failure-library")
+    let library = text_of(browser, ".failure-library")
         .await
         .unwrap_or_default();
     assert!(library.contains("CertificateError::Expired"), "{library}");
-    wait_for(&browser, ".certificate.failed .validity-bar").await;
-    let note = text_of(&browser, ".certificate.failed .validity-note")
+    wait_for(browser, ".certificate.failed .validity-bar").await;
+    let note = text_of(browser, ".certificate.failed .validity-note")
         .await
         .unwrap_or_default();
     assert!(note.contains("30 days after its validity ended"), "{note}");
     script(
-        &browser,
+        browser,
         "document.querySelector('.certificate.failed').scrollIntoView(); return true;",
     )
     .await;
-    screenshot(&browser, "certificates-expired").await;
+    screenshot(browser, "certificates-expired").await;
 }

@@ -682,21 +682,11 @@ async fn the_lessons_reset_stops_every_listener_and_deletes_the_keys() {
 /// is "Verified" once the inspector honours the request's trust store.)
 #[tokio::test]
 async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
-    use safelab_tests::browser::{Driver, click, screenshot, text_of, value_of, wait_for};
-    assert!(
-        safelab_tests::repo_root().join("dist/index.html").exists(),
-        "the app is not built: run `bash .ci/test` (it runs trunk build)"
-    );
+    use safelab_tests::browser::{AppWindow, click, screenshot, text_of, value_of, wait_for};
     let lab = Lab::start().await;
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().expect("profile folder");
-    let browser = driver.browser(profile.path(), (1280, 900)).await;
-    browser
-        .goto(&lab.app(&format!("/lessons/{LESSON}")))
-        .await
-        .expect("the lesson opens");
+    let window = AppWindow::open(&lab.app(&format!("/lessons/{LESSON}"))).await;
+    let browser = &window.browser;
     let contains = |css: &'static str, text: &'static str| {
-        let browser = &browser;
         poll(css, move || async move {
             text_of(browser, css)
                 .await
@@ -704,19 +694,19 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
         })
     };
 
-    click(&browser, "#own-ca-create-ca").await;
+    click(browser, "#own-ca-create-ca").await;
     contains("#own-ca-sign-ca", "My lab CA (ca-").await;
-    click(&browser, "#own-ca-create-key").await;
+    click(browser, "#own-ca-create-key").await;
     poll("the CSR in step 3", || async {
-        value_of(&browser, "#own-ca-csr")
+        value_of(browser, "#own-ca-csr")
             .await
             .starts_with("-----BEGIN CERTIFICATE REQUEST-----")
             .then_some(())
     })
     .await;
-    click(&browser, "#own-ca-sign").await;
+    click(browser, "#own-ca-sign").await;
     contains(".own-ca-certificate", "rustls accepts it for localhost").await;
-    click(&browser, "#own-ca-start").await;
+    click(browser, "#own-ca-start").await;
     let listing = poll("the listener to be listed", || async {
         let listing = get_json(&lab.app("/api/certificates/own")).await;
         listing["listeners"][0]["url"]
@@ -726,14 +716,12 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
     .await;
     let url = listing["listeners"][0]["url"].as_str().expect("a URL");
     contains("#own-ca-python", "verify=\"myca.pem\"").await;
-    let python = text_of(&browser, "#own-ca-python")
-        .await
-        .unwrap_or_default();
+    let python = text_of(browser, "#own-ca-python").await.unwrap_or_default();
     assert!(
         python.contains(&format!("requests.get(\"{url}/\", verify=\"myca.pem\")")),
         "{python}"
     );
-    let href = wait_for(&browser, "#own-ca-download")
+    let href = wait_for(browser, "#own-ca-download")
         .await
         .attr("href")
         .await
@@ -747,17 +735,17 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
         .expect("PEM");
     assert_eq!(downloaded, listing["cas"][0]["pem"].as_str().expect("PEM"));
     // The equivalents beside the first step name the learner's choices.
-    let openssl = script_text(&browser, ".own-ca-openssl").await;
+    let openssl = script_text(browser, ".own-ca-openssl").await;
     assert!(openssl.contains("-subj '/CN=My lab CA'"), "{openssl}");
 
-    click(&browser, "#own-ca-verify").await;
+    click(browser, "#own-ca-verify").await;
     assert_eq!(
-        value_of(&browser, "#url").await,
+        value_of(browser, "#url").await,
         format!("{url}/"),
         "the builder holds the listener's URL"
     );
     let verdict = contains(".tls .verdict", "erified").await;
-    screenshot(&browser, "own-ca-flow").await;
+    screenshot(browser, "own-ca-flow").await;
     assert!(
         !lab.solved(LESSON).await.iter().any(|id| id == EXERCISE),
         "the inspector's request does not solve it"
@@ -767,7 +755,7 @@ async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
         "the inspector trusted the learner's CA: {verdict}"
     );
     assert_eq!(
-        text_of(&browser, ".stale-note").await,
+        text_of(browser, ".stale-note").await,
         None,
         "the answer belongs to the request the builder shows"
     );

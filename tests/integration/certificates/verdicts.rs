@@ -110,28 +110,22 @@ fn check_title(check: CertificateCheck) -> &'static str {
 /// once the lab's certificate is presented.
 #[tokio::test]
 async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_highlighted() {
-    use safelab_tests::browser::{Driver, click, script, text_of, wait_for, wait_for_text};
-    assert!(
-        safelab_tests::repo_root().join("dist/index.html").exists(),
-        "the app is not built: run `bash .ci/test` (it runs trunk build)"
-    );
+    use safelab_tests::browser::{AppWindow, click, script, text_of, wait_for, wait_for_text};
     let lab = Lab::start().await;
     let listeners = broken_listeners(&lab).await;
-    let driver = Driver::start().await;
-    let profile = tempfile::tempdir().expect("profile folder");
-    let browser = driver.browser(profile.path(), (1280, 900)).await;
-    browser.goto(&lab.app("/")).await.expect("the app opens");
-    wait_for(&browser, "#url").await;
-    click(&browser, "#broken-listeners > summary").await;
+    let window = AppWindow::open(&lab.app("/")).await;
+    let browser = &window.browser;
+    wait_for(browser, "#url").await;
+    click(browser, "#broken-listeners > summary").await;
 
     for listener in listeners.iter().filter(|listener| listener.check.is_some()) {
         let check = listener.check.expect("filtered");
-        click(&browser, &format!("#broken-{}", listener.id)).await;
-        click(&browser, "#send").await;
+        click(browser, &format!("#broken-{}", listener.id)).await;
+        click(browser, "#send").await;
         let title = check_title(check);
         let shown = safelab_tests::poll(&format!("{}'s verdict", listener.id), || async {
-            let shown = text_of(&browser, ".failure-check").await?;
-            let refusals = text_of(&browser, ".refusals").await.unwrap_or_default();
+            let shown = text_of(browser, ".failure-check").await?;
+            let refusals = text_of(browser, ".refusals").await.unwrap_or_default();
             // The verdict and the refusals of this listener, not the last one's.
             let ours = listener
                 .refusals
@@ -146,13 +140,13 @@ async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_hig
         })
         .await;
         assert!(!shown.is_empty(), "{}", listener.id);
-        wait_for_text(&browser, ".verdict strong", "✘ Not verified").await;
+        wait_for_text(browser, ".verdict strong", "✘ Not verified").await;
         let (_, exchange) = lab
             .exchange(serde_json::json!({ "method": "GET", "url": format!("{}/", listener.url) }))
             .await;
         let blamed = exchange["tls"]["failure"]["certificate"].clone();
         let highlighted = script(
-            &browser,
+            browser,
             "const cards = [...document.querySelectorAll('.chain > li.certificate')];\
              return [cards.findIndex((li) => li.classList.contains('failed')),\
                      cards.filter((li) => li.classList.contains('failed')).length];",
@@ -170,10 +164,10 @@ async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_hig
         .iter()
         .find(|listener| listener.check.is_none())
         .expect("the client-certificate listener");
-    click(&browser, &format!("#broken-{}", mutual.id)).await;
-    click(&browser, "#client-certificate").await;
-    click(&browser, "#send").await;
-    wait_for_text(&browser, ".verdict strong", "✔ Verified").await;
+    click(browser, &format!("#broken-{}", mutual.id)).await;
+    click(browser, "#client-certificate").await;
+    click(browser, "#send").await;
+    wait_for_text(browser, ".verdict strong", "✔ Verified").await;
     lab.wait_until_solved("certificates", "client-certificate")
         .await;
     lab.wait_until_solved("certificates", "inspect-broken")
