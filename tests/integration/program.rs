@@ -140,9 +140,16 @@ async fn check_precompressed_and_cached(wasm_url: &str, raw: &[u8], app: &str) {
 /// A port `p` with `p + 2` (the HTTPS lab's) held by `decoy` on `decoy_ip`, and
 /// `p` to `p + 2` free on `host`.
 fn port_beside_a_decoy(host: &str, decoy_ip: &str) -> (u16, TcpListener) {
-    for _ in 0..20 {
-        let decoy = TcpListener::bind((decoy_ip, 0)).expect("bind the decoy");
-        let held = decoy.local_addr().expect("address").port();
+    // Below the ephemeral ranges (Linux from 32768, macOS from 49152), where
+    // the other tests' own connections crowd: the fourteen ports around the
+    // decoy are far more often all free here. Each process starts at its own
+    // place, so two runs at once do not keep colliding.
+    let start = std::process::id() % 12_000;
+    for attempt in 0..400_u32 {
+        let held = u16::try_from(20_000 + (start + attempt * 37) % 12_000).expect("a port");
+        let Ok(decoy) = TcpListener::bind((decoy_ip, held)) else {
+            continue;
+        };
         let free = |port: u16| TcpListener::bind((host, port)).is_ok();
         let free_for_the_decoy = |port: u16| TcpListener::bind((decoy_ip, port)).is_ok();
         // The app takes held - 2, the HTTP lab held - 1, HTTPS held (where
