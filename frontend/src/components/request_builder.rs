@@ -82,8 +82,10 @@ pub fn RequestBuilder(
             })
         })
     };
+    // A broken listener serves one page, at `/`: its URL, not the lab path
+    // the builder held.
     let on_pick_broken = Callback::new(move |url: String| {
-        draft.rebase(&url);
+        draft.url.set(format!("{url}/"));
         problems.clear(Field::Url);
     });
 

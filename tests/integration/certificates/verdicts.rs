@@ -110,7 +110,9 @@ fn check_title(check: CertificateCheck) -> &'static str {
 /// once the lab's certificate is presented.
 #[tokio::test]
 async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_highlighted() {
-    use safelab_tests::browser::{AppWindow, click, script, text_of, wait_for, wait_for_text};
+    use safelab_tests::browser::{
+        AppWindow, click, script, text_of, value_of, wait_for, wait_for_text,
+    };
     let lab = Lab::start().await;
     let listeners = broken_listeners(&lab).await;
     let window = AppWindow::open(&lab.app("/")).await;
@@ -121,6 +123,11 @@ async fn in_the_app_every_broken_listener_sent_from_the_builder_is_named_and_hig
     for listener in listeners.iter().filter(|listener| listener.check.is_some()) {
         let check = listener.check.expect("filtered");
         click(browser, &format!("#broken-{}", listener.id)).await;
+        assert_eq!(
+            value_of(browser, "#url").await,
+            format!("{}/", listener.url),
+            "picking a broken listener points the builder at its page"
+        );
         click(browser, "#send").await;
         let title = check_title(check);
         let shown = safelab_tests::poll(&format!("{}'s verdict", listener.id), || async {
