@@ -386,7 +386,7 @@ pub async fn serve(config: &Config) -> Result<Running, StartError> {
 /// A TLS server configuration presenting `identity`, TLS 1.3 and 1.2,
 /// HTTP/1.1, no resumption; with `client_verifier`, it demands a client
 /// certificate that verifier accepts.
-fn server_tls(
+pub(crate) fn server_tls(
     identity: ca::ServerIdentity,
     client_verifier: Option<Arc<dyn rustls::server::danger::ClientCertVerifier>>,
 ) -> Result<ServerConfig, StartError> {

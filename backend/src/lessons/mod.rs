@@ -294,7 +294,7 @@ fn static_block(block: &LessonBlock, html: &mut String) {
 }
 
 /// `text` with the characters that mean something in HTML escaped.
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for character in text.chars() {
         match character {

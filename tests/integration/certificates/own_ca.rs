@@ -678,8 +678,8 @@ async fn the_lessons_reset_stops_every_listener_and_deletes_the_keys() {
 
 /// The whole flow in the lesson page, clicked in a real Chromium: a CA, a key
 /// and CSR, a signature, a listener, and the request builder sending to it
-/// trusting that CA, which ends on the listener's TLS panel. (The verdict
-/// is "Verified" once the inspector honours the request's trust store.)
+/// trusting that CA, which ends on the listener's TLS panel, verified, with
+/// an answer that belongs to the request the builder shows.
 #[tokio::test]
 async fn in_chromium_the_flow_ends_on_the_tls_panel_of_the_learners_listener() {
     use safelab_tests::browser::{AppWindow, click, screenshot, text_of, value_of, wait_for};

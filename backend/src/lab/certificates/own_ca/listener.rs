@@ -171,12 +171,12 @@ async fn page(
          signed by your CA {ca_name} ({ca}).</p>\
          <p>A client that checked this certificate before sending its request \
          trusts that CA.</p>",
-        listener = escape(&served.listener),
-        id = escape(&certificate.id),
-        cn = escape(&certificate.common_name),
-        names = escape(&names),
-        ca_name = escape(&certificate.signed_by_name),
-        ca = escape(&certificate.signed_by),
+        listener = crate::lessons::escape(&served.listener),
+        id = crate::lessons::escape(&certificate.id),
+        cn = crate::lessons::escape(&certificate.common_name),
+        names = crate::lessons::escape(&names),
+        ca_name = crate::lessons::escape(&certificate.signed_by_name),
+        ca = crate::lessons::escape(&certificate.signed_by),
     ))
 }
 
@@ -184,22 +184,11 @@ fn server_config(
     leaf: CertificateDer<'static>,
     key: PrivateKeyDer<'static>,
 ) -> Result<Arc<ServerConfig>, OwnCaError> {
-    let cannot_serve =
-        |error: rustls::Error| OwnCaError::Listen(format!("rustls cannot serve with it: {error}"));
-    let mut config =
-        ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
-            .map_err(cannot_serve)?
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf], key)
-            .map_err(cannot_serve)?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
+    let identity = crate::ca::ServerIdentity {
+        chain: vec![leaf],
+        key,
+    };
+    crate::server_tls(identity, None)
+        .map(Arc::new)
+        .map_err(|error| OwnCaError::Listen(format!("rustls cannot serve with it: {error}")))
 }
