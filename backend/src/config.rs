@@ -71,6 +71,17 @@ pub enum Command {
         #[arg(long, conflicts_with = "lesson")]
         all: bool,
     },
+    /// Inspect pickle files without loading them: every opcode, every import
+    /// and call, and what `pickle.load` would do (exit 1 if dangerous).
+    Pickle(crate::cli::pickle::Args),
+    /// Scan files and folders, and with --history a git repository's whole
+    /// history, for keys, tokens and passwords (exit 1 if any).
+    Secrets(crate::cli::secrets::Args),
+    /// Lint Python files for security problems, as bandit would (exit 1 if any).
+    Lint(crate::cli::lint::Args),
+    /// Check requirements.txt, `pip freeze` output or pyproject.toml against
+    /// known advisories (exit 1 if a pinned version has one).
+    Audit(crate::cli::packages::Args),
 }
 
 impl Config {

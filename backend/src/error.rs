@@ -78,6 +78,9 @@ pub enum AppError {
         "the lab is not served here: it has listeners of its own, so its deliberately unsafe pages never share an origin with this app. Send it to {0}"
     )]
     LabElsewhere(String),
+    /// No lab example of the analysis tools has this name.
+    #[error("there is no lab example {0:?}: GET /api/tools/examples lists them")]
+    ExampleNotFound(String),
 }
 
 impl AppError {
@@ -92,6 +95,7 @@ impl AppError {
             Self::UsePost => (StatusCode::METHOD_NOT_ALLOWED, "use_post"),
             Self::NoSuchEndpoint(_) => (StatusCode::NOT_FOUND, "no_such_endpoint"),
             Self::LabElsewhere(_) => (StatusCode::NOT_FOUND, "lab_elsewhere"),
+            Self::ExampleNotFound(_) => (StatusCode::NOT_FOUND, "example_not_found"),
             Self::ForeignHost(_) => (StatusCode::MISDIRECTED_REQUEST, "foreign_host"),
             Self::CrossOrigin(_) => (StatusCode::FORBIDDEN, "cross_origin"),
             Self::BadHost(_) => (StatusCode::BAD_REQUEST, "bad_host"),

@@ -7,6 +7,7 @@
 //! a deliberately unsafe lab page can never reach the API as same-origin.
 
 pub mod ca;
+pub mod cli;
 pub mod config;
 pub mod error;
 pub mod inspector;

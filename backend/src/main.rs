@@ -10,6 +10,9 @@ use safelab_protocol::ListenerId;
 
 fn main() -> ExitCode {
     let config = Config::parse();
+    if let Some(status) = config.command.as_ref().and_then(safelab::cli::run) {
+        return status;
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 mod certificates;
 pub mod own_ca;
+pub mod tools;
 
 pub use certificates::{
     BrokenListener, CertificateCheck, ObservedAlert, ObservedHandshakes, ObservedListener, Refusal,
@@ -521,8 +522,15 @@ pub enum LessonBlock {
 
 /// The ids a `::: widget {#…}` block may name, each drawn by the app:
 /// `own-ca` is lesson 6's guided flow (a CA, a key and CSR, a signature, a
-/// listener, a verification).
-pub const WIDGETS: &[&str] = &["own-ca"];
+/// listener, a verification); the others are the analysis tools
+/// ([`tools::Tool::widget`]), drawn in the lesson as on the Tools page.
+pub const WIDGETS: &[&str] = &[
+    "own-ca",
+    "pickle-inspector",
+    "secret-scanner",
+    "dependency-check",
+    "python-lint",
+];
 
 /// Which kind of box an [`LessonAside`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,8 +25,13 @@ pub(crate) mod certificates;
 mod error;
 mod files;
 mod injection;
+mod linting;
+mod packages;
 mod parameters;
+mod pickle;
 mod ratelimit;
+mod secrets;
+mod tool_examples;
 
 pub use certificates::OwnCaError;
 
@@ -74,6 +79,23 @@ pub struct LessonLab {
     /// Restores the lesson's own lab state (see the module's documentation)
     /// after its progress was reset: [`nothing_to_restore`] for most.
     pub reset: fn(&AppState),
+    /// The files it offers the analysis tools (the Tools page's "lab
+    /// examples"): none for most.
+    pub examples: &'static [Example],
+}
+
+/// A lab file the Tools page offers to one of the analysis tools, listed by
+/// `GET /api/tools/examples` and served by `GET /api/tools/examples/{name}`.
+#[derive(Debug, Clone, Copy)]
+pub struct Example {
+    /// The tool it is for.
+    pub tool: safelab_protocol::tools::Tool,
+    /// Its file name, unique among all lessons' examples (`model.pkl`).
+    pub name: &'static str,
+    /// One line: what it is.
+    pub title: &'static str,
+    /// Its bytes, made when asked (a history is built, not stored).
+    pub bytes: fn() -> Vec<u8>,
 }
 
 /// The `reset` of a lesson whose lab keeps no state of its own.
@@ -126,9 +148,9 @@ impl LabData {
 }
 
 /// The lab's tools on the app listener (JSON APIs under `/api/`): lesson
-/// `certificates`' own CA.
+/// `certificates`' own CA, and the analysis tools' lab examples.
 pub fn app_routes() -> Router<AppState> {
-    certificates::app_routes()
+    certificates::app_routes().merge(tool_examples::routes())
 }
 
 /// 128 random bits as 32 hex digits, from the operating system's generator.
@@ -236,6 +258,10 @@ const LABS: &[&LessonLab] = &[
     &authentication::LAB,
     &certificates::LAB,
     &api::LAB,
+    &pickle::LAB,
+    &secrets::LAB,
+    &packages::LAB,
+    &linting::LAB,
 ];
 
 /// Every exercise some lab handler detects.

@@ -685,7 +685,7 @@ pub(super) mod tests {
             ("::: widget\n:::\n", "names its tool"),
             (
                 "::: widget {#teleport}\n:::\n",
-                "no widget \"teleport\" (known: own-ca)",
+                "no widget \"teleport\" (known: own-ca, pickle-inspector",
             ),
             ("::: widget {#own-ca}\nText.\n:::\n", "holds nothing"),
         ] {

@@ -145,6 +145,7 @@ pub const LAB: LessonLab = LessonLab {
     ],
     routes,
     reset,
+    examples: &[],
 };
 
 /// The lesson's routes: every topic's twins, merged in this one place.

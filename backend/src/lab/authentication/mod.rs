@@ -258,6 +258,7 @@ pub const LAB: LessonLab = LessonLab {
     ],
     routes,
     reset,
+    examples: &[],
 };
 
 /// The lesson's routes: both twins.

@@ -98,6 +98,7 @@ pub const LAB: LessonLab = LessonLab {
     exercises: &[CUSTOM_HEADER, ASK_FOR_JSON, COMPRESSED, HTTPS_FROM_PYTHON],
     routes,
     reset: super::nothing_to_restore,
+    examples: &[],
 };
 
 /// Where every 3xx of `/lab/status/{code}` points.

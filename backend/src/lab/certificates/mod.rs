@@ -74,6 +74,7 @@ pub const LAB: LessonLab = LessonLab {
     ],
     routes: Router::new,
     reset,
+    examples: &[],
 };
 
 /// The lesson's own state, one field per part, restored by [`reset`].

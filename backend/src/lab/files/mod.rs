@@ -95,6 +95,7 @@ pub const LAB: LessonLab = LessonLab {
     ],
     routes,
     reset: super::nothing_to_restore,
+    examples: &[],
 };
 
 fn routes() -> Router<AppState> {

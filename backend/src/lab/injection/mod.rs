@@ -87,6 +87,7 @@ pub const LAB: LessonLab = LessonLab {
     exercises: &[LEAK_ERROR, BYPASS_LOGIN, DUMP_STAFF, SECURE_HOLDS],
     routes,
     reset,
+    examples: &[],
 };
 
 /// The lesson's routes: both twins.

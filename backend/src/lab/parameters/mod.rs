@@ -86,6 +86,7 @@ pub const LAB: LessonLab = LessonLab {
     ],
     routes,
     reset: super::nothing_to_restore,
+    examples: &[],
 };
 
 /// The lesson's routes: both twins.

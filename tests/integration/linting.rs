@@ -1,0 +1,1 @@
+//! Lesson `linting`'s integration tests. SKELETON: to be written.

@@ -1,0 +1,1 @@
+//! Lesson `packages`'s integration tests. SKELETON: to be written.

@@ -1,0 +1,1 @@
+//! Lesson `pickle`'s integration tests. SKELETON: to be written.

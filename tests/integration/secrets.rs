@@ -1,0 +1,1 @@
+//! Lesson `secrets`'s integration tests. SKELETON: to be written.
