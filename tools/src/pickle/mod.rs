@@ -321,3 +321,6 @@ impl Report {
 pub fn inspect(bytes: &[u8]) -> Report {
     machine::Machine::new(bytes).run()
 }
+
+#[cfg(test)]
+mod tests;
