@@ -223,6 +223,8 @@ impl<'a> Machine<'a> {
                 trailing: 0,
                 dis_error: None,
                 stopped: false,
+                name: None,
+                human_listing: false,
             },
             stack: Vec::new(),
             metastack: Vec::new(),

@@ -59,6 +59,12 @@ pub struct Report {
     /// Whether reading reached `STOP`.
     #[serde(default)]
     pub stopped: bool,
+    /// The file's name, when the caller knows it (the command line sets it).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Whether [`Report::human`] ends with the listing (`safelab pickle --dis`).
+    #[serde(skip)]
+    pub human_listing: bool,
 }
 
 /// One opcode of the listing.
@@ -213,6 +219,9 @@ impl Report {
     pub fn human(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
+        if let Some(name) = &self.name {
+            let _ = writeln!(out, "== {name}");
+        }
         let _ = writeln!(
             out,
             "verdict: {} ({})",
@@ -261,6 +270,11 @@ impl Report {
         for line in self.python.lines() {
             let _ = writeln!(out, "  {line}");
         }
+        if self.human_listing {
+            let _ = writeln!(out, "opcodes (as pickletools.dis lists them):");
+            out.push_str(&self.dis());
+        }
+        out.push('\n');
         out
     }
 
