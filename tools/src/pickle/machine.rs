@@ -973,7 +973,8 @@ impl<'a> Machine<'a> {
                 let args = self.pop_mark(name)?;
                 let class = self.global(&module, &attr, offset);
                 let shown = self.args_text(&args);
-                let v = self.call(offset, &class, shown, None)?;
+                let refs: Vec<&Value> = args.iter().collect();
+                let v = self.call(offset, &class, shown, None, &refs)?;
                 self.push(v)?;
             }
             "OBJ" => {
@@ -983,14 +984,15 @@ impl<'a> Machine<'a> {
                 }
                 let class = args.remove(0);
                 let shown = self.args_text(&args);
-                let v = self.call(offset, &class, shown, None)?;
+                let refs: Vec<&Value> = args.iter().collect();
+                let v = self.call(offset, &class, shown, None, &refs)?;
                 self.push(v)?;
             }
             "REDUCE" => {
                 let args = self.pop(name)?;
                 let func = self.pop(name)?;
                 let shown = self.tuple_args(&args);
-                let v = self.call(offset, &func, shown, None)?;
+                let v = self.call(offset, &func, shown, None, &[&args])?;
                 self.push(v)?;
             }
             "NEWOBJ" | "NEWOBJ_EX" => {
@@ -1015,7 +1017,7 @@ impl<'a> Machine<'a> {
                         shown.push_str(&k);
                     }
                 }
-                let v = self.call(offset, &class, shown, Some("__new__"))?;
+                let v = self.call(offset, &class, shown, Some("__new__"), &[&args])?;
                 self.push(v)?;
             }
             "BUILD" => {
@@ -1041,6 +1043,7 @@ impl<'a> Machine<'a> {
                     callable: "persistent_load".into(),
                     python: python.clone(),
                     dangerous: false,
+                    strings: Vec::new(),
                 });
                 self.statement(format!("_{var} = {python}  # the loader's persistent_load decides what this is"));
                 self.push(Value::Object {
@@ -1088,6 +1091,7 @@ impl<'a> Machine<'a> {
                     callable: format!("{class_name}.{method}"),
                     python: python.clone(),
                     dangerous,
+                    strings: Vec::new(),
                 });
                 self.statement(python);
             }
@@ -1117,7 +1121,12 @@ impl<'a> Machine<'a> {
         func: &Value,
         args: String,
         method: Option<&str>,
+        values: &[&Value],
     ) -> Result<Value, String> {
+        let mut strings = Vec::new();
+        for v in values {
+            self.strings_in(v, 0, &mut strings);
+        }
         let (callable, risk, class) = match func {
             Value::Global(i) => (self.class_name(*i), self.class_risk(*i), *i),
             other => (self.expr(other), Risk::Unknown, u32::MAX),
@@ -1134,9 +1143,31 @@ impl<'a> Machine<'a> {
             callable,
             python: python.clone(),
             dangerous: risk != Risk::Data,
+            strings,
         });
         self.statement(format!("_{var} = {python}"));
         Ok(Value::Object { var, class })
+    }
+
+    /// Collects the strings in `v` (and its items, two levels down).
+    fn strings_in(&self, v: &Value, depth: usize, out: &mut Vec<String>) {
+        if out.len() >= 8 {
+            return;
+        }
+        match v {
+            Value::Str(s, _) => out.push(s.to_string()),
+            Value::Node(i) if depth < 2 => {
+                if let Some(
+                    Node::List(seq) | Node::Tuple(seq) | Node::Set(seq) | Node::FrozenSet(seq),
+                ) = self.nodes.get(*i as usize)
+                {
+                    for item in &seq.items {
+                        self.strings_in(item, depth + 1, out);
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// `BUILD`: sets an object's state.
@@ -1171,6 +1202,7 @@ impl<'a> Machine<'a> {
             callable,
             python: python.clone(),
             dangerous,
+            strings: Vec::new(),
         });
         self.statement(python);
     }
@@ -1270,11 +1302,16 @@ impl<'a> Machine<'a> {
             Value::Int(t) => out.push_str(&short(t, 60)),
             Value::Float(f) => out.push_str(&pyrepr::float_repr(*f)),
             Value::Str(s, len) => {
-                let mut text = Text::new(80);
+                let mut text = Text::new(160);
                 s.chars().for_each(|c| text.push(u32::from(c)));
                 let mut repr = String::new();
-                if pyrepr::str_repr(&text, 120, &mut repr) || *len > text.len {
-                    let _ = write!(repr, "…' ({len} characters)");
+                let cut = pyrepr::str_repr(&text, 240, &mut repr);
+                if cut || *len > text.len {
+                    let quote = if repr.starts_with('"') { '"' } else { '\'' };
+                    if !cut {
+                        repr.pop();
+                    }
+                    let _ = write!(repr, "…{quote} ({len} characters)");
                 }
                 out.push_str(&repr);
             }

@@ -145,6 +145,10 @@ pub struct Call {
     pub python: String,
     /// Whether the callable is dangerous.
     pub dangerous: bool,
+    /// The strings among its arguments (in lists and tuples too), in order:
+    /// the command `os.system` would run, the code `eval` would evaluate.
+    #[serde(default)]
+    pub strings: Vec<String>,
 }
 
 /// How safe loading the pickle would be.
