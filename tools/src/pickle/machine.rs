@@ -15,7 +15,7 @@ use std::rc::Rc;
 use super::globals::classify;
 use super::ops::{self, Arg, OpInfo};
 use super::pyrepr::{self, Text};
-use super::{Call, Import, Op, ReadError, Report, Risk, Verdict, LISTING_LIMIT};
+use super::{Call, Import, LISTING_LIMIT, Op, ReadError, Report, Risk, Verdict};
 
 /// Characters of one argument's repr kept in the listing.
 pub(super) const ARG_REPR_LIMIT: usize = 16 * 1024;
@@ -367,7 +367,8 @@ impl<'a> Machine<'a> {
                 let v = self.uint(8, name)?;
                 let repr = listed.then(|| v.to_string());
                 Ok((
-                    i64::try_from(v).map_or_else(|_| ArgVal::Int(v.to_string().into()), ArgVal::Small),
+                    i64::try_from(v)
+                        .map_or_else(|_| ArgVal::Int(v.to_string().into()), ArgVal::Small),
                     repr,
                 ))
             }
@@ -387,9 +388,8 @@ impl<'a> Machine<'a> {
             Arg::DecimalLong => {
                 let line = self.line(name)?;
                 let line = line.strip_suffix(b"L").unwrap_or(line);
-                let text = pyrepr::parse_int(line).ok_or_else(|| {
-                    format!("{name}: invalid literal for int(): {}", lossy(line))
-                })?;
+                let text = pyrepr::parse_int(line)
+                    .ok_or_else(|| format!("{name}: invalid literal for int(): {}", lossy(line)))?;
                 Ok(int_arg(text, listed))
             }
             Arg::Long1 | Arg::Long4 => {
@@ -403,8 +403,8 @@ impl<'a> Machine<'a> {
                     n as u64
                 };
                 let bytes = self.take(n, name)?;
-                let exact = bytes.len() <= LONG_EXACT_BYTES
-                    && self.long_spent + bytes.len() <= LONG_BUDGET;
+                let exact =
+                    bytes.len() <= LONG_EXACT_BYTES && self.long_spent + bytes.len() <= LONG_BUDGET;
                 let text = if exact {
                     self.long_spent += bytes.len();
                     pyrepr::long_repr(bytes, LONG_EXACT_BYTES)
@@ -423,7 +423,11 @@ impl<'a> Machine<'a> {
                 if line.last() != Some(quoted) {
                     return Err(format!("{name}: string quote not found at both ends"));
                 }
-                let inner = if line.len() >= 2 { &line[1..line.len() - 1] } else { &[][..] };
+                let inner = if line.len() >= 2 {
+                    &line[1..line.len() - 1]
+                } else {
+                    &[][..]
+                };
                 let mut text = Text::new(ARG_REPR_LIMIT);
                 pyrepr::escape_decode_ascii(inner, &mut text)
                     .ok_or_else(|| format!("{name}: bad escape or non-ASCII byte in the string"))?;
@@ -491,9 +495,8 @@ impl<'a> Machine<'a> {
                 let at = self.pos;
                 let bytes = self.take(n, name)?;
                 let mut text = Text::new(ARG_REPR_LIMIT);
-                pyrepr::utf8_surrogatepass(bytes, &mut text).map_err(|i| {
-                    format!("{name}: invalid UTF-8 at offset {}", at + i)
-                })?;
+                pyrepr::utf8_surrogatepass(bytes, &mut text)
+                    .map_err(|i| format!("{name}: invalid UTF-8 at offset {}", at + i))?;
                 Ok(str_arg(text, listed))
             }
             Arg::FloatNl => {
@@ -521,8 +524,9 @@ impl<'a> Machine<'a> {
                 let module = self.line(name)?;
                 let attr = self.line(name)?;
                 let mut text = Text::new(ARG_REPR_LIMIT);
-                pyrepr::escape_decode_ascii(module, &mut text)
-                    .ok_or_else(|| format!("{name}: non-ASCII byte or bad escape in the module name"))?;
+                pyrepr::escape_decode_ascii(module, &mut text).ok_or_else(|| {
+                    format!("{name}: non-ASCII byte or bad escape in the module name")
+                })?;
                 text.push(u32::from(b' '));
                 pyrepr::escape_decode_ascii(attr, &mut text)
                     .ok_or_else(|| format!("{name}: non-ASCII byte or bad escape in the name"))?;
@@ -584,7 +588,10 @@ impl<'a> Machine<'a> {
             "GET" | "BINGET" | "LONG_BINGET" => {
                 let known = memo_key(arg).is_some_and(|k| self.memo.contains_key(&k));
                 if !known && !self.memo_overflow {
-                    error = Some(format!("memo key {:?} has never been stored into", memo_key(arg)));
+                    error = Some(format!(
+                        "memo key {:?} has never been stored into",
+                        memo_key(arg)
+                    ));
                 }
             }
             _ => {}
@@ -622,10 +629,13 @@ impl<'a> Machine<'a> {
                 self.dis_len += usize::from(info.pushes);
             }
         }
-        if let Some(error) = error {
-            if self.report.dis_error.is_none() {
-                self.report.dis_error = Some(format!("{error} (opcode {} at {offset})", self.report.op_count - 1));
-            }
+        if let Some(error) = error
+            && self.report.dis_error.is_none()
+        {
+            self.report.dis_error = Some(format!(
+                "{error} (opcode {} at {offset})",
+                self.report.op_count - 1
+            ));
         }
         note
     }
@@ -689,10 +699,7 @@ impl<'a> Machine<'a> {
 
     /// The global `module.name`, recorded as an import the first time.
     fn global(&mut self, module: &str, name: &str, offset: usize) -> Value {
-        if let Some(&i) = self
-            .global_index
-            .get(&(Rc::from(module), Rc::from(name)))
-        {
+        if let Some(&i) = self.global_index.get(&(Rc::from(module), Rc::from(name))) {
             return Value::Global(i);
         }
         let (risk, why) = classify(module, name);
@@ -911,7 +918,7 @@ impl<'a> Machine<'a> {
                         return Err(format!(
                             "{name}: memo value not found at index {}",
                             key.map_or_else(|| "?".into(), |k| k.to_string())
-                        ))
+                        ));
                     }
                 };
                 self.push(v)?;
@@ -934,7 +941,9 @@ impl<'a> Machine<'a> {
                 }
             }
             "EXT1" | "EXT2" | "EXT4" => {
-                let ArgVal::Small(code) = arg else { return Ok(()) };
+                let ArgVal::Small(code) = arg else {
+                    return Ok(());
+                };
                 self.unnamed_import(
                     "copyreg._extension_registry",
                     &code.to_string(),
@@ -944,7 +953,9 @@ impl<'a> Machine<'a> {
                 self.push(Value::Elided)?;
             }
             "GLOBAL" => {
-                let ArgVal::Names(module, attr) = arg else { return Ok(()) };
+                let ArgVal::Names(module, attr) = arg else {
+                    return Ok(());
+                };
                 let v = self.global(&module, &attr, offset);
                 self.push(v)?;
             }
@@ -957,11 +968,21 @@ impl<'a> Machine<'a> {
                         self.global(&m, &a, offset)
                     }
                     (Value::Str(..), Value::Str(..)) => {
-                        self.unnamed_import("?", "?", offset, "a global whose name is too long to keep".into());
+                        self.unnamed_import(
+                            "?",
+                            "?",
+                            offset,
+                            "a global whose name is too long to keep".into(),
+                        );
                         Value::Elided
                     }
                     (Value::Elided, _) | (_, Value::Elided) => {
-                        self.unnamed_import("?", "?", offset, "a global whose name the inspector lost track of".into());
+                        self.unnamed_import(
+                            "?",
+                            "?",
+                            offset,
+                            "a global whose name the inspector lost track of".into(),
+                        );
                         Value::Elided
                     }
                     _ => return Err("STACK_GLOBAL requires str".into()),
@@ -969,7 +990,9 @@ impl<'a> Machine<'a> {
                 self.push(v)?;
             }
             "INST" => {
-                let ArgVal::Names(module, attr) = arg else { return Ok(()) };
+                let ArgVal::Names(module, attr) = arg else {
+                    return Ok(());
+                };
                 let args = self.pop_mark(name)?;
                 let class = self.global(&module, &attr, offset);
                 let shown = self.args_text(&args);
@@ -1045,7 +1068,9 @@ impl<'a> Machine<'a> {
                     dangerous: false,
                     strings: Vec::new(),
                 });
-                self.statement(format!("_{var} = {python}  # the loader's persistent_load decides what this is"));
+                self.statement(format!(
+                    "_{var} = {python}  # the loader's persistent_load decides what this is"
+                ));
                 self.push(Value::Object {
                     var,
                     class: u32::MAX,
@@ -1082,8 +1107,16 @@ impl<'a> Machine<'a> {
             Value::Object { var, class } => {
                 // The object's own append/__setitem__ runs: its class's code.
                 let class_name = self.class_name(*class);
-                let text = items.iter().map(|v| self.expr(v)).collect::<Vec<_>>().join(", ");
-                let method = if name.starts_with("SET") { "__setitem__" } else { "extend" };
+                let text = items
+                    .iter()
+                    .map(|v| self.expr(v))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let method = if name.starts_with("SET") {
+                    "__setitem__"
+                } else {
+                    "extend"
+                };
                 let python = format!("_{var}.{method}({text})");
                 let dangerous = self.class_risk(*class) != Risk::Data;
                 self.record_call(Call {
@@ -1110,7 +1143,9 @@ impl<'a> Machine<'a> {
 
     /// The risk of global `i` ([`Risk::Unknown`] when it is none).
     fn class_risk(&self, i: u32) -> Risk {
-        self.globals.get(i as usize).map_or(Risk::Unknown, |g| g.risk)
+        self.globals
+            .get(i as usize)
+            .map_or(Risk::Unknown, |g| g.risk)
     }
 
     /// A call of `func` with `args` (already Python text); `method` is
@@ -1249,12 +1284,12 @@ impl<'a> Machine<'a> {
 
     /// Keyword arguments from a dict value.
     fn kwargs_text(&self, kwargs: &Value) -> String {
-        if let Value::Node(i) = kwargs {
-            if let Some(Node::Dict(seq)) = self.nodes.get(*i as usize) {
-                if seq.items.is_empty() && seq.more == 0 {
-                    return String::new();
-                }
-            }
+        if let Value::Node(i) = kwargs
+            && let Some(Node::Dict(seq)) = self.nodes.get(*i as usize)
+            && seq.items.is_empty()
+            && seq.more == 0
+        {
+            return String::new();
         }
         format!("**{}", self.expr(kwargs))
     }
@@ -1396,7 +1431,11 @@ impl<'a> Machine<'a> {
                             }
                         }
                         if seq.more > 0 {
-                            out.push_str(if seq.items.is_empty() { "...: ..." } else { ", ...: ..." });
+                            out.push_str(if seq.items.is_empty() {
+                                "...: ..."
+                            } else {
+                                ", ...: ..."
+                            });
                         }
                         out.push('}');
                     }
@@ -1420,7 +1459,10 @@ impl<'a> Machine<'a> {
             } else {
                 let mut text = Text::new(200);
                 module.chars().for_each(|c| text.push(u32::from(c)));
-                python.push_str(&format!("# imports from a module named {}\n", repr_text(&text)));
+                python.push_str(&format!(
+                    "# imports from a module named {}\n",
+                    repr_text(&text)
+                ));
             }
         }
         if self.buffers > 0 {

@@ -160,15 +160,16 @@ fn safetensors(body: &[u8]) -> Option<Result<Vec<Value>, String>> {
     };
     let mut tensors = Vec::new();
     for (name, entry) in entries.iter().filter(|(name, _)| *name != "__metadata__") {
-        let offsets = entry["data_offsets"].as_array().and_then(|o| {
-            Some((o.first()?.as_u64()?, o.get(1)?.as_u64()?))
-        });
+        let offsets = entry["data_offsets"]
+            .as_array()
+            .and_then(|o| Some((o.first()?.as_u64()?, o.get(1)?.as_u64()?)));
         let Some((start, end)) = offsets.filter(|(s, e)| s <= e && *e <= data as u64) else {
             return Some(Err(format!(
                 "tensor {name:?}: data_offsets must be [start, end] within the {data} bytes of data"
             )));
         };
-        let (Some(dtype), Some(shape)) = (entry["dtype"].as_str(), entry["shape"].as_array()) else {
+        let (Some(dtype), Some(shape)) = (entry["dtype"].as_str(), entry["shape"].as_array())
+        else {
             return Some(Err(format!("tensor {name:?} needs a dtype and a shape")));
         };
         tensors.push(json!({ "name": name, "dtype": dtype, "shape": shape, "bytes": end - start }));
