@@ -222,6 +222,7 @@ impl<'a> Machine<'a> {
                 highest_protocol: None,
                 trailing: 0,
                 dis_error: None,
+                dis_stop: None,
                 stopped: false,
                 name: None,
                 human_listing: false,
@@ -632,10 +633,8 @@ impl<'a> Machine<'a> {
         if let Some(error) = error
             && self.report.dis_error.is_none()
         {
-            self.report.dis_error = Some(format!(
-                "{error} (opcode {} at {offset})",
-                self.report.op_count - 1
-            ));
+            self.report.dis_error = Some(format!("{error} (at offset {offset})"));
+            self.report.dis_stop = Some(self.report.op_count - 1);
         }
         note
     }

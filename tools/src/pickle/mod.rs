@@ -56,6 +56,10 @@ pub struct Report {
     /// memo and marks more strictly than `pickle.load`), if it would.
     #[serde(default)]
     pub dis_error: Option<String>,
+    /// The index in `listing` of the opcode after which `pickletools.dis`
+    /// raises that error (its last printed line), if it does before `STOP`.
+    #[serde(default)]
+    pub dis_stop: Option<usize>,
     /// Whether reading reached `STOP`.
     #[serde(default)]
     pub stopped: bool,
@@ -287,12 +291,7 @@ impl Report {
     pub fn dis(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let stop_at = self
-            .dis_error
-            .as_deref()
-            .and_then(|e| e.rsplit_once("(opcode ").map(|(_, rest)| rest))
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse::<usize>().ok());
+        let stop_at = self.dis_stop;
         for (i, op) in self.listing.iter().enumerate() {
             let _ = write!(
                 out,

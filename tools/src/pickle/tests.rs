@@ -208,3 +208,20 @@ fn ten_megabytes_read_in_bounded_time_and_size() {
     );
     assert!(took.as_secs() < 30, "took {took:?}");
 }
+
+#[test]
+fn the_listing_stops_where_pickletools_dis_raises() {
+    // Outputs of CPython 3.11's pickletools.dis before its ValueError.
+    let report = inspect(b"N\x94q\x00.");
+    assert_eq!(
+        report.dis(),
+        "    0: N    NONE\n    1: \\x94 MEMOIZE    (as 0)\n    2: q    BINPUT     0\n"
+    );
+    assert!(report.dis_error.unwrap().contains("memo key"));
+    let report = inspect(b"NN.");
+    assert_eq!(
+        report.dis(),
+        "    0: N    NONE\n    1: N    NONE\n    2: .    STOP\nhighest protocol among opcodes = 0\n"
+    );
+    assert!(report.dis_error.unwrap().contains("stack not empty"));
+}
