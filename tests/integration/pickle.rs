@@ -269,6 +269,11 @@ async fn the_insecure_service_runs_a_pickle_the_secure_one_refuses_it_by_name() 
     assert_eq!(status, 400);
     let (status, crashed) = post(&plain, &insecure, b"\x80\x04garbage".to_vec(), false).await;
     assert_eq!(status, 500, "{crashed}");
+    // Uploads are limited like every lab body: 64 KiB.
+    let (status, _) = post(&tls, &secure, vec![b'N'; 70 * 1024], false).await;
+    assert_eq!(status, 413);
+    let (status, _) = post(&plain, &insecure, vec![b'N'; 70 * 1024], false).await;
+    assert_eq!(status, 413);
 
     // A reset forgets what ran: the same refusal no longer solves anything.
     let reset = plain
