@@ -315,8 +315,11 @@ async fn every_malicious_test_pickle_runs_on_the_insecure_twin_and_is_refused_by
                 answer["global"].as_str().is_some_and(|g| !g.is_empty()),
                 "{name}"
             );
-        } else if want.verdict == "data" {
+        } else if want.verdict == "data" || name.starts_with("numpy_array") {
             assert_eq!(status, 200, "{name}: {answer}");
+        } else if name.starts_with("pandas") {
+            // pandas is not on the allow-list: its classes run pandas' code.
+            assert_eq!(status, 422, "{name}: {answer}");
         }
     }
     assert!(tried >= 12, "{tried} malicious pickles");

@@ -5,8 +5,8 @@
 //!
 //! Nothing is ever executed: a symbolic machine (stack, memo, marks) plays
 //! the opcodes on descriptions of values. Everything kept is bounded (see
-//! [`machine`]'s limits), so a 10 MB input gives a report of bounded size in
-//! linear time; truncated or hostile bytes give an [`ReadError`], never a
+//! the limits in `machine.rs`), so a 10 MB input gives a report of bounded size in
+//! linear time; truncated or hostile bytes give a [`ReadError`], never a
 //! panic.
 
 mod globals;

@@ -44,6 +44,8 @@ pub(super) const ALLOWED: &[&str] = &[
     "numpy._core.multiarray._reconstruct",
     "numpy.core.multiarray.scalar",
     "numpy._core.multiarray.scalar",
+    "numpy.core.numeric._frombuffer",
+    "numpy._core.numeric._frombuffer",
     "numpy.ndarray",
     "numpy.dtype",
     "torch._utils._rebuild_tensor_v2",
