@@ -64,6 +64,9 @@ enum Value {
     Float(f64),
     /// A string: its first characters and its length.
     Str(Rc<str>, usize),
+    /// A string with lone surrogates (which Rust strings cannot hold): its
+    /// first code points and its length.
+    Surrogates(Rc<[u32]>, usize),
     /// Bytes: the first ones and the length.
     Bytes(Rc<[u8]>, usize),
     /// A bytearray: the first bytes and the length.
@@ -745,10 +748,12 @@ impl<'a> Machine<'a> {
 
     /// A string value from a decoded argument.
     fn text_value(text: &Text) -> Value {
-        let kept: String = text
-            .prefix
+        let kept = &text.prefix[..text.prefix.len().min(TEXT_KEPT)];
+        if kept.iter().any(|c| (0xd800..=0xdfff).contains(c)) {
+            return Value::Surrogates(kept.into(), text.len);
+        }
+        let kept: String = kept
             .iter()
-            .take(TEXT_KEPT)
             .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}'))
             .collect();
         Value::Str(kept.into(), text.len)
@@ -962,11 +967,16 @@ impl<'a> Machine<'a> {
                 let attr = self.pop(name)?;
                 let module = self.pop(name)?;
                 let v = match (&module, &attr) {
-                    (Value::Str(m, ml), Value::Str(a, al)) if m.len() == *ml && a.len() == *al => {
+                    (Value::Str(m, ml), Value::Str(a, al))
+                        if m.chars().count() == *ml && a.chars().count() == *al =>
+                    {
                         let (m, a) = (m.clone(), a.clone());
                         self.global(&m, &a, offset)
                     }
-                    (Value::Str(..), Value::Str(..)) => {
+                    (
+                        Value::Str(..) | Value::Surrogates(..),
+                        Value::Str(..) | Value::Surrogates(..),
+                    ) => {
                         self.unnamed_import(
                             "?",
                             "?",
@@ -1335,6 +1345,15 @@ impl<'a> Machine<'a> {
             }
             Value::Int(t) => out.push_str(&short(t, 60)),
             Value::Float(f) => out.push_str(&pyrepr::float_repr(*f)),
+            Value::Surrogates(chars, len) => {
+                let mut text = Text::new(160);
+                chars.iter().for_each(|&c| text.push(c));
+                let mut repr = String::new();
+                if pyrepr::str_repr(&text, 240, &mut repr) || *len > text.len {
+                    let _ = write!(repr, "… ({len} characters)");
+                }
+                out.push_str(&repr);
+            }
             Value::Str(s, len) => {
                 let mut text = Text::new(160);
                 s.chars().for_each(|c| text.push(u32::from(c)));

@@ -225,3 +225,17 @@ fn the_listing_stops_where_pickletools_dis_raises() {
     );
     assert!(report.dis_error.unwrap().contains("stack not empty"));
 }
+
+#[test]
+fn non_ascii_names_and_lone_surrogates_are_kept_as_python_has_them() {
+    // STACK_GLOBAL of 'módulo' 'x': a name, not an unnamed import.
+    let report = inspect(b"\x80\x04\x8c\x07m\xc3\xb3dulo\x8c\x01x\x93.");
+    assert_eq!(report.imports[0].module, "módulo");
+    // A lone surrogate (UTF-8 with surrogatepass), shown as Python shows it.
+    let report = inspect(b"\x80\x04\x8c\x04a\xed\xa0\x80\x85.");
+    assert!(
+        report.python.contains("result = ('a\\ud800',)"),
+        "{}",
+        report.python
+    );
+}
