@@ -97,7 +97,9 @@ impl Database {
     /// check the bundled one has none).
     pub fn parse(text: &str) -> Self {
         let mut lines = text.lines();
-        let header: Option<Header> = lines.next().and_then(|line| serde_json::from_str(line).ok());
+        let header: Option<Header> = lines
+            .next()
+            .and_then(|line| serde_json::from_str(line).ok());
         let advisories: Vec<Advisory> = lines
             .filter_map(|line| serde_json::from_str(line).ok())
             .collect();
@@ -204,7 +206,11 @@ impl Affected {
                         open = true;
                     }
                     Event::Fixed(end) | Event::LastAffected(end) if open => {
-                        let op = if matches!(event, Event::Fixed(_)) { "<" } else { "<=" };
+                        let op = if matches!(event, Event::Fixed(_)) {
+                            "<"
+                        } else {
+                            "<="
+                        };
                         parts.push(match start {
                             Some("0") | None => format!("{op}{end}"),
                             Some(from) => format!(">={from}, {op}{end}"),
@@ -230,7 +236,10 @@ impl Affected {
                 .map(|version| format!("=={version}"))
                 .collect();
             if self.versions.len() > SHOWN {
-                listed.push(format!("{} more listed versions", self.versions.len() - SHOWN));
+                listed.push(format!(
+                    "{} more listed versions",
+                    self.versions.len() - SHOWN
+                ));
             }
             return listed.join(", ");
         }
@@ -246,7 +255,10 @@ fn sorted(events: &[Event]) -> Vec<&Event> {
         .enumerate()
         .map(|(order, event)| {
             let text = match event {
-                Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v) | Event::Limit(v) => v,
+                Event::Introduced(v)
+                | Event::Fixed(v)
+                | Event::LastAffected(v)
+                | Event::Limit(v) => v,
             };
             (event_version(text), order, event)
         })

@@ -120,8 +120,8 @@ impl Snapshot {
     /// Fills in [`Snapshot::age_days`] for the moment `unix_seconds`.
     pub fn at(mut self, unix_seconds: u64) -> Self {
         let today = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX);
-        self.age_days = civil_days(&self.date)
-            .and_then(|day| u32::try_from(today.saturating_sub(day)).ok());
+        self.age_days =
+            civil_days(&self.date).and_then(|day| u32::try_from(today.saturating_sub(day)).ok());
         self
     }
 
@@ -181,8 +181,13 @@ impl Report {
                 format!(" ({})", hit.aliases.join(", "))
             };
             let fixed = match &hit.fixed {
-                Some(fixed) => format!("fixed in {fixed}: pip install -U \"{}>={fixed}\"", hit.package),
-                None => "no fixed version: replace the package or accept the risk knowingly".to_owned(),
+                Some(fixed) => format!(
+                    "fixed in {fixed}: pip install -U \"{}>={fixed}\"",
+                    hit.package
+                ),
+                None => {
+                    "no fixed version: replace the package or accept the risk knowingly".to_owned()
+                }
             };
             let _ = writeln!(
                 out,
@@ -264,6 +269,12 @@ pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
         warnings,
         snapshot: database.snapshot.clone(),
     }
+}
+
+/// Compares two versions with PEP 440 semantics (`1.10` after `1.9`,
+/// `2.0rc1` before `2.0`); `None` when either is not a PEP 440 version.
+pub fn compare(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    Some(Version::from_str(a).ok()?.cmp(&Version::from_str(b).ok()?))
 }
 
 /// A `.toml` file is a pyproject; so is a file without that name whose

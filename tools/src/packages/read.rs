@@ -52,14 +52,26 @@ impl Read {
     fn requirement(&mut self, line: usize, text: &str) {
         let text = text.trim();
         if text.len() > MAX_LINE {
-            self.warn(line, format!("a line of {} characters is no requirement: left out", text.len()));
+            self.warn(
+                line,
+                format!(
+                    "a line of {} characters is no requirement: left out",
+                    text.len()
+                ),
+            );
             return;
         }
         // pep508_rs expands `${VAR}` from the environment (and may look up
         // the working folder): the check reads the file as written, so such
         // a line is set aside rather than handed over.
         if text.contains("${") {
-            self.warn(line, format!("`{}` uses an environment variable: the check cannot know what it becomes", shorten(text)));
+            self.warn(
+                line,
+                format!(
+                    "`{}` uses an environment variable: the check cannot know what it becomes",
+                    shorten(text)
+                ),
+            );
             return;
         }
         // The environment marker (`; python_version < "3.8"`) only says
@@ -68,7 +80,13 @@ impl Read {
         // marker algebra.
         let text = text.split_once(';').map_or(text, |(head, _)| head).trim();
         if let Err(problem) = well_formed_names(text) {
-            self.warn(line, format!("`{}` is not a requirement pip understands: {problem}", shorten(text)));
+            self.warn(
+                line,
+                format!(
+                    "`{}` is not a requirement pip understands: {problem}",
+                    shorten(text)
+                ),
+            );
             return;
         }
         match Requirement::<url::Url>::from_str(text) {
@@ -76,7 +94,13 @@ impl Read {
             Err(error) => {
                 let first = error.to_string();
                 let first = first.lines().next().unwrap_or_default();
-                self.warn(line, format!("`{}` is not a requirement pip understands: {first}", shorten(text)));
+                self.warn(
+                    line,
+                    format!(
+                        "`{}` is not a requirement pip understands: {first}",
+                        shorten(text)
+                    ),
+                );
             }
         }
     }
@@ -86,7 +110,9 @@ impl Read {
         let pinned = match &requirement.version_or_url {
             Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers
                 .iter()
-                .find(|specifier| matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual))
+                .find(|specifier| {
+                    matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual)
+                })
                 .map(|specifier| specifier.version().to_string()),
             _ => None,
         };
@@ -116,23 +142,39 @@ impl Read {
             None => (text, ""),
         };
         let message = match flag {
-            "-r" | "--requirement" => format!("includes the file {value}: the check does not follow it; check that file too"),
-            "-c" | "--constraint" => format!("takes constraints from {value}: the check does not follow it; check that file too"),
+            "-r" | "--requirement" => format!(
+                "includes the file {value}: the check does not follow it; check that file too"
+            ),
+            "-c" | "--constraint" => format!(
+                "takes constraints from {value}: the check does not follow it; check that file too"
+            ),
             "-e" | "--editable" => {
                 let egg = value
                     .split_once("#egg=")
                     .map(|(_, egg)| egg.split('&').next().unwrap_or(egg).to_owned());
                 match egg {
-                    Some(egg) => format!("{egg} is an editable install from {}: it has no released version to check", shorten(value)),
-                    None => format!("an editable install from {}: it has no released version to check", shorten(value)),
+                    Some(egg) => format!(
+                        "{egg} is an editable install from {}: it has no released version to check",
+                        shorten(value)
+                    ),
+                    None => format!(
+                        "an editable install from {}: it has no released version to check",
+                        shorten(value)
+                    ),
                 }
             }
             "-i" | "--index-url" | "--extra-index-url" => format!(
                 "pip downloads from {}: the advisories are PyPI's, so a package of the same name there may be another one",
                 shorten(value)
             ),
-            "-f" | "--find-links" => format!("pip also looks in {}: packages from there are not PyPI's", shorten(value)),
-            _ => format!("the pip option `{}` changes how pip installs, not what: the check leaves it aside", shorten(text)),
+            "-f" | "--find-links" => format!(
+                "pip also looks in {}: packages from there are not PyPI's",
+                shorten(value)
+            ),
+            _ => format!(
+                "the pip option `{}` changes how pip installs, not what: the check leaves it aside",
+                shorten(text)
+            ),
         };
         self.warn(line, message);
     }
@@ -144,11 +186,17 @@ impl Read {
 /// not reach it.
 fn well_formed_names(text: &str) -> Result<(), String> {
     let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let ends_well = |word: &str| word.chars().last().is_some_and(|c| c.is_ascii_alphanumeric());
+    let ends_well = |word: &str| {
+        word.chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+    };
     let end = text.find(|c: char| !name_char(c)).unwrap_or(text.len());
     let name = &text[..end];
     if !name.is_empty() && !ends_well(name) {
-        return Err(format!("the name `{name}` must end with a letter or a digit"));
+        return Err(format!(
+            "the name `{name}` must end with a letter or a digit"
+        ));
     }
     let rest = text[end..].trim_start();
     if let Some(extras) = rest.strip_prefix('[') {
@@ -158,7 +206,9 @@ fn well_formed_names(text: &str) -> Result<(), String> {
             let word_end = extra.find(|c: char| !name_char(c)).unwrap_or(extra.len());
             let word = &extra[..word_end];
             if !word.is_empty() && !ends_well(word) {
-                return Err(format!("the extra `{word}` must end with a letter or a digit"));
+                return Err(format!(
+                    "the extra `{word}` must end with a letter or a digit"
+                ));
             }
         }
     }
@@ -227,7 +277,10 @@ pub fn requirements(text: &str) -> Read {
             continue;
         }
         if too_long {
-            read.warn(start, format!("a line over {MAX_LINE} characters is no requirement: left out"));
+            read.warn(
+                start,
+                format!("a line over {MAX_LINE} characters is no requirement: left out"),
+            );
         } else {
             logical_line(&mut read, start, logical.trim());
         }
@@ -235,7 +288,10 @@ pub fn requirements(text: &str) -> Read {
         too_long = false;
     }
     if too_long {
-        read.warn(start, format!("a line over {MAX_LINE} characters is no requirement: left out"));
+        read.warn(
+            start,
+            format!("a line over {MAX_LINE} characters is no requirement: left out"),
+        );
     } else if !logical.trim().is_empty() {
         logical_line(&mut read, start, logical.trim());
     }
@@ -314,7 +370,10 @@ pub fn pyproject(text: &str) -> Read {
         Err(error) => {
             let line = error.span().map_or(1, |span| line_of(text, span.start));
             let message = error.message().to_owned();
-            read.warn(line, format!("this is not a pyproject.toml the check can read: {message}"));
+            read.warn(
+                line,
+                format!("this is not a pyproject.toml the check can read: {message}"),
+            );
             return read;
         }
     };
@@ -336,7 +395,10 @@ pub fn pyproject(text: &str) -> Read {
         }
     }
     if let Some(poetry) = parsed.tool.and_then(|tool| tool.poetry) {
-        let groups = poetry.group.into_values().flat_map(|group| group.dependencies);
+        let groups = poetry
+            .group
+            .into_values()
+            .flat_map(|group| group.dependencies);
         for (name, spec) in poetry
             .dependencies
             .into_iter()
@@ -359,7 +421,12 @@ struct LineIndex(Vec<usize>);
 impl LineIndex {
     fn new(text: &str) -> Self {
         let starts = std::iter::once(0)
-            .chain(text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(at, _)| at + 1))
+            .chain(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(_, b)| b == b'\n')
+                    .map(|(at, _)| at + 1),
+            )
             .collect();
         Self(starts)
     }
@@ -378,7 +445,10 @@ fn poetry_requirement(read: &mut Read, line: usize, name: &str, spec: &toml::Val
         _ => None,
     };
     let Some(version) = version else {
-        read.warn(line, format!("{name} comes from git, a path or a URL: the check cannot know its version"));
+        read.warn(
+            line,
+            format!("{name} comes from git, a path or a URL: the check cannot know its version"),
+        );
         read.package(Package {
             name: normalise(name),
             requirement: name.to_owned(),
@@ -477,11 +547,18 @@ Jinja2===2.10
 flask==0.12.2
 ";
         let read = requirements(text);
-        assert_eq!(pins(&read), vec![("flask".into(), Some("0.12.2".into()), 6)]);
+        assert_eq!(
+            pins(&read),
+            vec![("flask".into(), Some("0.12.2".into()), 6)]
+        );
         let lines: Vec<usize> = read.warnings.iter().map(|w| w.line).collect();
         assert_eq!(lines, vec![1, 2, 3, 4, 5]);
         assert!(read.warnings[0].message.contains("base.txt"));
-        assert!(read.warnings[3].message.starts_with("tool is an editable install"));
+        assert!(
+            read.warnings[3]
+                .message
+                .starts_with("tool is an editable install")
+        );
     }
 
     #[test]
@@ -512,7 +589,10 @@ pandas==2.2.2
     fn broken_lines_are_warnings() {
         let read = requirements("not a == requirement ==\n!!!\nok==1.0\nx==${VERSION}\n");
         assert_eq!(pins(&read), vec![("ok".into(), Some("1.0".into()), 3)]);
-        assert_eq!(read.warnings.iter().map(|w| w.line).collect::<Vec<_>>(), vec![1, 2, 4]);
+        assert_eq!(
+            read.warnings.iter().map(|w| w.line).collect::<Vec<_>>(),
+            vec![1, 2, 4]
+        );
     }
 
     #[test]

@@ -22,7 +22,10 @@ fn hits_and_fix_is_clean(requirement: &str, alias: &str) {
         .iter()
         .find(|hit| hit.id == alias || hit.aliases.iter().any(|a| a == alias))
         .unwrap_or_else(|| panic!("{requirement} should hit {alias}: {:#?}", report.hits));
-    let fixed = hit.fixed.clone().unwrap_or_else(|| panic!("{alias} has a fix"));
+    let fixed = hit
+        .fixed
+        .clone()
+        .unwrap_or_else(|| panic!("{alias} has a fix"));
     let name = requirement.split("==").next().unwrap();
     let upgraded = audit("requirements.txt", &format!("{name}=={fixed}"));
     assert!(
@@ -86,23 +89,79 @@ fn current_versions_of_the_usual_packages_are_clean() {
 fn the_snapshot_covers_the_usual_packages() {
     let database = Database::bundled();
     for name in [
-        "requests", "urllib3", "numpy", "pandas", "jinja2", "pillow", "pyyaml",
-        "cryptography", "scikit-learn", "flask", "django", "tensorflow", "torch",
-        "notebook", "jupyter-server", "jupyterlab", "ipython", "scipy", "lxml",
-        "aiohttp", "werkzeug", "sqlalchemy", "paramiko", "certifi", "setuptools",
-        "pip", "mlflow", "streamlit", "gradio", "nltk", "dask", "distributed",
-        "pyarrow", "tornado", "twisted", "httpx", "gunicorn", "fastapi", "starlette",
-        "pydantic", "nbconvert", "onnx", "joblib", "idna", "pymongo", "babel",
-        "bleach", "mistune", "openpyxl", "protobuf", "pygments", "pyjwt", "rsa",
-        "sqlparse", "tqdm", "grpcio", "oauthlib", "dash", "jupyter-core",
+        "requests",
+        "urllib3",
+        "numpy",
+        "pandas",
+        "jinja2",
+        "pillow",
+        "pyyaml",
+        "cryptography",
+        "scikit-learn",
+        "flask",
+        "django",
+        "tensorflow",
+        "torch",
+        "notebook",
+        "jupyter-server",
+        "jupyterlab",
+        "ipython",
+        "scipy",
+        "lxml",
+        "aiohttp",
+        "werkzeug",
+        "sqlalchemy",
+        "paramiko",
+        "certifi",
+        "setuptools",
+        "pip",
+        "mlflow",
+        "streamlit",
+        "gradio",
+        "nltk",
+        "dask",
+        "distributed",
+        "pyarrow",
+        "tornado",
+        "twisted",
+        "httpx",
+        "gunicorn",
+        "fastapi",
+        "starlette",
+        "pydantic",
+        "nbconvert",
+        "onnx",
+        "joblib",
+        "idna",
+        "pymongo",
+        "babel",
+        "bleach",
+        "mistune",
+        "openpyxl",
+        "protobuf",
+        "pygments",
+        "pyjwt",
+        "rsa",
+        "sqlparse",
+        "tqdm",
+        "grpcio",
+        "oauthlib",
+        "dash",
+        "jupyter-core",
     ] {
         assert!(database.knows(name), "the snapshot has nothing on {name}");
     }
     let snapshot = &database.snapshot;
     assert_eq!(snapshot.source, "PyPA advisory database");
     assert!(snapshot.license.contains("CC-BY 4.0"));
-    assert!(snapshot.date.len() == 10 && snapshot.revision.len() >= 7, "{snapshot:?}");
-    assert!(snapshot.advisories > 2_000 && snapshot.packages > 500, "{snapshot:?}");
+    assert!(
+        snapshot.date.len() == 10 && snapshot.revision.len() >= 7,
+        "{snapshot:?}"
+    );
+    assert!(
+        snapshot.advisories > 2_000 && snapshot.packages > 500,
+        "{snapshot:?}"
+    );
 }
 
 #[test]
@@ -114,7 +173,12 @@ fn every_line_of_the_bundled_snapshot_parses() {
 
 #[test]
 fn names_are_compared_normalised() {
-    for spelling in ["PyYAML==5.3.1", "pyyaml==5.3.1", "Py_YAML==5.3.1", "py.yaml==5.3.1"] {
+    for spelling in [
+        "PyYAML==5.3.1",
+        "pyyaml==5.3.1",
+        "Py_YAML==5.3.1",
+        "py.yaml==5.3.1",
+    ] {
         let report = audit("requirements.txt", spelling);
         // `py_yaml` and `py.yaml` normalise to `py-yaml`, another name.
         let expected = !spelling.starts_with("Py_") && !spelling.starts_with("py.");
@@ -129,7 +193,12 @@ fn unpinned_requirements_warn_and_hit_nothing() {
     let report = audit("requirements.txt", "PyYAML>=5.1\nrequests\n");
     assert!(report.hits.is_empty());
     assert_eq!(report.warnings.len(), 2);
-    assert!(report.warnings.iter().all(|w| w.message.contains("pip freeze")));
+    assert!(
+        report
+            .warnings
+            .iter()
+            .all(|w| w.message.contains("pip freeze"))
+    );
     assert_eq!(report.finding_count(), 0);
 }
 
