@@ -285,17 +285,17 @@ fn in_range(events: &[Event], version: &Version) -> bool {
                 _ => {}
             },
             Event::Fixed(at) => {
-                if let Some(Some(at)) = event_version(at) {
-                    if version >= &at {
-                        affected = false;
-                    }
+                if let Some(Some(at)) = event_version(at)
+                    && version >= &at
+                {
+                    affected = false;
                 }
             }
             Event::LastAffected(at) => {
-                if let Some(Some(at)) = event_version(at) {
-                    if version > &at {
-                        affected = false;
-                    }
+                if let Some(Some(at)) = event_version(at)
+                    && version > &at
+                {
+                    affected = false;
                 }
             }
             Event::Limit(_) => {}

@@ -107,16 +107,14 @@ pub fn python_tag(settings: &str) -> Option<Payload> {
     // `%TAG !p! tag:yaml.org,2002:python/` names the tags `!p!…` later on.
     let line_start = settings[..start].rfind('\n').map_or(0, |at| at + 1);
     let line = &settings[line_start..];
-    if line.starts_with("%TAG") {
-        if let Some(handle) = line.split_whitespace().nth(1) {
-            let body = &settings[start..];
-            if let Some(used) = body
-                .find('\n')
-                .and_then(|end| body[end..].find(handle).map(|at| end + at))
-            {
-                rest = format!("python/{}", &body[used + handle.len()..]);
-            }
-        }
+    let body = &settings[start..];
+    if line.starts_with("%TAG")
+        && let Some(handle) = line.split_whitespace().nth(1)
+        && let Some(used) = body
+            .find('\n')
+            .and_then(|end| body[end..].find(handle).map(|at| end + at))
+    {
+        rest = format!("python/{}", &body[used + handle.len()..]);
     }
     let rest = rest.as_str();
     let kind = PYTHON_TAGS
