@@ -36,6 +36,23 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Where the advisories come from and how old they are.
     pub snapshot: Snapshot,
+    /// Per package hit, the version that fixes all its hits: what to
+    /// upgrade to.
+    #[serde(default)]
+    pub upgrades: Vec<Upgrade>,
+}
+
+/// What to upgrade one package to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upgrade {
+    /// The package's normalised name.
+    pub package: String,
+    /// The version pinned now.
+    pub from: String,
+    /// The lowest version that fixes every advisory hit, if each has a fix.
+    pub to: Option<String>,
+    /// How many advisories it fixes.
+    pub advisories: usize,
 }
 
 /// The kind of file.
@@ -199,6 +216,23 @@ impl Report {
         for warning in &self.warnings {
             let _ = writeln!(out, "  line {}: warning: {}", warning.line, warning.message);
         }
+        let fixable: Vec<String> = self
+            .upgrades
+            .iter()
+            .filter_map(|upgrade| {
+                Some(format!("\"{}>={}\"", upgrade.package, upgrade.to.as_ref()?))
+            })
+            .collect();
+        if !fixable.is_empty() {
+            let _ = writeln!(out, "  to upgrade: pip install -U {}", fixable.join(" "));
+        }
+        for upgrade in self.upgrades.iter().filter(|upgrade| upgrade.to.is_none()) {
+            let _ = writeln!(
+                out,
+                "  {}=={}: an advisory has no fixed version yet: replace the package, or keep it knowing the risk",
+                upgrade.package, upgrade.from
+            );
+        }
         let _ = writeln!(out, "  {}", self.snapshot.describe());
         out
     }
@@ -262,6 +296,7 @@ pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
             }
         }
     }
+    let upgrades = upgrades(&hits);
     Report {
         file: name.to_owned(),
         format,
@@ -269,7 +304,53 @@ pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
         hits,
         warnings,
         snapshot: database.snapshot.clone(),
+        upgrades,
     }
+}
+
+/// Per package and pinned version hit, the highest of its hits' fixed
+/// versions (`None` if one has no fix), in the order of the hits.
+fn upgrades(hits: &[Hit]) -> Vec<Upgrade> {
+    let mut upgrades: Vec<Upgrade> = Vec::new();
+    let mut unfixable: Vec<bool> = Vec::new();
+    for hit in hits {
+        let index = match upgrades
+            .iter()
+            .position(|u| u.package == hit.package && u.from == hit.version)
+        {
+            Some(index) => index,
+            None => {
+                upgrades.push(Upgrade {
+                    package: hit.package.clone(),
+                    from: hit.version.clone(),
+                    to: None,
+                    advisories: 0,
+                });
+                unfixable.push(false);
+                upgrades.len() - 1
+            }
+        };
+        let upgrade = &mut upgrades[index];
+        upgrade.advisories += 1;
+        match &hit.fixed {
+            None => unfixable[index] = true,
+            Some(fixed) => {
+                let higher = upgrade
+                    .to
+                    .as_ref()
+                    .is_none_or(|to| compare(fixed, to) == Some(std::cmp::Ordering::Greater));
+                if higher {
+                    upgrade.to = Some(fixed.clone());
+                }
+            }
+        }
+    }
+    for (upgrade, unfixable) in upgrades.iter_mut().zip(unfixable) {
+        if unfixable {
+            upgrade.to = None;
+        }
+    }
+    upgrades
 }
 
 /// Compares two versions with PEP 440 semantics (`1.10` after `1.9`,

@@ -223,6 +223,14 @@ fn the_human_report_names_each_hit_and_the_snapshot() {
     assert!(text.contains("requests==2.19.0"), "{text}");
     assert!(text.contains("CVE-2018-18074"), "{text}");
     assert!(text.contains("fixed in 2.20.0"), "{text}");
+    // Two advisories on requests: the upgrade fixes both.
+    assert!(
+        text.contains("to upgrade: pip install -U \"requests>=2.31.0\""),
+        "{text}"
+    );
+    assert_eq!(report.upgrades.len(), 1);
+    assert_eq!(report.upgrades[0].to.as_deref(), Some("2.31.0"));
+    assert!(report.upgrades[0].advisories >= 2);
     assert!(text.contains("line 2: warning"), "{text}");
     assert!(text.contains("PyPA advisory database"), "{text}");
     assert!(text.contains("CC-BY 4.0"), "{text}");
