@@ -239,7 +239,11 @@ async fn the_tools_page_offers_the_projects_files() {
         .collect();
     assert_eq!(
         ours,
-        ["requirements.txt", "pip-freeze.txt", "pyproject.toml"]
+        [
+            "clinic-report-requirements.txt",
+            "clinic-report-pip-freeze.txt",
+            "clinic-report-pyproject.toml"
+        ]
     );
     let file = reqwest::get(lab.app("/api/tools/examples/clinic-report-requirements.txt"))
         .await
