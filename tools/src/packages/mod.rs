@@ -249,12 +249,15 @@ pub fn audit(name: &str, text: &str) -> Report {
 
 /// Checks the requirements in `text` against `database`.
 pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
+    let (text, encoding_warning) = plain_text(text);
+    let text = text.as_ref();
     let format = format_of(name, text);
     let read = match format {
         Format::Requirements => read::requirements(text),
         Format::Pyproject => read::pyproject(text),
     };
-    let mut warnings = read.warnings;
+    let mut warnings: Vec<Warning> = encoding_warning.into_iter().collect();
+    warnings.extend(read.warnings);
     if read.dropped > 0 {
         warnings.push(Warning {
             line: 0,
@@ -306,6 +309,26 @@ pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
         snapshot: database.snapshot.clone(),
         upgrades,
     }
+}
+
+/// The text without a byte-order mark, and without the zero bytes of
+/// UTF-16 (what Windows PowerShell 5's `pip freeze > requirements.txt`
+/// writes, read here as UTF-8), with a warning saying so.
+fn plain_text(text: &str) -> (std::borrow::Cow<'_, str>, Option<Warning>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\0') {
+        return (text.into(), None);
+    }
+    let cleaned: String = text
+        .trim_start_matches(['\u{fffd}', '\u{feff}'])
+        .chars()
+        .filter(|&c| c != '\0')
+        .collect();
+    let warning = Warning {
+        line: 0,
+        message: "the file holds zero bytes, as UTF-16 does (Windows PowerShell writes `pip freeze > requirements.txt` so): read without them; save it as UTF-8 with `pip freeze | Out-File -Encoding utf8 requirements.txt`".to_owned(),
+    };
+    (cleaned.into(), Some(warning))
 }
 
 /// Per package and pinned version hit, the highest of its hits' fixed
