@@ -318,7 +318,7 @@ fn prefixed(line: &[u8], hits: &mut Vec<Hit>) {
     ];
     let mut at = 0;
     while at < line.len() {
-        let boundary = at == 0 || !(is_alnum(line[at - 1]) || line[at - 1] == b'_');
+        let boundary = at == 0 || !(is_alnum(line[at - 1]) || matches!(line[at - 1], b'_' | b'-'));
         if !boundary || !is_alnum(line[at]) {
             at += 1;
             continue;
@@ -634,7 +634,12 @@ fn hash_key(key: &[u8]) -> bool {
 /// `KEY=value`, `key: value`, `"key": "value"`, `key := value`,
 /// `key => value`: a secret if the key names one, or a high-entropy value.
 fn assignments(context: &Context, line: &[u8], hits: &mut Vec<Hit>) {
-    for separator in 0..line.len() {
+    // Each byte is read as part of at most one value: the scan goes on
+    // after the value it took, so a line is read in linear time.
+    let mut next = 0;
+    while next < line.len() {
+        let separator = next;
+        next += 1;
         let byte = line[separator];
         if byte != b'=' && byte != b':' {
             continue;
@@ -692,21 +697,25 @@ fn assignments(context: &Context, line: &[u8], hits: &mut Vec<Hit>) {
                 (start, end)
             }
             None => {
-                let length = run(line, at, 1024, |b| !b" \t\r,;)}]\"'".contains(&b));
+                let length = run(line, at, 1024, |b| !b" \t\r,;&)}]\"'=".contains(&b));
                 if length > 1024 {
+                    next = at + length;
                     continue;
                 }
                 let mut end = at + length;
-                // Stop at an `=` that is not base64 padding.
-                if let Some(equals) = line[at..end].iter().position(|&b| b == b'=') {
-                    let padding = line[at + equals..end].iter().all(|&b| b == b'=');
-                    if !padding {
-                        end = at + equals;
-                    }
+                // Base64 padding, where the value ends.
+                let padding = run(line, end, 2, |b| b == b'=');
+                if padding <= 2
+                    && line
+                        .get(end + padding)
+                        .is_none_or(|b| b" \t\r,;&)}]\"'".contains(b))
+                {
+                    end += padding;
                 }
                 (at, end)
             }
         };
+        next = next.max(end);
         let mut value = &line[start..end];
         let mut start = start;
         for scheme in [&b"Bearer "[..], b"Basic ", b"token ", b"Token "] {
