@@ -83,7 +83,10 @@ fn precision_and_recall_per_kind_meet_their_floors() {
         eprintln!("missed: {place:?}");
     }
     let (mut tp, mut fp, mut missed) = (0, 0, 0);
-    println!("{:<24} {:>4} {:>4} {:>4} {:>9} {:>7}", "kind", "tp", "fp", "fn", "precision", "recall");
+    println!(
+        "{:<24} {:>4} {:>4} {:>4} {:>9} {:>7}",
+        "kind", "tp", "fp", "fn", "precision", "recall"
+    );
     for (kind, (t, f, m)) in &table {
         let precision = *t as f64 / (*t + *f).max(1) as f64;
         let recall = *t as f64 / (*t + *m).max(1) as f64;
@@ -96,7 +99,10 @@ fn precision_and_recall_per_kind_meet_their_floors() {
     }
     let precision = tp as f64 / (tp + fp).max(1) as f64;
     let recall = tp as f64 / (tp + missed).max(1) as f64;
-    println!("{:<24} {tp:>4} {fp:>4} {missed:>4} {precision:>9.2} {recall:>7.2}", "all");
+    println!(
+        "{:<24} {tp:>4} {fp:>4} {missed:>4} {precision:>9.2} {recall:>7.2}",
+        "all"
+    );
     assert!(precision >= 0.95, "overall precision {precision:.2}");
     assert!(recall >= 0.95, "overall recall {recall:.2}");
     // Every kind the scanner knows is in the corpus.

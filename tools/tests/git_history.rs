@@ -40,7 +40,17 @@ fn write(dir: &Path, name: &str, text: &str) {
 /// versions as deltas.
 fn data(version: usize) -> String {
     (0..400)
-        .map(|row| format!("{row},{},{}\n", row * 7 % 13, if row == version * 50 { "changed" } else { "same" }))
+        .map(|row| {
+            format!(
+                "{row},{},{}\n",
+                row * 7 % 13,
+                if row == version * 50 {
+                    "changed"
+                } else {
+                    "same"
+                }
+            )
+        })
         .collect()
 }
 
@@ -63,13 +73,19 @@ fn repository(dir: &Path) -> (String, String) {
     write(
         dir,
         "src/config.py",
-        &format!("AWS_ACCESS_KEY_ID = \"{KEY_ID}\"\nAWS_SECRET_ACCESS_KEY = \"{SECRET}\"\nBUCKET = \"survey\"\n"),
+        &format!(
+            "AWS_ACCESS_KEY_ID = \"{KEY_ID}\"\nAWS_SECRET_ACCESS_KEY = \"{SECRET}\"\nBUCKET = \"survey\"\n"
+        ),
     );
     write(dir, "data/responses.csv", &data(1));
     let added = commit("Read the responses from the bucket");
     write(dir, "data/responses.csv", &data(2));
     commit("More responses");
-    write(dir, "src/config.py", "import os\nAWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]\nBUCKET = \"survey\"\n");
+    write(
+        dir,
+        "src/config.py",
+        "import os\nAWS_ACCESS_KEY_ID = os.environ[\"AWS_ACCESS_KEY_ID\"]\nBUCKET = \"survey\"\n",
+    );
     commit("Remove the key");
     write(dir, ".env", &format!("GITHUB_TOKEN={TOKEN}\n"));
     write(dir, "data/responses.csv", &data(3));
@@ -84,7 +100,12 @@ fn check(report: &Report, added: &str, last: &str) {
         .iter()
         .map(|finding| {
             let commit = finding.commit.as_ref().expect("a commit");
-            (finding.kind.as_str(), finding.file.as_str(), commit.still_present, commit.id.as_str())
+            (
+                finding.kind.as_str(),
+                finding.file.as_str(),
+                commit.still_present,
+                commit.id.as_str(),
+            )
         })
         .collect();
     assert_eq!(
@@ -108,7 +129,17 @@ fn check(report: &Report, added: &str, last: &str) {
 
 fn bundle(dir: &Path, version: &str) -> Vec<u8> {
     let file = dir.join(format!("repo-{version}.bundle"));
-    git(dir, &["bundle", "create", "-q", &format!("--version={version}"), file.to_str().expect("utf-8"), "--all"]);
+    git(
+        dir,
+        &[
+            "bundle",
+            "create",
+            "-q",
+            &format!("--version={version}"),
+            file.to_str().expect("utf-8"),
+            "--all",
+        ],
+    );
     let bytes = std::fs::read(&file).expect("the bundle");
     std::fs::remove_file(&file).expect("rm");
     bytes

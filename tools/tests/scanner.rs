@@ -14,10 +14,22 @@ fn kinds(report: &Report) -> Vec<&str> {
 #[test]
 fn each_rule_finds_its_kind_and_leaves_placeholders_alone() {
     let cases: &[(&str, &str, &[&str])] = &[
-        ("a.env", "AWS_ACCESS_KEY_ID=AKIAQ7LBZ3SAFELABKEY", &["aws-access-key-id"]),
+        (
+            "a.env",
+            "AWS_ACCESS_KEY_ID=AKIAQ7LBZ3SAFELABKEY",
+            &["aws-access-key-id"],
+        ),
         ("a.env", "AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", &[]),
-        ("a.env", "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", &[]),
-        ("a.py", "token = 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'", &[]),
+        (
+            "a.env",
+            "aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            &[],
+        ),
+        (
+            "a.py",
+            "token = 'ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'",
+            &[],
+        ),
         ("a.py", "password = os.environ['DB_PASSWORD']", &[]),
         ("a.py", "password = get_password()", &[]),
         ("a.py", "def login(password: str):", &[]),
@@ -25,17 +37,34 @@ fn each_rule_finds_its_kind_and_leaves_placeholders_alone() {
         ("a.env", "PASSWORD=<your-password>", &[]),
         ("a.env", "TOKEN=${TOKEN}", &[]),
         ("a.env", "PASSWORD=Tr0ub4dor&3x", &["env-secret"]),
-        ("a.txt", "postgres://analyst:s3cr3t-Pa55@db:5432/x", &["connection-string"]),
+        (
+            "a.txt",
+            "postgres://analyst:s3cr3t-Pa55@db:5432/x",
+            &["connection-string"],
+        ),
         ("a.txt", "postgres://analyst@db:5432/x", &[]),
         ("a.txt", "https://user:password@example.org/", &[]),
         ("a.txt", "see https://example.org/a:b@c", &[]),
         ("a.txt", "id 3f2504e0-4f89-11d3-9a0c-0305e82c3301 ok", &[]),
-        ("a.txt", "--hash=sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", &[]),
-        ("a.txt", "task-sk-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c", &[]),
+        (
+            "a.txt",
+            "--hash=sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            &[],
+        ),
+        (
+            "a.txt",
+            "task-sk-4f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c",
+            &[],
+        ),
     ];
     for (name, text, expected) in cases {
         let report = secrets::scan(name, text.as_bytes());
-        assert_eq!(kinds(&report), *expected, "{name}: {text}\n{}", report.human());
+        assert_eq!(
+            kinds(&report),
+            *expected,
+            "{name}: {text}\n{}",
+            report.human()
+        );
         for finding in &report.findings {
             assert!(finding.rotate.contains("git filter-repo"));
         }
@@ -44,12 +73,21 @@ fn each_rule_finds_its_kind_and_leaves_placeholders_alone() {
 
 #[test]
 fn a_preview_shows_the_line_with_every_secret_on_it_redacted() {
-    let line = "creds = {'id': 'AKIAQ7LBZ3SAFELABKEY', 'gh': 'ghp_4fG7hJ2kL9mN3pQ6rS8tV1wX5yZ0aB2cD4eF'}";
+    let line =
+        "creds = {'id': 'AKIAQ7LBZ3SAFELABKEY', 'gh': 'ghp_4fG7hJ2kL9mN3pQ6rS8tV1wX5yZ0aB2cD4eF'}";
     let report = secrets::scan("a.py", line.as_bytes());
     assert_eq!(kinds(&report), ["aws-access-key-id", "github-token"]);
     for finding in &report.findings {
-        assert!(!finding.preview.contains("Q7LBZ3SAFELAB"), "{}", finding.preview);
-        assert!(!finding.preview.contains("hJ2kL9mN3pQ6rS8"), "{}", finding.preview);
+        assert!(
+            !finding.preview.contains("Q7LBZ3SAFELAB"),
+            "{}",
+            finding.preview
+        );
+        assert!(
+            !finding.preview.contains("hJ2kL9mN3pQ6rS8"),
+            "{}",
+            finding.preview
+        );
         assert!(finding.preview.contains("AKIA…BKEY"), "{}", finding.preview);
     }
     assert_eq!(report.findings[0].column, 17);
@@ -88,7 +126,22 @@ fn hostile_lines_stay_linear() {
     let start = Instant::now();
     secrets::scan("a.txt", ordinary.as_bytes());
     let baseline = start.elapsed();
-    for unit in ["a=", "=", "a:", "://", "x://a:", "eyJ.", "eyJhbGciOi.eyJ", "AKIA", "'a'=", "a=\"", "-----BEGIN PRIVATE KEY-----", "sk-", "aws ", "Password=x;"] {
+    for unit in [
+        "a=",
+        "=",
+        "a:",
+        "://",
+        "x://a:",
+        "eyJ.",
+        "eyJhbGciOi.eyJ",
+        "AKIA",
+        "'a'=",
+        "a=\"",
+        "-----BEGIN PRIVATE KEY-----",
+        "sk-",
+        "aws ",
+        "Password=x;",
+    ] {
         let text = fill(unit);
         let start = Instant::now();
         let report = secrets::scan("a.txt", text.as_bytes());

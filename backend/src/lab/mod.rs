@@ -116,6 +116,8 @@ pub struct LabData {
     api: api::ApiLab,
     /// Lesson `certificates`' state: what its listeners saw.
     pub(crate) certificates: certificates::CertificatesLab,
+    /// Lesson `secrets`' state: the fake cloud storage's valid key.
+    secrets: secrets::StorageKeys,
 }
 
 impl LabData {
@@ -143,6 +145,7 @@ impl LabData {
                 path: certificates_folder,
                 source,
             })?,
+            secrets: secrets::StorageKeys::default(),
         })
     }
 }

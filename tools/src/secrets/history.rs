@@ -35,7 +35,9 @@ fn read_bundle(report: &mut Report, bytes: &[u8]) -> Result<(), GitError> {
     }
     if let Err(error) = pack {
         // Keep what was read before the damage.
-        report.problems.push(format!("{error}; the objects before it were scanned"));
+        report
+            .problems
+            .push(format!("{error}; the objects before it were scanned"));
     }
     scan_history(report, &store, &bundle.refs);
     Ok(())
@@ -110,12 +112,15 @@ pub fn scan_history(report: &mut Report, store: &Store, refs: &[(String, Oid)]) 
                 if !seen.insert((hit.rule.id, hit.fingerprint, path.clone())) {
                     continue;
                 }
-                let finding = hit.finding(&path, Some(Commit {
-                    id: id.hex(),
-                    author: commit.author.clone(),
-                    summary: commit.summary.clone(),
-                    still_present: false,
-                }));
+                let finding = hit.finding(
+                    &path,
+                    Some(Commit {
+                        id: id.hex(),
+                        author: commit.author.clone(),
+                        summary: commit.summary.clone(),
+                        still_present: false,
+                    }),
+                );
                 found.push((finding, hit.fingerprint, blob));
             }
         }
@@ -239,7 +244,14 @@ fn diff(
         let path = format!("{prefix}{}", entry.name);
         if entry.is_tree() {
             let old_tree = old.filter(|old| old.is_tree()).map(|old| old.id);
-            diff(store, entry.id, old_tree, &format!("{path}/"), out, depth + 1);
+            diff(
+                store,
+                entry.id,
+                old_tree,
+                &format!("{path}/"),
+                out,
+                depth + 1,
+            );
         } else if entry.is_blob() {
             out.push((path, entry.id));
         }

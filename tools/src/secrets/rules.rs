@@ -129,6 +129,9 @@ pub fn scan_line(context: &mut Context, number: usize, line: &[u8], next: &[u8])
     }
     private_key(line, next, &mut hits);
     prefixed(line, &mut hits);
+    if hits.iter().any(|hit| hit.rule.id == AWS_KEY_ID.id) {
+        context.aws_line = Some(number);
+    }
     if context.aws_line.is_some_and(|at| number - at <= 3) {
         aws_secret(line, &mut hits);
     }
@@ -263,7 +266,10 @@ pub fn is_placeholder(value: &[u8]) -> bool {
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    needle.is_empty() || haystack.windows(needle.len()).any(|window| window == needle)
+    needle.is_empty()
+        || haystack
+            .windows(needle.len())
+            .any(|window| window == needle)
 }
 
 /// Whether `token` mixes letters and digits (random strings do; words and
@@ -294,27 +300,153 @@ fn prefixed(line: &[u8], hits: &mut Vec<Hit>) {
         b.is_ascii_uppercase() || b.is_ascii_digit()
     }
     const PREFIXES: &[Prefix] = &[
-        Prefix { text: b"AKIA", rule: AWS_KEY_ID, class: upper_digit, min: 16, max: 16 },
-        Prefix { text: b"ASIA", rule: AWS_KEY_ID, class: upper_digit, min: 16, max: 16 },
-        Prefix { text: b"AIza", rule: GOOGLE, class: is_base64url, min: 35, max: 35 },
-        Prefix { text: b"ghp_", rule: GITHUB, class: is_alnum, min: 36, max: 36 },
-        Prefix { text: b"gho_", rule: GITHUB, class: is_alnum, min: 36, max: 36 },
-        Prefix { text: b"ghu_", rule: GITHUB, class: is_alnum, min: 36, max: 36 },
-        Prefix { text: b"ghs_", rule: GITHUB, class: is_alnum, min: 36, max: 36 },
-        Prefix { text: b"ghr_", rule: GITHUB, class: is_alnum, min: 36, max: 36 },
-        Prefix { text: b"github_pat_", rule: GITHUB, class: alnum_under, min: 70, max: 100 },
-        Prefix { text: b"glpat-", rule: GITLAB, class: is_base64url, min: 20, max: 64 },
-        Prefix { text: b"xoxb-", rule: SLACK, class: alnum_dash, min: 20, max: 255 },
-        Prefix { text: b"xoxp-", rule: SLACK, class: alnum_dash, min: 20, max: 255 },
-        Prefix { text: b"xoxa-", rule: SLACK, class: alnum_dash, min: 20, max: 255 },
-        Prefix { text: b"xoxo-", rule: SLACK, class: alnum_dash, min: 20, max: 255 },
-        Prefix { text: b"xoxs-", rule: SLACK, class: alnum_dash, min: 20, max: 255 },
-        Prefix { text: b"xoxr-", rule: SLACK, class: alnum_dash, min: 20, max: 255 },
-        Prefix { text: b"https://hooks.slack.com/services/", rule: SLACK_WEBHOOK, class: webhook, min: 20, max: 120 },
-        Prefix { text: b"sk_live_", rule: STRIPE, class: is_alnum, min: 20, max: 255 },
-        Prefix { text: b"rk_live_", rule: STRIPE, class: is_alnum, min: 20, max: 255 },
-        Prefix { text: b"sk-", rule: OPENAI, class: is_base64url, min: 32, max: 200 },
-        Prefix { text: b"hf_", rule: HUGGINGFACE, class: is_alnum, min: 30, max: 40 },
+        Prefix {
+            text: b"AKIA",
+            rule: AWS_KEY_ID,
+            class: upper_digit,
+            min: 16,
+            max: 16,
+        },
+        Prefix {
+            text: b"ASIA",
+            rule: AWS_KEY_ID,
+            class: upper_digit,
+            min: 16,
+            max: 16,
+        },
+        Prefix {
+            text: b"AIza",
+            rule: GOOGLE,
+            class: is_base64url,
+            min: 35,
+            max: 35,
+        },
+        Prefix {
+            text: b"ghp_",
+            rule: GITHUB,
+            class: is_alnum,
+            min: 36,
+            max: 36,
+        },
+        Prefix {
+            text: b"gho_",
+            rule: GITHUB,
+            class: is_alnum,
+            min: 36,
+            max: 36,
+        },
+        Prefix {
+            text: b"ghu_",
+            rule: GITHUB,
+            class: is_alnum,
+            min: 36,
+            max: 36,
+        },
+        Prefix {
+            text: b"ghs_",
+            rule: GITHUB,
+            class: is_alnum,
+            min: 36,
+            max: 36,
+        },
+        Prefix {
+            text: b"ghr_",
+            rule: GITHUB,
+            class: is_alnum,
+            min: 36,
+            max: 36,
+        },
+        Prefix {
+            text: b"github_pat_",
+            rule: GITHUB,
+            class: alnum_under,
+            min: 70,
+            max: 100,
+        },
+        Prefix {
+            text: b"glpat-",
+            rule: GITLAB,
+            class: is_base64url,
+            min: 20,
+            max: 64,
+        },
+        Prefix {
+            text: b"xoxb-",
+            rule: SLACK,
+            class: alnum_dash,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"xoxp-",
+            rule: SLACK,
+            class: alnum_dash,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"xoxa-",
+            rule: SLACK,
+            class: alnum_dash,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"xoxo-",
+            rule: SLACK,
+            class: alnum_dash,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"xoxs-",
+            rule: SLACK,
+            class: alnum_dash,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"xoxr-",
+            rule: SLACK,
+            class: alnum_dash,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"https://hooks.slack.com/services/",
+            rule: SLACK_WEBHOOK,
+            class: webhook,
+            min: 20,
+            max: 120,
+        },
+        Prefix {
+            text: b"sk_live_",
+            rule: STRIPE,
+            class: is_alnum,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"rk_live_",
+            rule: STRIPE,
+            class: is_alnum,
+            min: 20,
+            max: 255,
+        },
+        Prefix {
+            text: b"sk-",
+            rule: OPENAI,
+            class: is_base64url,
+            min: 32,
+            max: 200,
+        },
+        Prefix {
+            text: b"hf_",
+            rule: HUGGINGFACE,
+            class: is_alnum,
+            min: 30,
+            max: 40,
+        },
     ];
     let mut at = 0;
     while at < line.len() {
@@ -572,7 +704,13 @@ fn odbc(line: &[u8], hits: &mut Vec<Hit>) {
                 .iter()
                 .any(|word| contains_ignore_case(line, word));
             let confidence = if server { Level::High } else { Level::Medium };
-            push(hits, CONNECTION_STRING, from, from + value.len(), confidence);
+            push(
+                hits,
+                CONNECTION_STRING,
+                from,
+                from + value.len(),
+                confidence,
+            );
         }
     }
 }
@@ -581,21 +719,67 @@ fn odbc(line: &[u8], hits: &mut Vec<Hit>) {
 fn secret_key(key: &[u8]) -> bool {
     let lower: Vec<u8> = key
         .iter()
-        .map(|b| if *b == b'-' { b'_' } else { b.to_ascii_lowercase() })
+        .map(|b| {
+            if *b == b'-' {
+                b'_'
+            } else {
+                b.to_ascii_lowercase()
+            }
+        })
         .collect();
     const NOT: &[&[u8]] = &[
-        b"_file", b"_path", b"_url", b"_uri", b"_name", b"_length", b"_len", b"_min", b"_max",
-        b"_env", b"_var", b"_header", b"_type", b"_expires", b"expiry", b"_ttl", b"_prefix",
-        b"_field", b"_policy", b"required", b"reset", b"_endpoint", b"_dir", b"author", b"_id",
-        b"_count", b"_hash", b"_rounds", b"_regex", b"_pattern", b"_label", b"_prompt",
-        b"tokenizer", b"tokens", b"_limit",
+        b"_file",
+        b"_path",
+        b"_url",
+        b"_uri",
+        b"_name",
+        b"_length",
+        b"_len",
+        b"_min",
+        b"_max",
+        b"_env",
+        b"_var",
+        b"_header",
+        b"_type",
+        b"_expires",
+        b"expiry",
+        b"_ttl",
+        b"_prefix",
+        b"_field",
+        b"_policy",
+        b"required",
+        b"reset",
+        b"_endpoint",
+        b"_dir",
+        b"author",
+        b"_id",
+        b"_count",
+        b"_hash",
+        b"_rounds",
+        b"_regex",
+        b"_pattern",
+        b"_label",
+        b"_prompt",
+        b"tokenizer",
+        b"tokens",
+        b"_limit",
     ];
     if NOT.iter().any(|word| contains(&lower, word)) {
         return false;
     }
     const WORDS: &[&[u8]] = &[
-        b"password", b"passwd", b"passphrase", b"secret", b"token", b"api_key", b"apikey",
-        b"access_key", b"accesskey", b"private_key", b"credential", b"auth_key",
+        b"password",
+        b"passwd",
+        b"passphrase",
+        b"secret",
+        b"token",
+        b"api_key",
+        b"apikey",
+        b"access_key",
+        b"accesskey",
+        b"private_key",
+        b"credential",
+        b"auth_key",
     ];
     WORDS.iter().any(|word| contains(&lower, word))
         || matches!(
@@ -682,7 +866,10 @@ fn assignments(context: &Context, line: &[u8], hits: &mut Vec<Hit>) {
         if line.get(at) == Some(&b'\\') && matches!(line.get(at + 1), Some(b'"' | b'\'')) {
             at += 1;
         }
-        let quote = line.get(at).copied().filter(|b| matches!(b, b'"' | b'\'' | b'`'));
+        let quote = line
+            .get(at)
+            .copied()
+            .filter(|b| matches!(b, b'"' | b'\'' | b'`'));
         let (start, end) = match quote {
             Some(quote) => {
                 let start = at + 1;
@@ -767,11 +954,11 @@ fn high_entropy(value: &[u8]) -> bool {
         }
     }
     let token = value.trim_ascii_end();
-    let token = token.strip_suffix(b"==").or(token.strip_suffix(b"=")).unwrap_or(token);
-    if !token
-        .iter()
-        .all(|&b| is_alnum(b) || b"+/_-".contains(&b))
-    {
+    let token = token
+        .strip_suffix(b"==")
+        .or(token.strip_suffix(b"="))
+        .unwrap_or(token);
+    if !token.iter().all(|&b| is_alnum(b) || b"+/_-".contains(&b)) {
         return false;
     }
     if token.iter().all(u8::is_ascii_hexdigit) {

@@ -166,7 +166,9 @@ fn object_header(bytes: &[u8]) -> Result<(u8, usize, usize), GitError> {
             return malformed("an object size overflows");
         }
         byte = next;
-        size |= usize::from(byte & 0x7f).checked_shl(shift).unwrap_or(usize::MAX);
+        size |= usize::from(byte & 0x7f)
+            .checked_shl(shift)
+            .unwrap_or(usize::MAX);
         shift += 7;
         used += 1;
     }

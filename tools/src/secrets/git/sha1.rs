@@ -112,7 +112,10 @@ mod tests {
     #[test]
     fn known_digests() {
         assert_eq!(hex(digest(b"")), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-        assert_eq!(hex(digest(b"abc")), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(
+            hex(digest(b"abc")),
+            "a9993e364706816aba3e25717850c26c9cd0d89d"
+        );
         assert_eq!(
             hex(digest(
                 b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"
@@ -120,8 +123,14 @@ mod tests {
             "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
         );
         // git's id of the empty blob.
-        assert_eq!(hex(digest(b"blob 0\0")), "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391");
+        assert_eq!(
+            hex(digest(b"blob 0\0")),
+            "e69de29bb2d1d6434b8b29ae775ad8c2e48c5391"
+        );
         let million = vec![b'a'; 1_000_000];
-        assert_eq!(hex(digest(&million)), "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+        assert_eq!(
+            hex(digest(&million)),
+            "34aa973cd4c4daa4f61eeb2bdbad27316534016f"
+        );
     }
 }
