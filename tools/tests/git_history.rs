@@ -269,7 +269,7 @@ fn damaged_bundles_and_random_bytes_never_panic() {
     repository(dir);
     git(dir, &["repack", "-adf", "-q"]);
     let good = bundle(dir, "2");
-    let mut random = Random(0x5EC2_E75);
+    let mut random = Random(0x05EC_2E75);
     for round in 0..3000 {
         let mut bytes = good.clone();
         match round % 4 {

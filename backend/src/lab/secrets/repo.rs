@@ -111,14 +111,18 @@ impl Builder {
     }
 }
 
-/// The five snapshots: (summary, body, time, files).
+/// One commit to make: its summary, the rest of its message, its time and
+/// its files.
+type Snapshot<'a> = (&'static str, &'a str, i64, Vec<(&'static str, &'a str)>);
+
+/// The five commits.
 fn build() -> Repository {
     let mut builder = Builder {
         objects: BTreeMap::new(),
     };
     let config_key = config_with_key();
     // Each commit: its message, its time and its files.
-    let snapshots: [(&'static str, &str, i64, Vec<(&'static str, &str)>); 5] = [
+    let snapshots: [Snapshot<'_>; 5] = [
         (
             "Start the survey analysis",
             "",
