@@ -317,8 +317,8 @@ mod tests {
     #[test]
     fn a_delta_copies_and_inserts() {
         let base = b"hello, world";
-        // source 12, target 11: copy 7 bytes from 0, insert "there".
-        let delta = [12, 11, 0x90, 7, 5, b't', b'h', b'e', b'r', b'e'];
+        // source 12, target 12: copy 7 bytes from 0, insert "there".
+        let delta = [12, 12, 0x90, 7, 5, b't', b'h', b'e', b'r', b'e'];
         assert_eq!(apply(base, &delta).expect("applies"), b"hello, there");
         assert!(apply(base, &[12, 11, 0x91, 200, 7]).is_err());
         assert!(apply(base, &[11, 1, 1, b'x']).is_err());
