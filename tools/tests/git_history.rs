@@ -150,10 +150,26 @@ fn a_bundle_of_a_real_repository_attributes_each_secret_to_its_commit() {
     let folder = tempfile::tempdir().expect("a temp folder");
     let dir = folder.path();
     let (added, last) = repository(dir);
+    let blobs = git(
+        dir,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objecttype)",
+        ],
+    )
+    .lines()
+    .filter(|kind| *kind == "blob")
+    .count();
     for version in ["2", "3"] {
         let bytes = bundle(dir, version);
         assert!(bytes.starts_with(format!("# v{version} git bundle\n").as_bytes()));
-        check(&secrets::scan("repo.bundle", &bytes), &added, &last);
+        let report = secrets::scan("repo.bundle", &bytes);
+        check(&report, &added, &last);
+        assert_eq!(
+            report.scanned.files, blobs,
+            "each blob version is scanned once"
+        );
     }
     // After a full repack the bundle's pack holds offset deltas.
     git(dir, &["repack", "-adf", "-q", "--window=50", "--depth=50"]);
