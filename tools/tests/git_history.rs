@@ -317,3 +317,43 @@ fn damaged_bundles_and_random_bytes_never_panic() {
         let _ = git::parse_commit(&bytes);
     }
 }
+
+/// A secret added on a side branch and merged is attributed to the side
+/// branch's commit, once; a tag and a second branch lead to the same
+/// commits without walking them twice.
+#[test]
+fn a_secret_from_a_merged_branch_is_attributed_to_its_own_commit() {
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = folder.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["config", "user.name", "Ning Data"]);
+    git(dir, &["config", "user.email", "ning@example.org"]);
+    let commit = |message: &str| {
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", message]);
+        git(dir, &["rev-parse", "HEAD"])
+    };
+    write(dir, "README.md", "# model\n");
+    commit("Start");
+    git(dir, &["checkout", "-q", "-b", "feature"]);
+    write(dir, "train.py", &format!("token = \"{TOKEN}\"\n"));
+    let side = commit("Train on the hub's data");
+    git(dir, &["checkout", "-q", "main"]);
+    write(dir, "README.md", "# model\n\nTraining soon.\n");
+    commit("Describe");
+    git(
+        dir,
+        &["merge", "-q", "--no-ff", "feature", "-m", "Merge feature"],
+    );
+    git(dir, &["tag", "-a", "v1", "-m", "First release"]);
+    let bytes = bundle(dir, "2");
+    let report = secrets::scan("merged.bundle", &bytes);
+    assert_eq!(report.scanned.commits, 4, "{}", report.human());
+    assert_eq!(report.finding_total, 1, "{}", report.human());
+    let finding = &report.findings[0];
+    assert_eq!(finding.kind, "github-token");
+    assert_eq!(finding.file, "train.py");
+    let commit = finding.commit.as_ref().expect("a commit");
+    assert_eq!(commit.id, side);
+    assert!(commit.still_present);
+}
