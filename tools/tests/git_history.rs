@@ -357,3 +357,45 @@ fn a_secret_from_a_merged_branch_is_attributed_to_its_own_commit() {
     assert_eq!(commit.id, side);
     assert!(commit.still_present);
 }
+
+/// An incremental bundle (`main~2..main`) builds on commits it does not
+/// hold: its thin pack's deltas against them cannot be resolved. The scan
+/// says so and reads what it holds.
+#[test]
+fn an_incremental_bundle_is_read_as_far_as_it_goes() {
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = folder.path();
+    let (_, last) = repository(dir);
+    let file = dir.join("tail.bundle");
+    git(
+        dir,
+        &[
+            "bundle",
+            "create",
+            "-q",
+            file.to_str().expect("utf-8"),
+            "main~2..main",
+        ],
+    );
+    let bytes = std::fs::read(&file).expect("the bundle");
+    let report = secrets::scan("tail.bundle", &bytes);
+    assert_eq!(report.scanned.commits, 2, "{}", report.human());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|problem| problem.contains("builds on 1 commit")),
+        "{:?}",
+        report.problems
+    );
+    let token: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.kind == "github-token")
+        .collect();
+    assert_eq!(token.len(), 1, "{}", report.human());
+    assert_eq!(
+        token[0].commit.as_ref().map(|c| c.id.as_str()),
+        Some(last.as_str())
+    );
+}
