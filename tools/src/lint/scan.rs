@@ -98,7 +98,6 @@ pub fn scan(source: &str) -> Scan {
     let mut after_decorator = false;
     let mut first_byte = 0_u8;
     let mut chunk_start = 0_usize;
-    let mut prev_op = false;
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
@@ -190,7 +189,6 @@ pub fn scan(source: &str) -> Scan {
                             out.nosec.push((out.line_of(i), from, to));
                         }
                         i = end;
-                        prev_op = false;
                         continue;
                     }
                     b'\\' if matches!(bytes.get(i + 1), Some(b'\n' | b'\r')) => {
@@ -210,7 +208,6 @@ pub fn scan(source: &str) -> Scan {
                         if top_level {
                             at_line_start = true;
                         }
-                        prev_op = false;
                         i += 1;
                         continue;
                     }
@@ -223,7 +220,6 @@ pub fn scan(source: &str) -> Scan {
                         });
                         depth += 1;
                         i += if triple { 3 } else { 1 };
-                        prev_op = false;
                         continue;
                     }
                     b'(' | b'[' | b'{' => {
@@ -239,7 +235,6 @@ pub fn scan(source: &str) -> Scan {
                         if brackets > MAX_BRACKETS {
                             refuse(&mut out, i, "too many nested parentheses");
                         }
-                        prev_op = false;
                     }
                     b')' | b']' | b'}' => {
                         if close == byte {
@@ -250,23 +245,18 @@ pub fn scan(source: &str) -> Scan {
                             modes.pop();
                             depth = depth.saturating_sub(count + 1);
                         }
-                        prev_op = false;
                     }
                     b':' if close == b'F' => {
                         modes.pop();
                         depth = depth.saturating_sub(count);
                         modes.push(Mode::Spec);
-                        prev_op = false;
                     }
                     b',' | b';' => {
                         set_count(&mut modes, &mut depth, 0);
-                        prev_op = false;
                     }
                     b'+' | b'-' | b'*' | b'/' | b'%' | b'@' | b'&' | b'|' | b'^' | b'~' | b'<' | b'>' | b'=' | b'!' | b'.' => {
-                        if !prev_op {
-                            set_count(&mut modes, &mut depth, count + 1);
-                        }
-                        prev_op = true;
+                        // Each one: `- - -x` nests as deep as `---x`.
+                        set_count(&mut modes, &mut depth, count + 1);
                     }
                     byte if byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80 => {
                         let end = bytes[i..]
@@ -284,7 +274,6 @@ pub fn scan(source: &str) -> Scan {
                                 });
                                 depth += 1;
                                 i = end + if triple { 3 } else { 1 };
-                                prev_op = false;
                                 continue;
                             }
                         }
@@ -292,10 +281,9 @@ pub fn scan(source: &str) -> Scan {
                             set_count(&mut modes, &mut depth, count + 1);
                         }
                         i = end;
-                        prev_op = false;
                         continue;
                     }
-                    _ => prev_op = false,
+                    _ => {}
                 }
                 i += 1;
             }
