@@ -192,10 +192,10 @@ pub fn looks_like_sql(text: &str) -> bool {
     };
     let _ = bytes;
     // select\s.*from\s
-    if let Some(end) = find("select", 0, &space) {
-        if find("from", end + 1, &space).is_some() {
-            return true;
-        }
+    if let Some(end) = find("select", 0, &space)
+        && find("from", end + 1, &space).is_some()
+    {
+        return true;
     }
     // delete\s+from\s
     let delete_from = |end: usize| {
@@ -216,10 +216,10 @@ pub fn looks_like_sql(text: &str) -> bool {
         }
     }
     // update\s.*set\s
-    if let Some(end) = find("update", 0, &space) {
-        if find("set", end + 1, &space).is_some() {
-            return true;
-        }
+    if let Some(end) = find("update", 0, &space)
+        && find("set", end + 1, &space).is_some()
+    {
+        return true;
     }
     false
 }
@@ -768,17 +768,17 @@ impl<'a> Walker<'a> {
     /// default.
     fn password_default(&mut self, args: &ast::Arguments, at: usize, range: (usize, usize)) {
         for with in &args.args {
-            if let Some(text) = with.default.as_deref().and_then(string) {
-                if password_name(with.def.arg.as_str()) {
-                    self.report(
-                        "B107",
-                        (Low, Medium),
-                        format!("Possible hardcoded password: '{text}'"),
-                        at,
-                        range,
-                    );
-                    return;
-                }
+            if let Some(text) = with.default.as_deref().and_then(string)
+                && password_name(with.def.arg.as_str())
+            {
+                self.report(
+                    "B107",
+                    (Low, Medium),
+                    format!("Possible hardcoded password: '{text}'"),
+                    at,
+                    range,
+                );
+                return;
             }
         }
     }
@@ -849,49 +849,48 @@ impl<'a> Walker<'a> {
             }
             _ => Some(qualified.clone()),
         };
-        if let Some(listed_name) = listed_name {
-            if let Some(item) = catalog::CALLS
+        if let Some(listed_name) = listed_name
+            && let Some(item) = catalog::CALLS
                 .iter()
                 .chain(catalog::IMPORTS)
                 .find(|item| item.names.contains(&listed_name.as_str()))
-            {
-                self.listed(item, &listed_name, at, node);
-            }
+        {
+            self.listed(item, &listed_name, at, node);
         }
 
         // B103
-        if name.contains("chmod") && args.len() == 2 {
-            if let Some(Value::Int(Some(mode))) = arg(1) {
-                if mode & 0o33 != 0 {
-                    let file = match arg(0) {
-                        Some(Value::Text(text)) => text,
-                        _ => "NOT PARSED".to_owned(),
-                    };
-                    let severity = if mode & 0o2 != 0 { High } else { Medium };
-                    self.report(
-                        "B103",
-                        (severity, High),
-                        format!("Chmod setting a permissive mask {mode:#o} on file ({file})."),
-                        at,
-                        node,
-                    );
-                }
-            }
+        if name.contains("chmod")
+            && args.len() == 2
+            && let Some(Value::Int(Some(mode))) = arg(1)
+            && mode & 0o33 != 0
+        {
+            let file = match arg(0) {
+                Some(Value::Text(text)) => text,
+                _ => "NOT PARSED".to_owned(),
+            };
+            let severity = if mode & 0o2 != 0 { High } else { Medium };
+            self.report(
+                "B103",
+                (severity, High),
+                format!("Chmod setting a permissive mask {mode:#o} on file ({file})."),
+                at,
+                node,
+            );
         }
 
         // B106
         for kw in &call.keywords {
-            if let (Some(text), Some(arg)) = (string(&kw.value), &kw.arg) {
-                if password_name(arg.as_str()) {
-                    self.report(
-                        "B106",
-                        (Low, Medium),
-                        format!("Possible hardcoded password: '{text}'"),
-                        kw.value.start().to_usize(),
-                        node,
-                    );
-                    break;
-                }
+            if let (Some(text), Some(arg)) = (string(&kw.value), &kw.arg)
+                && password_name(arg.as_str())
+            {
+                self.report(
+                    "B106",
+                    (Low, Medium),
+                    format!("Possible hardcoded password: '{text}'"),
+                    kw.value.start().to_usize(),
+                    node,
+                );
+                break;
             }
         }
 
@@ -1150,10 +1149,10 @@ impl<'a> Walker<'a> {
         }
         if (subprocess || with_shell || no_shell) && !call.args.is_empty() {
             let mut first = &call.args[0];
-            if let Expr::List(list) = first {
-                if let Some(head) = list.elts.first() {
-                    first = head;
-                }
+            if let Expr::List(list) = first
+                && let Some(head) = list.elts.first()
+            {
+                first = head;
             }
             if let Some(program) = string(first) {
                 let mut chars = program.chars();

@@ -273,19 +273,20 @@ pub fn scan(source: &str) -> Scan {
                             .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
                             .map_or(bytes.len(), |n| i + n);
                         let word = &bytes[i..end];
-                        if let Some(&quote @ (b'\'' | b'"')) = bytes.get(end) {
-                            if word.len() <= 2 && word.iter().all(|b| b"rRbBuUfF".contains(b)) {
-                                let triple = bytes.get(end + 1) == Some(&quote)
-                                    && bytes.get(end + 2) == Some(&quote);
-                                modes.push(Mode::Str {
-                                    quote,
-                                    triple,
-                                    f: word.iter().any(|b| *b == b'f' || *b == b'F'),
-                                });
-                                depth += 1;
-                                i = end + if triple { 3 } else { 1 };
-                                continue;
-                            }
+                        if let Some(&quote @ (b'\'' | b'"')) = bytes.get(end)
+                            && word.len() <= 2
+                            && word.iter().all(|b| b"rRbBuUfF".contains(b))
+                        {
+                            let triple = bytes.get(end + 1) == Some(&quote)
+                                && bytes.get(end + 2) == Some(&quote);
+                            modes.push(Mode::Str {
+                                quote,
+                                triple,
+                                f: word.iter().any(|b| *b == b'f' || *b == b'F'),
+                            });
+                            depth += 1;
+                            i = end + if triple { 3 } else { 1 };
+                            continue;
                         }
                         if NESTING_KEYWORDS.contains(&word) {
                             set_count(&mut modes, &mut depth, count + 1);
