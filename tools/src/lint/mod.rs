@@ -6,7 +6,9 @@
 //! linear pass over the text ([`scan`]) finds the `# nosec` comments, refuses
 //! nesting too deep to walk on a small stack (like CPython, which refuses
 //! more than 200 nested brackets), and cuts a large file between top-level
-//! statements so that each piece's tree stays small. The checks
+//! statements so that each piece's tree stays small; a single top-level
+//! statement over [`MAX_STATEMENT`] (a giant data literal) is refused with
+//! advice rather than parsed into a tree of most of a gigabyte. The checks
 //! ([`checks`]) follow the reference's semantics, read from its source:
 //! the same ids, names, severities, confidences and messages, the same
 //! reading of `# nosec B602` (and its quirks: `# nosec B602,B607` names
@@ -34,6 +36,10 @@ pub use catalog::{CALLS, CHECKS, Check, IMPORTS, Listed};
 /// The most findings one report keeps; the rest are counted in
 /// [`Report::omitted`].
 pub const MAX_FINDINGS: usize = 5000;
+/// The largest top-level statement the lint parses, in bytes: the parser's
+/// tree takes 20 to 90 times the text's size, so one 10 MB statement (a
+/// giant data literal or f-string) would take most of a gigabyte.
+pub const MAX_STATEMENT: usize = 4 * 1024 * 1024;
 /// The longest code line a finding quotes, in characters.
 const MAX_CODE: usize = 240;
 
@@ -175,6 +181,15 @@ pub fn lint(name: &str, source: &str) -> Report {
             pieces.push((start, cut));
         }
         start = cut;
+    }
+    if let (from, size @ MAX_STATEMENT..) = scan.largest {
+        let message = format!(
+            "a top-level statement of {:.1} MB starts here: the lint parses statements of at most {} MB; move large data into a data file (.csv, .json, .parquet) or split the statement",
+            size as f64 / 1e6,
+            MAX_STATEMENT / (1024 * 1024)
+        );
+        report.syntax_error = Some(syntax_error(source, &scan, from, message));
+        return report;
     }
     let mut result = walk(name, source, &scan, &pieces);
     if result.is_err() && pieces.len() > 1 {

@@ -365,6 +365,25 @@ fn a_large_file_is_linted_in_pieces_with_the_same_findings() {
 }
 
 #[test]
+fn one_huge_statement_is_refused_with_advice_but_many_statements_are_read() {
+    let data = format!(
+        "x = 1\nDATA = [\n{}]\n",
+        "    (1.5, 'abc'),\n".repeat(MAX_STATEMENT / 16)
+    );
+    let report = lint("data.py", &data);
+    let error = report.syntax_error.expect("refused");
+    assert_eq!(error.line, 2);
+    assert!(
+        error.message.contains("move large data into a data file"),
+        "{}",
+        error.message
+    );
+    // Many statements: each is small (parsing them all is the large-file test).
+    let many = "x = (1.5, 'abc')\n".repeat(MAX_STATEMENT / 16);
+    assert_eq!(scan::scan(&many).largest.1, 17);
+}
+
+#[test]
 fn arbitrary_bytes_never_panic() {
     // A small deterministic generator (xorshift): mutations of real code.
     let seeds = [
