@@ -146,6 +146,39 @@ fn the_lint_agrees_with_bandit_on_the_lessons_own_code() {
     }
 }
 
+#[test]
+fn where_the_lint_differs_from_bandit_on_purpose() {
+    // A file that does not parse: bandit skips it with an error, the lint
+    // reports the syntax error as its one finding, with its place.
+    let folder = tempfile::tempdir().expect("a folder");
+    let broken = folder.path().join("broken.py");
+    std::fs::write(&broken, "import pickle\npickle.loads(blob))\n").expect("a file");
+    let python = tool(
+        "SAFELAB_PYTHON",
+        repo_root().join(".local/venv/bin/python"),
+        "the project's Python venv",
+    );
+    let output = Command::new(python)
+        .args(["-m", "bandit", "-q", "-f", "json"])
+        .arg(&broken)
+        .output()
+        .expect("bandit runs");
+    let reference: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(reference["results"], serde_json::json!([]));
+    assert_eq!(reference["errors"].as_array().map(Vec::len), Some(1));
+    let ours = safelab_tools::lint::lint(
+        "broken.py",
+        &std::fs::read_to_string(&broken).expect("text"),
+    );
+    assert!(ours.findings.is_empty());
+    assert_eq!(ours.syntax_error.as_ref().map(|error| error.line), Some(2));
+    assert_eq!(ours.finding_count(), 1);
+
+    // Columns count characters; bandit's col_offset counts UTF-8 bytes.
+    let ours = safelab_tools::lint::lint("t.py", "é = 1; eval(x)\n");
+    assert_eq!(ours.findings[0].column, 8);
+}
+
 /// A project with a flawed script, a clean one, and folders a walk skips.
 fn project() -> tempfile::TempDir {
     let folder = tempfile::tempdir().expect("a folder");

@@ -52,6 +52,8 @@ pub struct Walker<'a> {
     aliases: HashMap<String, String>,
     imports: HashSet<String>,
     stack: Vec<Node<'a>>,
+    /// The index of the dict key being walked (B105 looks up its value).
+    key_index: usize,
     /// Called with each finding; returns whether to keep walking.
     sink: &'a mut dyn FnMut(Raw),
 }
@@ -277,8 +279,12 @@ const HTTPX_EXTRA: &[&str] = &["request", "stream", "Client", "AsyncClient"];
 const WEAK_HASHES: &[&str] = &["md4", "md5", "sha", "sha1"];
 /// Where temporary files go (B108).
 const TMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
-/// How many nodes B608 looks at in one chain of `+`/`%`.
-const CONCAT_BUDGET: usize = 4096;
+/// How many nodes B608 looks at in one chain of `+`/`%` for each string in
+/// it, and how much of the other strings' text it joins: enough for any
+/// query built by hand, and linear on a chain of a million strings.
+const CONCAT_BUDGET: usize = 64;
+/// See [`CONCAT_BUDGET`].
+const CONCAT_TEXT: usize = 4096;
 
 impl<'a> Walker<'a> {
     /// A walker that hands each finding to `sink`.
@@ -287,6 +293,7 @@ impl<'a> Walker<'a> {
             aliases: HashMap::new(),
             imports: HashSet::new(),
             stack: Vec::new(),
+            key_index: 0,
             sink,
         }
     }
@@ -673,8 +680,11 @@ impl<'a> Walker<'a> {
                 self.expr(&ifexp.orelse);
             }
             Expr::Dict(dict) => {
-                for key in dict.keys.iter().flatten() {
-                    self.expr(key);
+                for (index, key) in dict.keys.iter().enumerate() {
+                    if let Some(key) = key {
+                        self.key_index = index;
+                        self.expr(key);
+                    }
                 }
                 self.exprs(&dict.values);
             }
@@ -928,9 +938,9 @@ impl<'a> Walker<'a> {
         }
 
         // B201
-        if self.imports.iter().any(|import| import.contains("flask"))
-            && qualified.ends_with(".run")
+        if qualified.ends_with(".run")
             && keyword(call, "debug").is_some_and(|v| v.is("True"))
+            && self.imports.iter().any(|import| import.contains("flask"))
         {
             self.report(
                 "B201",
@@ -1256,11 +1266,10 @@ impl<'a> Walker<'a> {
                 })
                 .then(|| text.to_owned()),
             Node::Expr(Expr::Dict(dict)) => {
-                let index = dict
-                    .keys
-                    .iter()
-                    .position(|key| key.as_ref().is_some_and(|key| std::ptr::eq(key, expr)))?;
-                if !password_name(text) {
+                // Only a key (the one being walked), never a value.
+                let index = self.key_index;
+                let key = dict.keys.get(index)?.as_ref()?;
+                if !std::ptr::eq(key, expr) || !password_name(text) {
                     return None;
                 }
                 match dict.values.get(index)? {
@@ -1369,8 +1378,16 @@ fn concat(node: &Expr, stop: &Expr, out: &mut String, budget: &mut usize) {
                 Expr::BinOp(_) => concat(side, stop, out, budget),
                 other => {
                     if let Some(text) = string(other) {
+                        if out.len() >= CONCAT_TEXT {
+                            *budget = 0;
+                            return;
+                        }
                         out.push(' ');
-                        out.push_str(text);
+                        let mut end = text.len().min(CONCAT_TEXT);
+                        while !text.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        out.push_str(&text[..end]);
                     }
                 }
             }

@@ -384,6 +384,42 @@ fn one_huge_statement_is_refused_with_advice_but_many_statements_are_read() {
 }
 
 #[test]
+fn pathological_shapes_stay_linear() {
+    // A dict of many password keys, a balanced tree of many SQL strings,
+    // many calls after many imports: each would be quadratic if a check
+    // looked at all its siblings.
+    let many_keys = format!("d = {{{}}}\n", "'password': 'x', ".repeat(50_000));
+    fn balanced(depth: u32) -> String {
+        match depth {
+            0 => "'SELECT a FROM t WHERE x = '".to_owned(),
+            _ => format!("({} + {})", balanced(depth - 1), balanced(depth - 1)),
+        }
+    }
+    let tree = format!("q = {} + b\n", balanced(15));
+    let calls = "import flask\n".repeat(20_000) + &"app.run(debug=False)\n".repeat(20_000);
+    for source in [many_keys, tree, calls] {
+        let start = std::time::Instant::now();
+        let report = lint("shape.py", &source);
+        assert_eq!(report.syntax_error, None);
+        let _ = report.human();
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{}",
+            &source[..30]
+        );
+    }
+    assert_eq!(
+        lint(
+            "d.py",
+            &format!("d = {{{}}}\n", "'password': 'x', ".repeat(100))
+        )
+        .findings
+        .len(),
+        100
+    );
+}
+
+#[test]
 fn arbitrary_bytes_never_panic() {
     // A small deterministic generator (xorshift): mutations of real code.
     let seeds = [
