@@ -47,6 +47,16 @@ enum Node<'a> {
     Other,
 }
 
+/// What the walk has learnt of the file's imports so far: it carries over
+/// from one piece of a large file to the next.
+#[derive(Debug, Default)]
+pub struct Imports {
+    /// Local name to qualified name (`np` to `numpy`, `system` to `os.system`).
+    aliases: HashMap<String, String>,
+    /// Every module or name imported.
+    imported: HashSet<String>,
+}
+
 /// The walk's state.
 pub struct Walker<'a> {
     aliases: HashMap<String, String>,
@@ -287,14 +297,22 @@ const CONCAT_BUDGET: usize = 64;
 const CONCAT_TEXT: usize = 4096;
 
 impl<'a> Walker<'a> {
-    /// A walker that hands each finding to `sink`.
-    pub fn new(sink: &'a mut dyn FnMut(Raw)) -> Self {
+    /// A walker that knows `imports` and hands each finding to `sink`.
+    pub fn new(imports: Imports, sink: &'a mut dyn FnMut(Raw)) -> Self {
         Self {
-            aliases: HashMap::new(),
-            imports: HashSet::new(),
+            aliases: imports.aliases,
+            imports: imports.imported,
             stack: Vec::new(),
             key_index: 0,
             sink,
+        }
+    }
+
+    /// What the walk learnt of the imports, for the next piece.
+    pub fn imports(self) -> Imports {
+        Imports {
+            aliases: self.aliases,
+            imported: self.imports,
         }
     }
 

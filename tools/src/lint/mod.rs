@@ -192,8 +192,9 @@ pub fn lint(name: &str, source: &str) -> Report {
         return report;
     }
     let mut result = walk(name, source, &scan, &pieces);
-    if result.is_err() && pieces.len() > 1 {
-        // A cut the text pass got wrong: the whole file at once decides.
+    if result.is_err() && pieces.len() > 1 && source.len() <= MAX_STATEMENT {
+        // Maybe a cut the text pass got wrong: the whole file at once
+        // decides (within the size one statement may have).
         result = walk(name, source, &scan, &[(0, source.len())]);
     }
     match result {
@@ -218,6 +219,7 @@ fn walk(name: &str, source: &str, scan: &scan::Scan, pieces: &[(usize, usize)]) 
     let mut findings = Vec::new();
     let mut suppressed = 0;
     let mut omitted = 0;
+    let mut imports = checks::Imports::default();
     for &(from, to) in pieces {
         let offset = TextSize::try_from(from).unwrap_or_default();
         let parsed = rustpython_parser::parse_starts_at(
@@ -239,8 +241,9 @@ fn walk(name: &str, source: &str, scan: &scan::Scan, pieces: &[(usize, usize)]) 
                 findings.push(finding(source, scan, raw));
             }
         };
-        let mut walker = checks::Walker::new(&mut sink);
+        let mut walker = checks::Walker::new(std::mem::take(&mut imports), &mut sink);
         walker.suite(&module.body);
+        imports = walker.imports();
     }
     findings.sort_by(|a: &Finding, b: &Finding| {
         (a.line, a.column, &a.check).cmp(&(b.line, b.column, &b.check))

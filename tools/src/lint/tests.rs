@@ -362,6 +362,14 @@ fn a_large_file_is_linted_in_pieces_with_the_same_findings() {
         per_unit * (big.len() / unit.len())
     );
     assert!(report.findings.len() <= MAX_FINDINGS);
+
+    // An alias made in the first piece still names a call in the last.
+    let filler = "x = 1\n".repeat(3 * scan::CHUNK / 6);
+    let source = format!("from os import system as run\n{filler}run(cmd)\n");
+    let report = lint("alias.py", &source);
+    assert!(!scan::scan(&source).cuts.is_empty());
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].check, "B605");
 }
 
 #[test]
