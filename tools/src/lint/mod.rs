@@ -3,22 +3,28 @@
 //! its check ids, severity, confidence and the fix; `# nosec` silences a line.
 //!
 //! The parser is RustPython's (a real Python 3 grammar). Before it runs, a
-//! linear pass over the text ([`scan`]) finds the `# nosec` comments, refuses
+//! linear pass over the text (`scan`) finds the `# nosec` comments, refuses
 //! nesting too deep to walk on a small stack (like CPython, which refuses
 //! more than 200 nested brackets), and cuts a large file between top-level
 //! statements so that each piece's tree stays small; a single top-level
 //! statement over [`MAX_STATEMENT`] (a giant data literal) is refused with
 //! advice rather than parsed into a tree of most of a gigabyte. The checks
-//! ([`checks`]) follow the reference's semantics, read from its source:
+//! (`checks`) follow the reference's semantics, read from its source:
 //! the same ids, names, severities, confidences and messages, the same
 //! reading of `# nosec B602` (and its quirks: `# nosec B602,B607` names
 //! only B607, a comment naming no known check silences everything).
 //!
 //! Deliberate differences: a file with a syntax error gets that error as
 //! its only finding (the reference skips the file); B701 looks at the
-//! `Environment(...)` call's own keywords only; B608 joins at most a few
-//! thousand operands of one `+`/`%` chain; the column counts characters
-//! (the reference's `col_offset` counts UTF-8 bytes).
+//! `Environment(...)` call's own keywords only; B608 joins at most 64
+//! operands (4 KiB of text) of one `+`/`%` chain for each string in it;
+//! the column counts characters (the reference's `col_offset` counts UTF-8
+//! bytes); a statement over [`MAX_STATEMENT`] or nested past the limits
+//! above is reported as a syntax error. Bandit checks not made here: B202
+//! (tarfile), B502-B505 and B507-B509 (ssl, ssh and snmp settings), B601
+//! (paramiko), B609-B613 and B615 (wildcards, Django, logging config,
+//! bidirectional text, Hugging Face downloads), B702-B704 (Mako, Django,
+//! markupsafe); on 700 files of real packages they miss 2 of 670 findings.
 
 mod catalog;
 mod checks;
