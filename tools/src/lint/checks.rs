@@ -969,6 +969,11 @@ impl<'a> Walker<'a> {
             );
         }
 
+        // B202
+        if self.imports.contains("tarfile") && name.contains("extractall") {
+            self.tarfile(call, at, node);
+        }
+
         // B324
         let parts: Vec<&str> = qualified.split('.').collect();
         if parts.contains(&"hashlib") {
@@ -1076,6 +1081,63 @@ impl<'a> Walker<'a> {
             };
             if let Some((levels, message)) = levels {
                 self.report("B701", levels, message, at, node);
+            }
+        }
+    }
+
+    /// B202: `tarfile`'s `extractall` without the `data` filter.
+    fn tarfile(&mut self, call: &ast::ExprCall, at: usize, node: (usize, usize)) {
+        let first = |name: &str| {
+            call.keywords
+                .iter()
+                .find(|kw| kw.arg.as_deref() == Some(name))
+        };
+        if let Some(filter) = first("filter") {
+            if string(&filter.value) == Some("data") {
+                return;
+            }
+        }
+        let Some(members) = first("members") else {
+            self.report(
+                "B202",
+                (High, High),
+                "tarfile.extractall used without any validation. Please check and discard dangerous members.",
+                at,
+                node,
+            );
+            return;
+        };
+        match &members.value {
+            Expr::Call(inner) => {
+                // The reference reads the function's name; an attribute
+                // (`self.safe(tar)`) makes it fail, and report nothing.
+                if let Expr::Name(function) = &*inner.func {
+                    self.report(
+                        "B202",
+                        (Low, Low),
+                        format!(
+                            "Usage of tarfile.extractall(members=function(tarfile)). Make sure your function properly discards dangerous members {{'Function': '{}'}}).",
+                            function.id
+                        ),
+                        at,
+                        node,
+                    );
+                }
+            }
+            other => {
+                let value = match other {
+                    Expr::Name(name) => format!("'{}'", name.id),
+                    _ => "…".to_owned(),
+                };
+                self.report(
+                    "B202",
+                    (Medium, Medium),
+                    format!(
+                        "Found tarfile.extractall(members=?) but couldn't identify the type of members. Check if the members were properly validated {{'Other': {value}}})."
+                    ),
+                    at,
+                    node,
+                );
             }
         }
     }

@@ -88,6 +88,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "from flask import Flask\napp = Flask(__name__)\napp.run()\n",
     ),
     (
+        "B202",
+        "import tarfile\ntarfile.open(path).extractall(dest)\n",
+        "import tarfile\ntarfile.open(path).extractall(dest, filter='data')\n",
+    ),
+    (
         "B301",
         "import pickle\npickle.loads(blob)\n",
         "import json\njson.loads(blob)\n",
