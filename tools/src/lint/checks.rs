@@ -1092,10 +1092,10 @@ impl<'a> Walker<'a> {
                 .iter()
                 .find(|kw| kw.arg.as_deref() == Some(name))
         };
-        if let Some(filter) = first("filter") {
-            if string(&filter.value) == Some("data") {
-                return;
-            }
+        if let Some(filter) = first("filter")
+            && string(&filter.value) == Some("data")
+        {
+            return;
         }
         let Some(members) = first("members") else {
             self.report(
