@@ -63,9 +63,8 @@ fn pickle() -> Vec<u8> {
 
 /// Code, configuration and CSV, with one token per unit.
 fn project_text() -> Vec<u8> {
-    "import pandas as pd\ndf = pd.read_csv('data/responses.csv', sep=';')\nregion,score,weight\nnorth,0.73,1.2\nDB_HOST=warehouse.internal\nAPI_TOKEN=Zk4xR2pWq9LmN7vB3cTy8HsD\n"
-        .repeat(SIZE / 150)
-        .into_bytes()
+    let unit = "import pandas as pd\ndf = pd.read_csv('data/responses.csv', sep=';')\nregion,score,weight\nnorth,0.73,1.2\nDB_HOST=warehouse.internal\nAPI_TOKEN=Zk4xR2pWq9LmN7vB3cTy8HsD\n";
+    unit.repeat(SIZE / unit.len()).into_bytes()
 }
 
 /// A data script with a few of the lint's findings per function.
@@ -83,9 +82,8 @@ fn python() -> Vec<u8> {
 
 /// Pinned requirements, old and new, over and over.
 fn requirements() -> Vec<u8> {
-    "requests==2.19.0\nnumpy==1.26.4\npandas==2.2.3\nPyYAML==5.3.1\nJinja2==3.1.4  # templates\nurllib3==1.24.1\n"
-        .repeat(SIZE / 90)
-        .into_bytes()
+    let unit = "requests==2.19.0\nnumpy==1.26.4\npandas==2.2.3\nPyYAML==5.3.1\nJinja2==3.1.4  # templates\nurllib3==1.24.1\n";
+    unit.repeat(SIZE / unit.len()).into_bytes()
 }
 
 /// 1 MB lines of one repeated unit each, against 1 MB of plain prose: a
