@@ -36,8 +36,13 @@ def main() -> None:
     old = leaked_key()
     rotated = requests.post(f"{HTTP}/lab/storage/keys/rotate", auth=old, timeout=10)
     print("rotate:", rotated.status_code, rotated.json().get("message", rotated.text))
+    if rotated.status_code == 403:
+        sys.exit(
+            "the leaked key is already revoked: it was rotated before. Reset the lesson "
+            "('Reset this lesson' at its end, or `safelab reset secrets`) to restore the leak, then run this again"
+        )
     if rotated.status_code != 200:
-        sys.exit("the rotation was refused")
+        sys.exit(f"the rotation was refused ({rotated.status_code}): {rotated.text}")
     new = (rotated.json()["access_key_id"], rotated.json()["secret_access_key"])
     before = requests.get(BUCKET, auth=old, timeout=10)
     after = requests.get(BUCKET, auth=new, timeout=10)

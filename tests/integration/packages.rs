@@ -192,6 +192,43 @@ async fn the_secure_deploy_refuses_known_advisories_and_deploys_the_upgrade() {
 }
 
 #[tokio::test]
+async fn pins_past_the_snapshot_are_refused_not_an_upgrade() {
+    let lab = Lab::start().await;
+    // The cheap way out: versions no advisory can name, because they do
+    // not exist (or came after the snapshot).
+    let future = "pandas==99\nnumpy==99\nrequests==99\nurllib3==99\n\
+                  Jinja2==99\nPyYAML==99\nPillow==99\n";
+    let (status, refusal) = post(&lab, "/lab/secure/packages/deploy", future).await;
+    assert_eq!(status, 422, "{refusal}");
+    let unknown = refusal["unknown"].as_array().expect("the pins named");
+    assert_eq!(unknown.len(), 7, "{refusal}");
+    assert!(
+        unknown
+            .iter()
+            .any(|u| u["package"] == "pyyaml" && u["version"] == "99" && u["newest"] == "6.0.2"),
+        "{refusal}"
+    );
+    assert!(refusal["error"].as_str().unwrap().contains("2024-10-10"));
+    // One such pin among real upgrades is enough to refuse.
+    let one = UPGRADED.replace("Pillow==10.4.0", "Pillow==10.4.1");
+    let (status, refusal) = post(&lab, "/lab/secure/packages/deploy", &one).await;
+    assert_eq!(status, 422, "{refusal}");
+    assert_eq!(refusal["unknown"].as_array().map(Vec::len), Some(1));
+    assert_eq!(lab.solved("packages").await, Vec::<String>::new());
+    // Nothing was deployed: the secure service still runs its default.
+    let deployed: Value = lab
+        .trusting_client()
+        .get(lab.https("/lab/secure/packages/deployed"))
+        .send()
+        .await
+        .expect("answers over HTTPS")
+        .json()
+        .await
+        .expect("JSON");
+    assert!(!deployed.to_string().contains("\"99\""), "{deployed}");
+}
+
+#[tokio::test]
 async fn bad_bodies_get_a_clear_400() {
     let lab = Lab::start().await;
     for path in [

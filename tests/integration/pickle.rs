@@ -287,6 +287,71 @@ async fn the_insecure_service_runs_a_pickle_the_secure_one_refuses_it_by_name() 
     assert_eq!(lab.solved(LESSON).await, Vec::<String>::new());
 }
 
+/// A safetensors file of one tensor with this header entry and `data` bytes.
+fn safetensors_with(entry: &str, data: usize) -> Vec<u8> {
+    let header = format!(r#"{{"w":{entry}}}"#);
+    let mut file = (header.len() as u64).to_le_bytes().to_vec();
+    file.extend_from_slice(header.as_bytes());
+    file.extend(std::iter::repeat_n(0, data));
+    file
+}
+
+#[tokio::test]
+async fn shortcuts_around_the_challenges_solve_nothing() {
+    let lab = Lab::start().await;
+    let plain = reqwest::Client::new();
+    let tls = lab.trusting_client();
+    let insecure = lab.http("/lab/insecure/models");
+    let secure = lab.https("/lab/secure/models");
+
+    // The lab's model with a byte appended is still the lab's call.
+    let mut model = plain
+        .get(lab.http("/lab/pickle/churn_model.pkl"))
+        .send()
+        .await
+        .expect("served")
+        .bytes()
+        .await
+        .expect("bytes")
+        .to_vec();
+    model.push(b'\n');
+    let (status, answer) = post(&plain, &insecure, model, false).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer["ran"].as_array().is_some_and(|ran| !ran.is_empty()));
+
+    // JSON is accepted, but it is not safetensors and `{}` holds no weights.
+    for json in [&b"{}"[..], br#"{"w": [1, 2]}"#] {
+        let (status, loaded) = post(&tls, &secure, json.to_vec(), true).await;
+        assert_eq!(status, 200, "{loaded}");
+        assert_eq!(loaded["format"], "json");
+    }
+    // A safetensors file of no numbers is valid and loads, but holds no weights.
+    let empty = safetensors_with(r#"{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"#, 0);
+    let (status, loaded) = post(&tls, &secure, empty, false).await;
+    assert_eq!(status, 200, "{loaded}");
+    // A header that claims weights its offsets do not hold is refused.
+    let lying = safetensors_with(r#"{"dtype":"F32","shape":[1000],"data_offsets":[0,4]}"#, 4);
+    let (status, refused) = post(&tls, &secure, lying, false).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("4000 bytes")),
+        "{refused}"
+    );
+    assert_eq!(lab.solved(LESSON).await, Vec::<String>::new());
+
+    // The real things do solve.
+    let (status, _) = post(&plain, &insecure, OWN_PAYLOAD.to_vec(), false).await;
+    assert_eq!(status, 200);
+    let (status, loaded) = post(&tls, &secure, safetensors(), false).await;
+    assert_eq!(status, 200, "{loaded}");
+    assert_eq!(
+        lab.solved(LESSON).await,
+        ["insecure-runs-pickle", "safe-format"]
+    );
+}
+
 #[tokio::test]
 async fn every_malicious_test_pickle_runs_on_the_insecure_twin_and_is_refused_by_the_secure() {
     let (folder, expected) = make_pickles();

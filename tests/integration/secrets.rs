@@ -13,8 +13,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+use safelab_protocol::{Lesson, LessonBlock};
 use safelab_tests::program::{release_binary, run_to_end};
-use safelab_tests::{Lab, repo_root, tool};
+use safelab_tests::python::{Learner, printed};
+use safelab_tests::{Lab, get_json, repo_root, tool};
 use serde_json::Value;
 
 const LESSON: &str = "secrets";
@@ -344,6 +346,112 @@ async fn the_leaked_key_opens_the_storage_until_it_is_rotated_and_a_reset_restor
     assert_eq!(status, 200, "the reset gives the leaked key back");
     let (status, _, _) = storage(&lab, BUCKET, false, Some((&new_id, &new_secret))).await;
     assert_eq!(status, 403);
+}
+
+/// The code sample of lesson `secrets` in `language` that contains `needle`,
+/// as the app serves it (placeholders filled in).
+async fn lesson_sample(lab: &Lab, language: &str, needle: &str) -> String {
+    let lesson: Lesson =
+        serde_json::from_value(get_json(&lab.app(&format!("/api/lessons/{LESSON}"))).await)
+            .expect("the lesson");
+    lesson
+        .all_blocks()
+        .into_iter()
+        .find_map(|block| match block {
+            LessonBlock::Code(sample)
+                if sample.language == language && sample.code.contains(needle) =>
+            {
+                Some(sample.code.clone())
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("lesson {LESSON} has no {language} sample with {needle:?}"))
+}
+
+#[tokio::test]
+async fn the_rotation_solution_run_again_says_to_reset_the_lesson() {
+    let lab = Lab::start().await;
+    let learner = Learner::new(&lab).await;
+    let solution = lesson_sample(&lab, "python", "keys/rotate").await;
+    let first = learner.run_code(&solution).await;
+    assert!(first.status.success(), "{}", printed(&first));
+    // The leaked key is revoked now: a second run cannot rotate it.
+    let again = learner.run_code(&solution).await;
+    assert!(!again.status.success(), "{}", printed(&again));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(!stderr.contains("Traceback"), "{stderr}");
+    let last = stderr.trim().lines().last().unwrap_or_default();
+    assert!(
+        last.contains("already revoked") && last.contains("Reset this lesson"),
+        "{last}"
+    );
+}
+
+/// The lesson's history rewrite, run as written in a fresh clone of a code
+/// host (a bare copy of the lab's repository): the secret is gone from what
+/// the host serves afterwards.
+#[tokio::test]
+async fn the_history_rewrite_as_the_lesson_writes_it_reaches_the_code_host() {
+    let lab = Lab::start().await;
+    let python = tool(
+        "SAFELAB_PYTHON",
+        repo_root().join(".local/venv/bin/python"),
+        "the project's Python venv",
+    );
+    let venv_bin = python.parent().expect("the venv's bin folder").to_owned();
+    tool(
+        "SAFELAB_FILTER_REPO",
+        venv_bin.join("git-filter-repo"),
+        "git-filter-repo (tests/python/requirements.txt)",
+    );
+    let script = lesson_sample(&lab, "sh", "filter-repo --replace-text")
+        .await
+        .replace("PASTE-THE-LEAKED-SECRET-HERE", SECRET);
+
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let output = clone(
+        lab.http("/lab/insecure/secrets/.git"),
+        folder.path(),
+        "lab",
+        None,
+    )
+    .await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    git(folder.path(), &["clone", "-q", "--bare", "lab", "host.git"]);
+    git(folder.path(), &["clone", "-q", "host.git", "work"]);
+    let work = folder.path().join("work");
+
+    let path = std::env::join_paths(std::iter::once(venv_bin).chain(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )))
+    .expect("a PATH");
+    let output = Command::new("sh")
+        .args(["-e", "-c", &script])
+        .current_dir(&work)
+        .env("PATH", path)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .output()
+        .expect("sh runs");
+    assert!(
+        output.status.success(),
+        "the lesson's commands fail:\n{script}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let host = folder.path().join("host.git");
+    let history = git(&host, &["log", "-p", "--all"]);
+    assert!(
+        !history.contains(SECRET),
+        "the host still serves the secret"
+    );
+    assert!(history.contains("REMOVED"), "{history}");
+    // The remote filter-repo removed is back, pointing where it did.
+    assert!(git(&work, &["remote", "get-url", "origin"]).ends_with("host.git"));
 }
 
 #[tokio::test]

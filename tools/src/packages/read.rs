@@ -34,14 +34,18 @@ pub struct Read {
 impl Read {
     fn warn(&mut self, line: usize, message: String) {
         if self.warnings.len() < MAX_ENTRIES {
+            // Once more on the whole message: a parse error or an option's
+            // value (`-r https://…`) can quote a URL too.
+            let message = without_credentials(&message);
             self.warnings.push(Warning { line, message });
         } else {
             self.dropped += 1;
         }
     }
 
-    fn package(&mut self, package: Package) {
+    fn package(&mut self, mut package: Package) {
         if self.packages.len() < MAX_ENTRIES {
+            package.requirement = without_credentials(&package.requirement);
             self.packages.push(package);
         } else {
             self.dropped += 1;
@@ -150,13 +154,41 @@ impl Read {
     }
 }
 
-/// At most 200 characters of `text`, for messages.
+/// At most 200 characters of `text`, for messages, without the
+/// credentials of any URL in it (removed before cutting, so that a cut
+/// cannot leave half a password behind).
 fn shorten(text: &str) -> String {
     const KEEP: usize = 200;
+    let text = without_credentials(text);
     match text.char_indices().nth(KEEP) {
         Some((at, _)) => format!("{}…", &text[..at]),
-        None => text.to_owned(),
+        None => text,
     }
+}
+
+/// `text` with the `user:password@` of every URL in it removed: private
+/// indexes and `name @ https://…` requirements often carry a token
+/// (`https://__token__:glpat-…@gitlab.example/…`), and the check's report
+/// is printed, saved as JSON and sent back in the lab's answers.
+///
+/// The user part is what precedes the last `@` of the authority (up to the
+/// first `/`, `?`, `#` or white space after `://`), as urllib and pip read it.
+fn without_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("://") {
+        let (before, after) = rest.split_at(at + 3);
+        out.push_str(before);
+        let authority_end = after
+            .find(|c: char| matches!(c, '/' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(after.len());
+        rest = match after[..authority_end].rfind('@') {
+            Some(user_end) => &after[user_end + 1..],
+            None => after,
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// A line without its comment: pip's rule, a `#` at the start or after

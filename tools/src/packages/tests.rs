@@ -224,6 +224,57 @@ fn unpinned_requirements_warn_and_hit_nothing() {
 }
 
 #[test]
+fn credentials_in_urls_are_never_reported() {
+    // A private index token, a requirement from a URL with a password
+    // holding `@`, an editable git install, an unparsable line and a
+    // requirement long enough to be shortened: no secret in any field.
+    let long_path = "a/".repeat(150);
+    let text = format!(
+        "--extra-index-url https://__token__:glpat-Zx81qKv7Lm2pRt4w@gitlab.example/api/v4/simple\n\
+         mylib @ https://deploy:Qm7v@z2pL@files.example/mylib-1.0.whl\n\
+         -e git+https://ci:Hx9-secret@git.example/org/tool.git#egg=tool\n\
+         -r https://ops:R3qFile@files.example/requirements.txt\n\
+         broken @@ https://eve:Br0kenPass@x.example/\n\
+         big @ https://max:L0ngSecret@files.example/{long_path}big.whl\n\
+         gitdep @ git+https://github.com/org/gitdep@v1.0\n"
+    );
+    let report = audit("requirements.txt", &text);
+    let json = serde_json::to_string(&report).expect("JSON");
+    let human = report.human();
+    for secret in [
+        "glpat-Zx81qKv7Lm2pRt4w",
+        "__token__",
+        "Qm7v",
+        "z2pL",
+        "Hx9-secret",
+        "R3qFile",
+        "Br0kenPass",
+        "L0ngSecret",
+    ] {
+        assert!(!json.contains(secret), "{secret} in {json}");
+        assert!(!human.contains(secret), "{secret} in {human}");
+    }
+    // The hosts are still named, so the warning still says where from.
+    assert!(
+        json.contains("https://gitlab.example/api/v4/simple"),
+        "{json}"
+    );
+    assert!(
+        json.contains("https://files.example/mylib-1.0.whl"),
+        "{json}"
+    );
+    assert!(
+        json.contains("git+https://git.example/org/tool.git"),
+        "{json}"
+    );
+    // An `@` after the host is a git reference, not a password.
+    assert!(
+        json.contains("https://github.com/org/gitdep@v1.0"),
+        "{json}"
+    );
+}
+
+#[test]
 fn a_pyproject_is_checked_too() {
     let report = audit(
         "pyproject.toml",

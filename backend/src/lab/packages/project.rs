@@ -36,6 +36,30 @@ PyYAML==6.0.2
 Pillow==10.4.0
 ";
 
+/// The newest release of each package on the advisory snapshot's date
+/// (2024-10-10). The snapshot knows nothing of a release made after it, nor
+/// of one that does not exist: `pandas==99` has no advisory only because no
+/// one has written one. The secure deploy refuses a pin past these, so that
+/// "no advisory" means a release the check could judge.
+pub const NEWEST: &[(&str, &str)] = &[
+    ("pandas", "2.2.3"),
+    ("numpy", "2.1.2"),
+    ("requests", "2.32.3"),
+    ("urllib3", "2.2.3"),
+    ("jinja2", "3.1.4"),
+    ("pyyaml", "6.0.2"),
+    ("pillow", "10.4.0"),
+];
+
+/// The newest release of `package` (a normalised name) the snapshot can
+/// know, for the project's packages.
+pub fn newest(package: &str) -> Option<&'static str> {
+    NEWEST
+        .iter()
+        .find(|(name, _)| *name == package)
+        .map(|(_, version)| *version)
+}
+
 /// `pip freeze` in the analyst's environment: what is really installed,
 /// dependencies of dependencies included.
 pub const FREEZE: &str = "\
@@ -239,5 +263,21 @@ mod tests {
         let pyproject = safelab_tools::packages::audit("pyproject.toml", PYPROJECT);
         assert!(!pyproject.hits.is_empty());
         assert_eq!(pyproject.warnings.len(), 1, "{pyproject:#?}");
+    }
+
+    #[test]
+    fn the_newest_releases_belong_to_the_snapshot() {
+        // A new snapshot needs new newest releases: the date says which.
+        assert_eq!(
+            safelab_tools::packages::Snapshot::bundled().date,
+            "2024-10-10",
+            "the snapshot changed: update NEWEST to the releases of its date"
+        );
+        for package in PACKAGES {
+            assert!(newest(package).is_some(), "{package} has no newest release");
+        }
+        for pin in safelab_tools::packages::read::requirements(UPGRADED).packages {
+            assert_eq!(pin.pinned.as_deref(), newest(&pin.name), "{}", pin.name);
+        }
     }
 }

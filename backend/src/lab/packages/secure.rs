@@ -3,7 +3,9 @@
 //! the app's tool and of `safelab audit`) on the requirements before it
 //! installs anything, and refuses with a 422 that lists the advisories; it
 //! also refuses a requirement that pins no exact version, since then no one
-//! can say what gets installed. The report service reads settings with
+//! can say what gets installed, and a pin of the project's packages newer
+//! than any release the snapshot knows (`pandas==99`), of which the check
+//! can say nothing. The report service reads settings with
 //! `yaml.safe_load`, which builds plain data only, whatever the version.
 
 use axum::Json;
@@ -75,6 +77,39 @@ pub async fn deploy(State(state): State<AppState>, body: Bytes) -> Response {
             Json(json!({
                 "error": "refused: every line must pin one released version with == (no ranges, URLs or pip options), so the check knows what gets installed",
                 "warnings": warnings,
+            })),
+        )
+            .into_response();
+    }
+    let unknown: Vec<_> = report
+        .packages
+        .iter()
+        .filter_map(|package| {
+            let pinned = package.pinned.as_deref()?;
+            let newest = project::newest(&package.name)?;
+            let later =
+                safelab_tools::packages::compare(pinned, newest).is_some_and(|order| order.is_gt());
+            later.then(|| {
+                json!({
+                    "line": package.line,
+                    "package": package.name,
+                    "version": pinned,
+                    "newest": newest,
+                })
+            })
+        })
+        .collect();
+    if !unknown.is_empty() {
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Json(json!({
+                "error": format!(
+                    "refused: {} pin(s) are newer than any release the advisory snapshot of {} knows, so \"no advisory\" says nothing about them; pin each to a released version without advisories, at most the \"newest\" listed",
+                    unknown.len(),
+                    report.snapshot.date
+                ),
+                "unknown": unknown,
+                "snapshot": snapshot,
             })),
         )
             .into_response();

@@ -18,7 +18,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use safelab_tools::pickle::{Verdict, inspect};
+use std::sync::LazyLock;
+
+use safelab_tools::pickle::{Call, Verdict, inspect};
 use serde_json::json;
 
 use super::{INSECURE_RUNS_PICKLE, MODEL, result_of};
@@ -58,7 +60,11 @@ async fn upload(State(state): State<AppState>, body: Bytes) -> Response {
     let dangerous = report.calls.iter().any(|call| call.dangerous);
     if dangerous {
         state.labs.pickle.ran(&body);
-        if body.as_ref() != MODEL {
+        if report
+            .calls
+            .iter()
+            .any(|call| call.dangerous && !the_models(call))
+        {
             state.solved(INSECURE_RUNS_PICKLE).await;
         }
     }
@@ -69,6 +75,17 @@ async fn upload(State(state): State<AppState>, body: Bytes) -> Response {
         "simulated": "Nothing was unpickled or run: the lab read your pickle without loading it and shows what a real pickle.loads would have run on this server, with made-up output.",
     }))
     .into_response()
+}
+
+/// Whether `call` is one the lab's own model makes (same callable, same
+/// arguments): the challenge asks for a call of the learner's choosing, and
+/// comparing calls rather than bytes means the model with a byte appended,
+/// re-pickled or in another protocol is still the lab's.
+fn the_models(call: &Call) -> bool {
+    static CALLS: LazyLock<Vec<Call>> = LazyLock::new(|| inspect(MODEL).calls);
+    CALLS
+        .iter()
+        .any(|own| own.callable == call.callable && own.strings == call.strings)
 }
 
 /// What the made-up model server answers when `callable` runs with these
@@ -139,5 +156,19 @@ mod tests {
         );
         assert!(fake_output("builtins.eval", &["1+1".into()]).contains("evaluated"));
         assert!(fake_output("posix.system", &["rm -rf /".into()]).contains("exit status 0"));
+    }
+
+    #[test]
+    fn the_models_own_call_is_told_from_others() {
+        let model = inspect(MODEL);
+        let hidden = model
+            .calls
+            .iter()
+            .find(|call| call.dangerous)
+            .expect("a call");
+        assert!(the_models(hidden));
+        let mut other = hidden.clone();
+        other.strings = vec!["id".into()];
+        assert!(!the_models(&other));
     }
 }

@@ -9,7 +9,8 @@
 //!   but an allow-listed global. A broken pickle gets a 400 with its offset.
 //! - A safetensors file (a JSON header of tensor names, dtypes, shapes and
 //!   offsets, then raw numbers) or a JSON body is accepted: neither format
-//!   can hold code.
+//!   can hold code. Only safetensors carrying numbers solve `safe-format`,
+//!   which asks for them: `{}` is valid JSON but no weights.
 //!
 //! As on the insecure twin, nothing is unpickled: the inspector reads the
 //! bytes.
@@ -65,15 +66,13 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
         .is_some_and(|v| v.trim_start().starts_with("application/json"));
     if json_type {
         return match serde_json::from_slice::<Value>(&body) {
-            Ok(Value::Object(fields)) => {
-                state.solved(SAFE_FORMAT).await;
-                Json(json!({
+            // Accepted, but not the challenge: `{}` is a JSON object too.
+            Ok(Value::Object(fields)) => Json(json!({
                     "loaded": true,
                     "format": "json",
-                    "keys": fields.keys().take(50).collect::<Vec<_>>(),
-                }))
-                .into_response()
-            }
+                "keys": fields.keys().take(50).collect::<Vec<_>>(),
+            }))
+            .into_response(),
             _ => LabError::new(
                 StatusCode::BAD_REQUEST,
                 "the body is not a JSON object: send the weights as {\"name\": [numbers…]}",
@@ -84,7 +83,13 @@ async fn upload(State(state): State<AppState>, headers: HeaderMap, body: Bytes) 
     if let Some(tensors) = safetensors(&body) {
         return match tensors {
             Ok(tensors) => {
-                state.solved(SAFE_FORMAT).await;
+                // The challenge asks for weights: at least one number.
+                if tensors
+                    .iter()
+                    .any(|tensor| tensor["bytes"].as_u64().is_some_and(|bytes| bytes > 0))
+                {
+                    state.solved(SAFE_FORMAT).await;
+                }
                 Json(json!({ "loaded": true, "format": "safetensors", "tensors": tensors }))
                     .into_response()
             }
@@ -174,12 +179,41 @@ fn safetensors(body: &[u8]) -> Option<Result<Vec<Value>, String>> {
         else {
             return Some(Err(format!("tensor {name:?} needs a dtype and a shape")));
         };
+        let Some(size) = dtype_size(dtype) else {
+            return Some(Err(format!(
+                "tensor {name:?}: unknown dtype {dtype:?}; use one of safetensors' (F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL…)"
+            )));
+        };
+        // As the safetensors library checks: the bytes hold exactly
+        // shape × dtype, so a header cannot claim weights it does not carry.
+        let expected = shape.iter().try_fold(size, |total, dimension| {
+            dimension.as_u64().and_then(|d| total.checked_mul(d))
+        });
+        if expected != Some(end - start) {
+            return Some(Err(format!(
+                "tensor {name:?}: a {dtype} tensor of shape {} takes {} bytes, but its data_offsets hold {}",
+                Value::Array(shape.clone()),
+                expected.map_or_else(|| "an impossible number of".to_owned(), |b| b.to_string()),
+                end - start
+            )));
+        }
         tensors.push(json!({ "name": name, "dtype": dtype, "shape": shape, "bytes": end - start }));
     }
     if tensors.is_empty() {
         return Some(Err("the safetensors file holds no tensor".into()));
     }
     Some(Ok(tensors))
+}
+
+/// Bytes per number of a safetensors dtype.
+fn dtype_size(dtype: &str) -> Option<u64> {
+    match dtype {
+        "BOOL" | "U8" | "I8" | "F8_E4M3" | "F8_E5M2" => Some(1),
+        "U16" | "I16" | "F16" | "BF16" => Some(2),
+        "U32" | "I32" | "F32" => Some(4),
+        "U64" | "I64" | "F64" => Some(8),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -197,5 +231,16 @@ mod tests {
         file.truncate(file.len() - 1);
         assert!(safetensors(&file).expect("safetensors").is_err());
         assert!(safetensors(b"\x80\x04K\x01.").is_none());
+        // A header claiming more (or other) bytes than shape × dtype.
+        for header in [
+            br#"{"w":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}}"#.as_slice(),
+            br#"{"w":{"dtype":"F64","shape":[2],"data_offsets":[0,8]}}"#,
+            br#"{"w":{"dtype":"X9","shape":[2],"data_offsets":[0,8]}}"#,
+        ] {
+            let mut file = (header.len() as u64).to_le_bytes().to_vec();
+            file.extend_from_slice(header);
+            file.extend_from_slice(&[0; 8]);
+            assert!(safetensors(&file).expect("safetensors").is_err());
+        }
     }
 }
