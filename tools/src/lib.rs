@@ -73,6 +73,16 @@ impl Report {
         }
     }
 
+    /// Whether the tool could not read all it should have (the secret
+    /// scanner's objects past a bound): the command-line tools exit non-zero
+    /// then too, since "nothing found" covers only part of the input.
+    pub fn incomplete(&self) -> bool {
+        match self {
+            Self::Secrets(report) => report.incomplete,
+            Self::Pickle(_) | Self::Lint(_) | Self::Packages(_) => false,
+        }
+    }
+
     /// The report as a person reads it in a terminal.
     pub fn human(&self) -> String {
         match self {

@@ -4,7 +4,8 @@
 //! runs in the browser; this module reads files and prints reports.
 //!
 //! Exit status: 0 when nothing was found, 1 when something was (so CI and
-//! pre-commit fail), 2 when an input could not be read.
+//! pre-commit fail), 2 when an input could not be read, or not all of it
+//! (a report marked incomplete: "nothing found" would claim too much).
 
 pub mod lint;
 pub mod packages;
@@ -60,6 +61,11 @@ fn print(reports: &[Report], output: &Output) -> ExitCode {
     }
     if reports.iter().any(|report| report.finding_count() > 0) {
         ExitCode::from(1)
+    } else if reports.iter().any(Report::incomplete) {
+        eprintln!(
+            "safelab: not everything was read (see the notes above): the result is incomplete"
+        );
+        ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
     }
