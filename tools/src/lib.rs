@@ -74,12 +74,14 @@ impl Report {
     }
 
     /// Whether the tool could not read all it should have (the secret
-    /// scanner's objects past a bound): the command-line tools exit non-zero
-    /// then too, since "nothing found" covers only part of the input.
+    /// scanner's objects past a bound, a pickle too large to inspect): the
+    /// command-line tools exit 2 then, since "nothing found" covers only
+    /// part of the input.
     pub fn incomplete(&self) -> bool {
         match self {
             Self::Secrets(report) => report.incomplete,
-            Self::Pickle(_) | Self::Lint(_) | Self::Packages(_) => false,
+            Self::Pickle(report) => report.verdict == pickle::Verdict::NotInspected,
+            Self::Lint(_) | Self::Packages(_) => false,
         }
     }
 
