@@ -14,6 +14,9 @@ pub mod lint;
 pub mod packages;
 pub mod pickle;
 pub mod secrets;
+mod terminal;
+
+pub use terminal::terminal;
 
 use serde::{Deserialize, Serialize};
 

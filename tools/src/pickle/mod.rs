@@ -290,7 +290,7 @@ impl Report {
             out.push_str(&self.dis());
         }
         out.push('\n');
-        out
+        crate::terminal(&out)
     }
 
     /// The listing exactly as `pickletools.dis` prints it (for the listing's

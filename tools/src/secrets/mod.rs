@@ -187,7 +187,7 @@ impl Report {
                 "Incomplete: some of the input was not read (see the notes); what it holds was not scanned."
             );
         }
-        out
+        crate::terminal(&out)
     }
 }
 
