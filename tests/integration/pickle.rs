@@ -449,5 +449,36 @@ fn the_cli_gives_verdicts_json_and_exit_codes() {
         &["pickle", &path(&folder.path().join("missing.pkl"))],
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.pkl"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("missing.pkl"));
+}
+
+/// A models folder with a model larger than the inspector reads and a link
+/// back up the tree: the large file is reported "not inspected" (exit 2),
+/// the other pickles are still inspected, and the link is not followed.
+#[cfg(unix)]
+#[test]
+fn the_cli_reports_a_large_model_and_goes_on() {
+    let binary: PathBuf = release_binary();
+    let folder = tempfile::tempdir().expect("a folder");
+    let models = folder.path().join("models");
+    std::fs::create_dir(&models).expect("mkdir");
+    // 40 MB, sparse: over the 32 MiB the inspector reads.
+    let big = std::fs::File::create(models.join("big.joblib")).expect("create");
+    big.set_len(40_000_000).expect("set_len");
+    std::fs::write(models.join("evil.pkl"), OWN_PAYLOAD).expect("write");
+    std::os::unix::fs::symlink("..", models.join("up")).expect("symlink");
+    let output = run_to_end(
+        &binary,
+        &["pickle", "--json", models.to_str().expect("UTF-8")],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let reports: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(reports.as_array().map(Vec::len), Some(2), "{reports:#}");
+    assert_eq!(reports[0]["verdict"], "not_inspected");
+    assert!(
+        reports[0]["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("too large"))
+    );
+    assert_eq!(reports[1]["verdict"], "dangerous");
 }

@@ -621,8 +621,8 @@ fn the_command_scans_a_repositorys_files_and_its_history() {
     let missing = dir.join("no-such-file.py");
     let output = run_to_end(&binary, &["secrets", missing.to_str().expect("utf-8")]);
     assert_eq!(output.status.code(), Some(2));
-    let error = String::from_utf8_lossy(&output.stderr);
-    assert!(error.contains("no-such-file.py"), "{error}");
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(printed.contains("no-such-file.py"), "{printed}");
     let output = run_to_end(
         &binary,
         &[
@@ -726,4 +726,87 @@ fn pre_commit_refuses_a_commit_with_a_secret() {
         "{}",
         String::from_utf8_lossy(&commit.stdout)
     );
+}
+
+/// `safelab secrets .` in a data project: an in-tree virtual environment is
+/// skipped and named, a missing path or a pipe is a problem (exit 2) that
+/// does not stop the rest, a named link to a folder is walked, and a loop of
+/// links under `.git/refs` does not hang `--history`.
+#[cfg(unix)]
+#[test]
+fn the_command_walks_a_real_project_and_survives_what_it_cannot_read() {
+    let binary = release_binary();
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = folder.path();
+    leaky_repository(dir);
+    let site = dir.join(".venv/lib/python3.12/site-packages/boto");
+    std::fs::create_dir_all(&site).expect("mkdir");
+    std::fs::write(dir.join(".venv/pyvenv.cfg"), "home = /usr/bin\n").expect("write");
+    std::fs::write(
+        site.join("example.py"),
+        "AWS_ACCESS_KEY_ID = 'AKIAQ7LBZ3VENVKEYXYZ'\nAWS_SECRET_ACCESS_KEY = 'r9Fq2LwX7nZp4Tb8Vc1Hs6Jd3Mk5Yg0AeUiOoPNz'\n",
+    )
+    .expect("write");
+    let path = dir.to_str().expect("utf-8");
+
+    let output = run_to_end(&binary, &["secrets", "--json", path]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let reports = json_of(&output);
+    let findings = reports[0]["findings"].as_array().expect("findings");
+    assert_eq!(findings.len(), 1, "the project's .env only: {reports:#}");
+    let notes = reports[0]["problems"].to_string();
+    assert!(
+        notes.contains(".venv") && notes.contains("virtual environment"),
+        "{notes}"
+    );
+
+    // A missing path and a pipe, named with the project: the project is
+    // still scanned, the pipe never read, and the run exits 2.
+    let pipe = dir.join("pipe");
+    let made = Command::new("mkfifo")
+        .arg(&pipe)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    let missing = dir.join("missing.py");
+    let output = run_to_end(
+        &binary,
+        &[
+            "secrets",
+            "--json",
+            missing.to_str().expect("utf-8"),
+            pipe.to_str().expect("utf-8"),
+            path,
+        ],
+    );
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let reports = json_of(&output);
+    assert_eq!(reports[0]["findings"].as_array().map(Vec::len), Some(1));
+    assert_eq!(reports[0]["incomplete"], true);
+    let notes = reports[0]["problems"].to_string();
+    assert!(
+        notes.contains("missing.py") && notes.contains("pipe"),
+        "{notes}"
+    );
+
+    // A link to the project, named: walked as a folder.
+    let link = tempfile::tempdir().expect("a temp folder");
+    let linked = link.path().join("project");
+    std::os::unix::fs::symlink(dir, &linked).expect("symlink");
+    let output = run_to_end(
+        &binary,
+        &["secrets", "--json", linked.to_str().expect("utf-8")],
+    );
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(
+        json_of(&output)[0]["findings"].as_array().map(Vec::len),
+        Some(1)
+    );
+
+    // Two links back up the tree under .git/refs.
+    std::os::unix::fs::symlink("..", dir.join(".git/refs/heads/up")).expect("symlink");
+    std::os::unix::fs::symlink("../..", dir.join(".git/refs/tags/top")).expect("symlink");
+    let output = run_to_end(&binary, &["secrets", "--history", "--json", path]);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    assert_eq!(json_of(&output)[1]["scanned"]["commits"], 3);
 }

@@ -14,6 +14,9 @@ pub mod lint;
 pub mod packages;
 pub mod pickle;
 pub mod secrets;
+mod terminal;
+
+pub use terminal::terminal;
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +73,18 @@ impl Report {
             Self::Secrets(report) => report.finding_count(),
             Self::Lint(report) => report.finding_count(),
             Self::Packages(report) => report.finding_count(),
+        }
+    }
+
+    /// Whether the tool could not read all it should have (the secret
+    /// scanner's objects past a bound, a pickle too large to inspect): the
+    /// command-line tools exit 2 then, since "nothing found" covers only
+    /// part of the input.
+    pub fn incomplete(&self) -> bool {
+        match self {
+            Self::Secrets(report) => report.incomplete,
+            Self::Pickle(report) => report.verdict == pickle::Verdict::NotInspected,
+            Self::Lint(_) | Self::Packages(_) => false,
         }
     }
 

@@ -399,3 +399,46 @@ fn an_incremental_bundle_is_read_as_far_as_it_goes() {
         Some(last.as_str())
     );
 }
+
+/// A data project commits one large file (a model, a CSV) before a `.env`:
+/// the large blob is past the reader's bounds, yet the objects after it in
+/// the pack are read, the skipped blob is named, and the report says it is
+/// incomplete (the command line then exits non-zero).
+#[test]
+fn a_large_object_in_a_pack_does_not_hide_the_objects_after_it() {
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = folder.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["config", "user.name", "Ning Data"]);
+    git(dir, &["config", "user.email", "ning@example.org"]);
+    git(dir, &["config", "gc.auto", "0"]);
+    // 40 MB of zeros: over the 32 MiB object bound, a small pack.
+    std::fs::write(dir.join("model.bin"), vec![0_u8; 40_000_000]).expect("write");
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "Add the model"]);
+    let big = git(dir, &["rev-parse", "HEAD:model.bin"]);
+    write(
+        dir,
+        ".env",
+        &format!("AWS_ACCESS_KEY_ID={KEY_ID}\nAWS_SECRET_ACCESS_KEY={SECRET}\n"),
+    );
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "Configure the bucket"]);
+    git(dir, &["gc", "-q"]);
+    let bytes = bundle(dir, "2");
+    let report = history::scan_bundle("repo.bundle", &bytes);
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|finding| finding.kind == "aws-access-key-id" && finding.file == ".env"),
+        "{}",
+        report.human()
+    );
+    assert!(report.incomplete, "{}", report.human());
+    assert!(
+        report.problems.iter().any(|problem| problem.contains(&big)),
+        "the skipped blob is named: {:?}",
+        report.problems
+    );
+}

@@ -112,7 +112,11 @@ fn a_preview_shows_the_line_with_every_secret_on_it_redacted() {
             "{}",
             finding.preview
         );
-        assert!(finding.preview.contains("AKIA…BKEY"), "{}", finding.preview);
+        assert!(
+            finding.preview.contains("AKIA…(20 chars)"),
+            "{}",
+            finding.preview
+        );
     }
     assert_eq!(report.findings[0].column, 17);
     assert_eq!(report.findings[0].confidence, Level::High);
@@ -213,4 +217,20 @@ fn ten_megabytes_of_project_files() {
         report.finding_total
     );
     assert_eq!(report.finding_total, 10 * 1024 * 1024 / unit.len());
+}
+
+/// A line that holds terminal escapes (cursor up, erase line) around a key,
+/// in a file whose name holds one too: the text report shows the escapes,
+/// it never sends them to the terminal.
+#[test]
+fn the_text_report_escapes_terminal_control_codes() {
+    let text = "\x1b[1A\x1b[2KAWS_ACCESS_KEY_ID=AKIAQ7LBZ3SAFELABKEY\x1b[1A\x1b[2K\u{9b}2K\n";
+    let report = safelab_tools::secrets::scan("con\x1b]0;pwned\x07fig.py", text.as_bytes());
+    assert_eq!(report.finding_count(), 1, "{report:?}");
+    let printed = report.human();
+    assert!(
+        !printed.contains(|c: char| c.is_control() && c != '\n'),
+        "{printed:?}"
+    );
+    assert!(printed.contains("\\x1b[2K"), "{printed}");
 }

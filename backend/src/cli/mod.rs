@@ -4,12 +4,15 @@
 //! runs in the browser; this module reads files and prints reports.
 //!
 //! Exit status: 0 when nothing was found, 1 when something was (so CI and
-//! pre-commit fail), 2 when an input could not be read.
+//! pre-commit fail), 2 when an input could not be read, or not all of it (a
+//! report marked incomplete: "nothing found" would claim too much; the
+//! reports still say what was found in the rest).
 
 pub mod lint;
 pub mod packages;
 pub mod pickle;
 pub mod secrets;
+pub mod walk;
 
 use std::process::ExitCode;
 
@@ -58,7 +61,12 @@ fn print(reports: &[Report], output: &Output) -> ExitCode {
             print!("{}", report.human());
         }
     }
-    if reports.iter().any(|report| report.finding_count() > 0) {
+    if reports.iter().any(Report::incomplete) {
+        eprintln!(
+            "safelab: not everything could be read (see the report's notes): the result is incomplete"
+        );
+        ExitCode::from(2)
+    } else if reports.iter().any(|report| report.finding_count() > 0) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

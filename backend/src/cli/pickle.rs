@@ -2,12 +2,11 @@
 //! verdict, the imports, the calls and the Python `pickle.load` would run;
 //! `--dis` adds the opcode listing (as `pickletools.dis` prints it).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context;
-use safelab_tools::{Report, Tool};
+use safelab_tools::{MAX_INPUT, Report, pickle};
 
-use super::Output;
+use super::{Output, walk};
 
 /// `safelab pickle`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -27,64 +26,43 @@ pub struct Args {
 /// File name endings a folder is searched for.
 const PICKLE_ENDINGS: &[&str] = &["pkl", "pickle", "pck", "pcl", "p", "joblib"];
 
-/// One report per input.
+/// One report per input: a file that cannot be read, or is larger than the
+/// inspector reads, gets a "not inspected" report (a finding) and the run
+/// goes on.
 pub fn run(args: &Args) -> anyhow::Result<Vec<Report>> {
-    let mut files = Vec::new();
-    for path in &args.paths {
-        collect(path, &mut files)?;
+    let walk = walk::walk(&args.paths, |path| {
+        path.extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| PICKLE_ENDINGS.contains(&e.to_ascii_lowercase().as_str()))
+    });
+    for folder in &walk.skipped {
+        eprintln!("safelab: not searched (not your own files; name it to search it): {folder}");
     }
-    let mut reports = Vec::with_capacity(files.len());
-    for file in files {
-        let bytes = std::fs::read(&file).with_context(|| {
-            format!(
-                "cannot read {}: check the path and that you may read it",
-                file.display()
-            )
-        })?;
+    let mut reports = Vec::with_capacity(walk.files.len() + walk.problems.len());
+    for problem in walk.problems {
+        reports.push(Report::Pickle(pickle::Report::not_inspected(0, problem)));
+    }
+    for file in walk.files {
         let name = file.display().to_string();
-        let report = safelab_tools::run(Tool::Pickle, &name, &bytes)
-            .with_context(|| format!("{name} was not inspected"))?;
-        reports.push(match report {
-            Report::Pickle(mut report) => {
-                report.name = Some(name);
-                report.human_listing = args.dis;
-                Report::Pickle(report)
+        let mut report = match walk::read_capped(&file, MAX_INPUT as u64) {
+            Ok(Some(bytes)) => pickle::inspect(&bytes),
+            Ok(None) => {
+                let size = std::fs::metadata(&file).map_or(0, |m| m.len());
+                pickle::Report::not_inspected(
+                    usize::try_from(size).unwrap_or(usize::MAX),
+                    format!(
+                        "not inspected: too large ({size} bytes; the inspector reads at most {MAX_INPUT}). Check it another way (python -m pickletools in a sandbox, or fickling) before loading it, or save the model as safetensors"
+                    ),
+                )
             }
-            other => other,
-        });
+            Err(error) => pickle::Report::not_inspected(
+                0,
+                format!("not inspected: cannot read it ({error}): check that you may read it"),
+            ),
+        };
+        report.name = Some(name);
+        report.human_listing = args.dis;
+        reports.push(Report::Pickle(report));
     }
     Ok(reports)
-}
-
-/// Adds `path`, or the pickle files under it if it is a folder.
-fn collect(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}: check that the path exists", path.display()))?;
-    if !meta.is_dir() {
-        files.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
-        .with_context(|| format!("cannot list the folder {}", path.display()))?
-        .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for entry in entries {
-        let is_dir = entry.is_dir();
-        let hidden = entry
-            .file_name()
-            .and_then(|n| n.to_str())
-            .is_some_and(|n| n.starts_with('.'));
-        if is_dir && !hidden {
-            collect(&entry, files)?;
-        } else if !is_dir
-            && entry
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| PICKLE_ENDINGS.contains(&e.to_ascii_lowercase().as_str()))
-        {
-            files.push(entry);
-        }
-    }
-    Ok(())
 }

@@ -3,10 +3,11 @@
 //! from its `.git` folder: loose objects, packs, loose refs and
 //! `packed-refs`). One report for the files, one for each history.
 //!
-//! Folders are walked without following symbolic links, `.git` folders are
-//! skipped (their content is the history), binary files are counted and
-//! skipped by the scanner, and files over `--max-size` are named and
-//! skipped. A `git bundle` given as a file is read as a history.
+//! Folders are walked by [`walk`](super::walk): without following symbolic
+//! links, skipping `.git` (its content is the history), virtual environments
+//! and `node_modules`; binary files are counted and skipped by the scanner,
+//! and files over `--max-size` are named and skipped (the report is then
+//! incomplete). A `git bundle` given as a file is read as a history.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -16,7 +17,7 @@ use safelab_tools::Report;
 use safelab_tools::secrets::git::{Oid, Store};
 use safelab_tools::secrets::{self, history};
 
-use super::Output;
+use super::{Output, walk};
 
 /// `safelab secrets`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -42,18 +43,19 @@ pub fn run(args: &Args) -> anyhow::Result<Vec<Report>> {
         args.paths.clone()
     };
     let mut files = secrets::Report::default();
-    for path in &paths {
-        let metadata = std::fs::symlink_metadata(path).with_context(|| {
-            format!(
-                "cannot read {}: check that the path exists and you may read it",
-                path.display()
-            )
-        })?;
-        if metadata.is_dir() {
-            walk(path, args.max_size, &mut files)?;
-        } else {
-            scan_file(path, args.max_size, &mut files)?;
-        }
+    let walk = walk::walk(&paths, |_| true);
+    for file in &walk.files {
+        scan_file(file, args.max_size, &mut files);
+    }
+    if !walk.skipped.is_empty() {
+        files.problems.push(format!(
+            "not scanned (not your own files; name a folder to scan it anyway): {}",
+            walk.skipped.join(", ")
+        ));
+    }
+    if !walk.problems.is_empty() {
+        files.incomplete = true;
+        files.problems.extend(walk.problems);
     }
     let mut reports = vec![Report::Secrets(files)];
     if args.history {
@@ -67,7 +69,7 @@ pub fn run(args: &Args) -> anyhow::Result<Vec<Report>> {
             })?;
             let key = git_dir.canonicalize().unwrap_or_else(|_| git_dir.clone());
             if seen.insert(key) {
-                reports.push(Report::Secrets(scan_repository(&git_dir)?));
+                reports.push(Report::Secrets(scan_repository(&git_dir)));
             }
         }
     }
@@ -80,47 +82,34 @@ fn label(path: &Path) -> String {
     text.strip_prefix("./").unwrap_or(&text).to_owned()
 }
 
-fn walk(folder: &Path, max_size: u64, report: &mut secrets::Report) -> anyhow::Result<()> {
-    let mut entries: Vec<_> = std::fs::read_dir(folder)
-        .with_context(|| format!("cannot list the folder {}", folder.display()))?
-        .collect::<Result<_, _>>()
-        .with_context(|| format!("cannot list the folder {}", folder.display()))?;
-    entries.sort_by_key(std::fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        let kind = entry
-            .file_type()
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        if kind.is_dir() {
-            if entry.file_name() != ".git" {
-                walk(&path, max_size, report)?;
-            }
-        } else if kind.is_file() {
-            scan_file(&path, max_size, report)?;
+/// Scans one file of at most `max_size` bytes into `report`; a file that
+/// cannot be read, or holds more, is a problem and makes the report
+/// incomplete.
+fn scan_file(path: &Path, max_size: u64, report: &mut secrets::Report) {
+    let bytes = match walk::read_capped(path, max_size) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            report.problems.push(format!(
+                "{}: not scanned, it is over --max-size {max_size} bytes: pass a larger --max-size to scan it",
+                label(path)
+            ));
+            report.incomplete = true;
+            return;
         }
-    }
-    Ok(())
-}
-
-fn scan_file(path: &Path, max_size: u64, report: &mut secrets::Report) -> anyhow::Result<()> {
-    let size = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .len();
-    if size > max_size {
-        report.problems.push(format!(
-            "{}: skipped, {size} bytes is over --max-size {max_size}",
-            label(path)
-        ));
-        return Ok(());
-    }
-    let bytes = std::fs::read(path)
-        .with_context(|| format!("cannot read {}: check that you may read it", path.display()))?;
+        Err(error) => {
+            report.problems.push(format!(
+                "{}: cannot read it ({error}): check that you may read it",
+                label(path)
+            ));
+            report.incomplete = true;
+            return;
+        }
+    };
     if secrets::git::is_bundle(&bytes) {
         report.absorb(secrets::scan(&label(path), &bytes));
     } else {
         secrets::scan_file(report, &label(path), &bytes);
     }
-    Ok(())
 }
 
 /// The `.git` folder of the repository `path` is in.
@@ -147,7 +136,7 @@ fn find_git_dir(path: &Path) -> Option<PathBuf> {
 }
 
 /// Every commit of the repository whose `.git` folder is `git_dir`.
-fn scan_repository(git_dir: &Path) -> anyhow::Result<secrets::Report> {
+fn scan_repository(git_dir: &Path) -> secrets::Report {
     // A linked worktree keeps its objects in the common folder.
     let common = std::fs::read_to_string(git_dir.join("commondir"))
         .map(|relative| git_dir.join(relative.trim()))
@@ -155,40 +144,53 @@ fn scan_repository(git_dir: &Path) -> anyhow::Result<secrets::Report> {
     let mut store = Store::new();
     let mut report = secrets::Report::default();
     let objects = common.join("objects");
-    let packs = objects.join("pack");
-    if packs.is_dir() {
-        let mut names: Vec<PathBuf> = std::fs::read_dir(&packs)
-            .with_context(|| format!("cannot list {}", packs.display()))?
-            .filter_map(Result::ok)
-            .map(|entry| entry.path())
-            .filter(|path| path.extension().is_some_and(|ext| ext == "pack"))
-            .collect();
-        names.sort();
-        for pack in names {
-            let bytes =
-                std::fs::read(&pack).with_context(|| format!("cannot read {}", pack.display()))?;
-            if let Err(error) = store.add_pack(&bytes) {
-                report.problems.push(format!("{}: {error}", pack.display()));
-            }
+    let read = |path: &Path, report: &mut secrets::Report| match std::fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(error) => {
+            report.problems.push(format!(
+                "{}: cannot read it ({error}): the objects it holds were not scanned",
+                path.display()
+            ));
+            report.incomplete = true;
+            None
+        }
+    };
+    let mut packs: Vec<PathBuf> = std::fs::read_dir(objects.join("pack"))
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "pack"))
+        .collect();
+    packs.sort();
+    for pack in packs {
+        if let Some(bytes) = read(&pack, &mut report)
+            && let Err(error) = store.add_pack(&bytes)
+        {
+            report.problems.push(format!("{}: {error}", pack.display()));
+            report.incomplete = true;
         }
     }
-    if let Ok(folders) = std::fs::read_dir(&objects) {
-        for folder in folders.filter_map(Result::ok) {
-            let name = folder.file_name().to_string_lossy().into_owned();
-            if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
-                continue;
-            }
-            for file in std::fs::read_dir(folder.path())
-                .into_iter()
-                .flatten()
-                .flatten()
+    for folder in std::fs::read_dir(&objects)
+        .into_iter()
+        .flatten()
+        .filter_map(Result::ok)
+    {
+        let name = folder.file_name().to_string_lossy().into_owned();
+        if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        for file in std::fs::read_dir(folder.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let path = file.path();
+            if let Some(bytes) = read(&path, &mut report)
+                && let Err(error) = store.add_loose(&bytes)
             {
-                let path = file.path();
-                let bytes = std::fs::read(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                if let Err(error) = store.add_loose(&bytes) {
-                    report.problems.push(format!("{}: {error}", path.display()));
-                }
+                report.problems.push(format!("{}: {error}", path.display()));
+                report.incomplete = true;
             }
         }
     }
@@ -200,7 +202,7 @@ fn scan_repository(git_dir: &Path) -> anyhow::Result<secrets::Report> {
         ));
     }
     history::scan_history(&mut report, &store, &refs);
-    Ok(report)
+    report
 }
 
 /// `HEAD` and every branch and tag: loose refs and `packed-refs`.
@@ -219,7 +221,7 @@ fn references(git_dir: &Path, common: &Path) -> Vec<(String, Oid)> {
         }
     }
     let mut loose = Vec::new();
-    loose_refs(&common.join("refs"), "refs", &mut loose);
+    loose_refs(&common.join("refs"), "refs", &mut loose, 0);
     for (name, id) in loose {
         // A loose ref is newer than its packed copy.
         named.retain(|(known, _)| *known != name);
@@ -242,17 +244,30 @@ fn references(git_dir: &Path, common: &Path) -> Vec<(String, Oid)> {
     refs
 }
 
-fn loose_refs(folder: &Path, prefix: &str, out: &mut Vec<(String, Oid)>) {
+/// How deep `.git/refs` may nest (`refs/heads/team/ning/topic` is 4).
+const MAX_REF_DEPTH: usize = 32;
+
+/// The loose refs under `folder`, named from `prefix`. Links to folders are
+/// not followed (two links up the tree would recurse without end), and the
+/// depth is capped.
+fn loose_refs(folder: &Path, prefix: &str, out: &mut Vec<(String, Oid)>, depth: usize) {
+    if depth > MAX_REF_DEPTH {
+        return;
+    }
     let Ok(entries) = std::fs::read_dir(folder) else {
         return;
     };
     for entry in entries.filter_map(Result::ok) {
         let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
         let path = entry.path();
-        if path.is_dir() {
-            loose_refs(&path, &name, out);
-        } else if let Ok(text) = std::fs::read_to_string(&path)
-            && let Some(id) = Oid::from_hex(text.trim())
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            loose_refs(&path, &name, out, depth + 1);
+        } else if kind.is_file()
+            && let Ok(Some(bytes)) = walk::read_capped(&path, 4096)
+            && let Some(id) = Oid::from_hex(String::from_utf8_lossy(&bytes).trim())
         {
             out.push((name, id));
         }

@@ -155,7 +155,7 @@ impl Report {
             let _ = write!(out, ", {} silenced by # nosec", self.suppressed);
         }
         out.push('\n');
-        out
+        crate::terminal(&out)
     }
 }
 

@@ -234,7 +234,7 @@ impl Report {
             );
         }
         let _ = writeln!(out, "  {}", self.snapshot.describe());
-        out
+        crate::terminal(&out)
     }
 }
 

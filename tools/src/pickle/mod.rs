@@ -171,6 +171,9 @@ pub enum Verdict {
     Dangerous,
     /// Not a pickle, or broken before anything could be said.
     Malformed,
+    /// Not read at all: larger than the inspector reads (see
+    /// [`Report::not_inspected`]).
+    NotInspected,
 }
 
 /// Why reading stopped before `STOP`.
@@ -190,6 +193,7 @@ impl Verdict {
             Self::Objects => "objects",
             Self::Dangerous => "dangerous",
             Self::Malformed => "malformed",
+            Self::NotInspected => "not inspected",
         }
     }
 
@@ -204,6 +208,9 @@ impl Verdict {
                 "loading it would import or call something that can run commands or code: do not load it"
             }
             Self::Malformed => "not a readable pickle: pickle.load would fail on it",
+            Self::NotInspected => {
+                "nothing is known of what loading it would do: do not load it until it has been checked (or saved as safetensors)"
+            }
         }
     }
 }
@@ -283,7 +290,7 @@ impl Report {
             out.push_str(&self.dis());
         }
         out.push('\n');
-        out
+        crate::terminal(&out)
     }
 
     /// The listing exactly as `pickletools.dis` prints it (for the listing's
@@ -331,6 +338,23 @@ impl Report {
             let _ = writeln!(out, "highest protocol among opcodes = {proto}");
         }
         out
+    }
+}
+
+impl Report {
+    /// The report for a file of `size` bytes that was not read, and why: it
+    /// counts as a finding, so a pre-commit hook or CI does not pass a model
+    /// nobody looked into.
+    pub fn not_inspected(size: usize, why: impl Into<String>) -> Self {
+        let mut report = inspect(&[]);
+        report.size = size;
+        report.verdict = Verdict::NotInspected;
+        report.python = String::new();
+        report.error = Some(ReadError {
+            offset: 0,
+            message: why.into(),
+        });
+        report
     }
 }
 

@@ -61,20 +61,50 @@ pub fn fingerprint(kind: &str, secret: &[u8]) -> u64 {
     hash
 }
 
-/// `secret` shown as its first and last characters (at most 4 each, at most
-/// a quarter of it each): never the whole.
+/// Prefixes that name a kind of token and are the same for everyone: shown
+/// in a preview, since they say what leaked without telling any of it.
+const PUBLIC_PREFIXES: &[&str] = &[
+    "AKIA",
+    "ASIA",
+    "github_pat_",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "glpat-",
+    "sk-",
+    "sk_live_",
+    "rk_live_",
+    "hf_",
+    "xoxb-",
+    "xoxp-",
+    "xoxa-",
+    "AIza",
+    "npm_",
+    "pypi-",
+];
+
+/// `secret` shown by its public prefix if it has one (`AKIA`, `ghp_`,
+/// `sk-`), else by at most 2 characters (none for a short one), and its
+/// length: `hunter22` is `hu…(8 chars)`.
 pub fn redact(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    let keep = (chars.len() / 4).min(4);
-    let head: String = chars[..keep].iter().collect();
-    let tail: String = chars[chars.len() - keep..].iter().collect();
-    format!("{head}…{tail}")
+    let length = secret.chars().count();
+    let head: String = match PUBLIC_PREFIXES
+        .iter()
+        .find(|prefix| secret.starts_with(**prefix) && secret.len() > prefix.len())
+    {
+        Some(prefix) => (*prefix).to_owned(),
+        None => secret.chars().take((length / 4).min(2)).collect(),
+    };
+    format!("{head}…({length} chars)")
 }
 
 /// Scans a text file called `name` (`bytes` need not be UTF-8).
 pub fn scan_text(name: &str, bytes: &[u8]) -> Vec<Hit> {
     let mut context = Context {
         code: rules::is_code(name),
+        env: rules::is_env(name),
         ..Context::default()
     };
     let mut out = Vec::new();
@@ -111,8 +141,23 @@ fn characters(bytes: &[u8]) -> usize {
 
 /// The part of `line` around `hit`, every secret on it redacted.
 fn preview(line: &[u8], hit: &rules::Hit, all: &[rules::Hit]) -> String {
+    // After a private key's header comes its body (a key on one line, as in
+    // a service-account JSON): never shown.
+    let key_body = all
+        .iter()
+        .filter(|other| other.rule.id == rules::PRIVATE_KEY.id)
+        .map(|other| other.end)
+        .min();
+    if let Some(body) = key_body
+        && hit.start >= body
+    {
+        let secret = String::from_utf8_lossy(&line[hit.start..hit.end]);
+        return format!("…{}…", redact(&secret));
+    }
     let from = hit.start.saturating_sub(PREVIEW_SIDE);
-    let to = (hit.end + PREVIEW_SIDE).min(line.len());
+    let to = (hit.end + PREVIEW_SIDE)
+        .min(line.len())
+        .min(key_body.unwrap_or(usize::MAX));
     let mut out = String::new();
     if from > 0 {
         out.push('…');
@@ -143,8 +188,47 @@ mod tests {
 
     #[test]
     fn redaction_never_shows_the_whole_secret() {
-        assert_eq!(redact("AKIAQ7LBZ3SAFELABKEY"), "AKIA…BKEY");
-        assert_eq!(redact("hunter22"), "hu…22");
-        assert_eq!(redact("abc"), "…");
+        assert_eq!(redact("AKIAQ7LBZ3SAFELABKEY"), "AKIA…(20 chars)");
+        assert_eq!(redact("sk-proj-abcdef"), "sk-…(14 chars)");
+        assert_eq!(redact("hunter22"), "hu…(8 chars)");
+        assert_eq!(redact("abc"), "…(3 chars)");
+    }
+
+    fn previews(name: &str, text: &str) -> Vec<String> {
+        scan_text(name, text.as_bytes())
+            .into_iter()
+            .map(|hit| hit.preview)
+            .collect()
+    }
+
+    /// The review's cases: each preview shows at most 2 characters of the
+    /// secret, and the whole value is found.
+    #[test]
+    fn previews_show_no_part_of_a_secret_past_two_characters() {
+        assert_eq!(
+            previews(".env", "DB_PASSWORD=Tr0ub4dor&3xyz\n"),
+            ["DB_PASSWORD=Tr…(14 chars)"]
+        );
+        assert_eq!(
+            previews(".env", "DB_PASSWORD=Xk9;mQ2vLp7zRt # prod\n"),
+            ["DB_PASSWORD=Xk…(14 chars) # prod"]
+        );
+        assert_eq!(
+            previews(".env.local", "API_SECRET=pa$$w0rd,(x)Zq\n"),
+            ["API_SECRET=pa…(14 chars)"]
+        );
+        assert_eq!(
+            previews(
+                "settings.yaml",
+                "url: postgresql://etl:Qm7v@z2pLx@db.internal/etl\n"
+            ),
+            ["url: postgresql://etl:Qm…(10 chars)@db.internal/etl"]
+        );
+        let key = "{\"type\": \"service_account\", \"private_key\": \"-----BEGIN PRIVATE KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\\n-----END PRIVATE KEY-----\\n\"}\n";
+        let shown = previews("sa.json", key);
+        assert!(!shown.is_empty());
+        for preview in shown {
+            assert!(!preview.contains("MIIEvQ"), "{preview}");
+        }
     }
 }

@@ -40,6 +40,11 @@ pub struct Report {
     /// bound): the findings cover the rest.
     #[serde(default)]
     pub problems: Vec<String>,
+    /// Whether something that should have been read was not (an object past
+    /// a bound, an unreadable file): "no secret found" then means less, and
+    /// the command line exits non-zero.
+    #[serde(default)]
+    pub incomplete: bool,
 }
 
 /// How much the scanner read.
@@ -112,6 +117,7 @@ impl Report {
         self.scanned.commits += other.scanned.commits;
         self.scanned.binary += other.scanned.binary;
         self.problems.extend(other.problems);
+        self.incomplete |= other.incomplete;
     }
 
     /// The report for a terminal.
@@ -175,7 +181,13 @@ impl Report {
             "{} secret(s) found in {} file(s), {} bytes{history}; {} binary file(s) skipped.",
             self.finding_total, self.scanned.files, self.scanned.bytes, self.scanned.binary
         );
-        out
+        if self.incomplete {
+            let _ = writeln!(
+                out,
+                "Incomplete: some of the input was not read (see the notes); what it holds was not scanned."
+            );
+        }
+        crate::terminal(&out)
     }
 }
 

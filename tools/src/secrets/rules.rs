@@ -110,6 +110,10 @@ pub struct Context {
     /// Whether the file is source code (an unquoted value is then a
     /// variable, not a literal).
     pub code: bool,
+    /// Whether the file is a `.env` file: an unquoted value runs to a space,
+    /// a `#` or the end of the line (`;`, `&`, `,`, `(` and `$` are part of
+    /// it).
+    pub env: bool,
 }
 
 /// Whether a file called `name` holds code.
@@ -121,6 +125,17 @@ pub fn is_code(name: &str) -> bool {
     ]
     .iter()
     .any(|ext| lower.ends_with(ext))
+}
+
+/// Whether a file called `name` is a `.env` file (`.env`, `.env.local`,
+/// `prod.env`, `.envrc`).
+pub fn is_env(name: &str) -> bool {
+    let base = name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(name)
+        .to_ascii_lowercase();
+    base.starts_with(".env") || base.ends_with(".env")
 }
 
 /// Finds the secrets on line `number` (from 0); `next` is the following
@@ -657,13 +672,19 @@ fn urls(line: &[u8], hits: &mut Vec<Hit>) {
             continue;
         }
         let scheme = line[at - scheme_length..at].to_ascii_lowercase();
-        let userinfo = run(line, from, 256, |b| {
-            !b" \t\"'`<>/?#@,;()[]{}\\".contains(&b)
-        });
-        let end = from + userinfo;
-        if userinfo > 256 || line.get(end) != Some(&b'@') {
+        // The authority runs to the path; the user part ends at its last
+        // `@` (as urllib and SQLAlchemy read it): a password may hold `@`.
+        let authority = run(line, from, 256, |b| !b" \t\"'`<>/?#,;()[]{}\\".contains(&b));
+        if authority > 256 {
             continue;
         }
+        let Some(userinfo) = line[from..from + authority]
+            .iter()
+            .rposition(|&b| b == b'@')
+        else {
+            continue;
+        };
+        let end = from + userinfo;
         let Some(colon) = line[from..end].iter().position(|&b| b == b':') else {
             continue;
         };
@@ -926,6 +947,14 @@ fn assignments(context: &Context, line: &[u8], hits: &mut Vec<Hit>) {
                 }
                 (start, end)
             }
+            None if context.env => {
+                let length = run(line, at, 1024, |b| !b" \t\r#".contains(&b));
+                if length > 1024 {
+                    next = at + length;
+                    continue;
+                }
+                (at, at + length)
+            }
             None => {
                 let length = run(line, at, 1024, |b| !b" \t\r,;&)}]\"'=".contains(&b));
                 if length > 1024 {
@@ -959,7 +988,13 @@ fn assignments(context: &Context, line: &[u8], hits: &mut Vec<Hit>) {
             continue;
         }
         if quote.is_none() {
-            let reference = value.iter().any(|b| b"([{$%".contains(b));
+            // `${VAR}` and `$(command)` in a `.env` file; any bracket or `$`
+            // elsewhere (`os.getenv(...)`, `%(name)s`).
+            let reference = if context.env {
+                value.starts_with(b"$") || contains(value, b"${") || contains(value, b"$(")
+            } else {
+                value.iter().any(|b| b"([{$%".contains(b))
+            };
             let identifier = value[0].is_ascii_alphabetic()
                 && value
                     .iter()

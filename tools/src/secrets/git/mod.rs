@@ -23,6 +23,13 @@ pub const MAX_OBJECTS: usize = 500_000;
 pub const MAX_OBJECT_SIZE: usize = 32 * 1024 * 1024;
 /// The most bytes (inflated) a [`Store`] keeps in all, and a pack may make.
 pub const MAX_TOTAL: usize = 256 * 1024 * 1024;
+/// The most bytes (inflated) a pack's objects past the other bounds may make
+/// while they are read through and dropped, so that the objects after them
+/// are still read (a committed 200 MB model must not hide the `.env` after
+/// it).
+pub const MAX_DISCARDED: u64 = 4 * 1024 * 1024 * 1024;
+/// How many skipped objects a [`Store`] names.
+const NAMED_SKIPS: usize = 20;
 
 /// A git object id (SHA-1).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -157,6 +164,8 @@ pub struct Store {
     /// Objects not kept: past a bound, broken, or deltas whose base is
     /// missing.
     pub skipped: usize,
+    /// The first of them, named (`blob 1f2e… (40000000 bytes, too large)`).
+    pub skipped_names: Vec<String>,
 }
 
 impl Store {
@@ -191,12 +200,24 @@ impl Store {
             || data.len() > MAX_OBJECT_SIZE
             || self.total + data.len() > MAX_TOTAL
         {
-            self.skipped += 1;
+            self.skip(format!(
+                "{} {id} ({} bytes, past the store's bounds)",
+                kind.as_str(),
+                data.len()
+            ));
             return id;
         }
         self.total += data.len();
         self.objects.insert(id, Object { kind, data });
         id
+    }
+
+    /// Counts one object as not kept, naming it while few are named.
+    pub fn skip(&mut self, what: String) {
+        self.skipped += 1;
+        if self.skipped_names.len() < NAMED_SKIPS {
+            self.skipped_names.push(what);
+        }
     }
 
     /// Reads a loose object file (`.git/objects/ab/cdef…`: zlib over

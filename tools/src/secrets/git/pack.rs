@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use flate2::{Decompress, FlushDecompress, Status};
 
-use super::{GitError, Kind, MAX_OBJECT_SIZE, Oid, Store, malformed};
+use super::{GitError, Kind, MAX_DISCARDED, MAX_OBJECT_SIZE, Oid, Store, malformed};
 
 /// What a delta applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,7 +41,10 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
     // Bytes made (inflated or by deltas), declared sizes counted up front:
     // a pack of objects that claim to be huge stops here, not after the work.
     let mut budget = super::MAX_TOTAL;
-    for _ in 0..count {
+    // Bytes inflated and dropped: objects past the bounds above are read
+    // through (nothing kept) to find where the next object starts.
+    let mut discard_budget = MAX_DISCARDED;
+    for index in 0..count {
         if offset >= pack.len() {
             return malformed("a pack is cut short");
         }
@@ -70,9 +73,29 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
             _ => return malformed(format!("an object of unknown type {number}")),
         };
         if size > MAX_OBJECT_SIZE || size > budget {
-            // Its end is only known by inflating it all: stop here.
-            store.skipped += count - at.len();
-            return Ok(count);
+            // Its end is only known by inflating it all: inflate it into
+            // nothing, under a bound of its own, and go on with the next.
+            let claimed = u64::try_from(size).unwrap_or(u64::MAX);
+            if claimed > discard_budget {
+                store.skip(format!(
+                    "the {} object(s) from offset {start} of a pack (the pack holds more than {} GiB)",
+                    count - index,
+                    MAX_DISCARDED >> 30
+                ));
+                store.skipped += count - index - 1;
+                return Ok(count);
+            }
+            discard_budget -= claimed;
+            let kind = Kind::from_pack(number).filter(|_| base.is_none());
+            let (id, used) = inflate_into_nothing(&pack[offset..], size, kind)?;
+            offset += used;
+            store.skip(match (kind, id) {
+                (Some(kind), Some(id)) => {
+                    format!("{} {id} ({size} bytes, too large)", kind.as_str())
+                }
+                _ => format!("a delta at offset {start} of a pack ({size} bytes, too large)"),
+            });
+            continue;
         }
         budget -= size;
         let (data, used) = inflate(&pack[offset..], size)?;
@@ -94,8 +117,11 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
                 };
                 let target = delta_target(&pending.delta);
                 if target > budget {
-                    store.skipped += count - at.len();
-                    return Ok(count);
+                    store.skip(format!(
+                        "a delta at offset {start} of a pack (it makes {target} bytes, past the pack's {} MiB)",
+                        super::MAX_TOTAL >> 20
+                    ));
+                    continue;
                 }
                 budget -= target;
                 match known {
@@ -107,7 +133,18 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
             }
         }
     }
-    store.skipped += waiting.values().map(Vec::len).sum::<usize>();
+    for (base, deltas) in waiting {
+        for pending in deltas {
+            let base = match base {
+                Base::Offset(offset) => format!("at offset {offset}"),
+                Base::Id(id) => id.hex(),
+            };
+            store.skip(format!(
+                "a delta at offset {} of a pack (its base {base} is not in the repository)",
+                pending.offset
+            ));
+        }
+    }
     Ok(count)
 }
 
@@ -123,11 +160,17 @@ fn apply_and_resolve(
     let mut work = vec![(kind, id, pending)];
     while let Some((kind, base, pending)) = work.pop() {
         let Some(source) = store.get(&base) else {
-            store.skipped += 1;
+            store.skip(format!(
+                "a delta at offset {} of a pack (its base {base} was not kept)",
+                pending.offset
+            ));
             continue;
         };
         let Ok(data) = apply(&source.data, &pending.delta) else {
-            store.skipped += 1;
+            store.skip(format!(
+                "a delta at offset {} of a pack (it does not apply)",
+                pending.offset
+            ));
             continue;
         };
         let id = store.insert(kind, data);
@@ -249,6 +292,56 @@ fn inflate(input: &[u8], size: usize) -> Result<(Vec<u8>, usize), GitError> {
     Ok((out, consumed))
 }
 
+/// Inflates one zlib stream at the start of `input` that must give exactly
+/// `size` bytes, keeping none of them: the id of the object they make when
+/// its `kind` is known (not for a delta), and how much input they took.
+fn inflate_into_nothing(
+    input: &[u8],
+    size: usize,
+    kind: Option<Kind>,
+) -> Result<(Option<Oid>, usize), GitError> {
+    let mut inflater = Decompress::new(true);
+    let mut hasher = kind.map(|kind| {
+        let mut hasher = super::sha1::Sha1::default();
+        hasher.update(format!("{} {size}\0", kind.as_str()).as_bytes());
+        hasher
+    });
+    let mut buffer = vec![0_u8; 64 * 1024];
+    let mut made: usize = 0;
+    loop {
+        let consumed = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
+        let before = inflater.total_out();
+        let status = inflater
+            .decompress(
+                input.get(consumed..).unwrap_or_default(),
+                &mut buffer,
+                FlushDecompress::None,
+            )
+            .or_else(|error| malformed(format!("an object does not inflate: {error}")))?;
+        let out = usize::try_from(inflater.total_out() - before).unwrap_or(usize::MAX);
+        let now = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
+        made = made.saturating_add(out);
+        if made > size {
+            return malformed("an object is larger than its header says");
+        }
+        if let Some(hasher) = &mut hasher {
+            hasher.update(&buffer[..out]);
+        }
+        match status {
+            Status::StreamEnd => break,
+            _ if out == 0 && now == consumed => {
+                return malformed("an object's data is cut short");
+            }
+            _ => {}
+        }
+    }
+    if made != size {
+        return malformed("an object is smaller than its header says");
+    }
+    let consumed = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
+    Ok((hasher.map(|hasher| Oid(hasher.finish())), consumed))
+}
+
 /// The size of what a delta makes (0 if its header is broken: applying it
 /// will fail).
 fn delta_target(delta: &[u8]) -> usize {
@@ -364,11 +457,12 @@ mod tests {
             "an empty stream is not 32 MiB"
         );
         assert!(store.is_empty());
-        // One over the largest object: the rest of the pack is skipped.
+        // One over the largest object, with no data: it is read through
+        // (to find the next object), and found cut short.
         let mut pack = header;
         pack.extend_from_slice(&[0xb0, 0x80, 0x80, 0x80, 0x02]);
         let mut store = Store::new();
-        assert_eq!(store.add_pack(&pack), Ok(100_000));
-        assert_eq!(store.skipped, 100_000);
+        assert!(store.add_pack(&pack).is_err());
+        assert!(store.is_empty());
     }
 }
