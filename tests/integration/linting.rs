@@ -262,6 +262,7 @@ fn project() -> tempfile::TempDir {
         "import subprocess\n\n\ndef count(path):\n    return subprocess.run(f\"wc -l {path}\", shell=True)\n",
     );
     write("src/clean.py", "def add(a, b):\n    return a + b\n");
+    write(".venv/pyvenv.cfg", "home = /usr/bin\n");
     write(".venv/lib/bad.py", "eval(x)\n");
     write("node_modules/pkg/bad.py", "eval(x)\n");
     write("src/__pycache__/bad.py", "eval(x)\n");
@@ -334,13 +335,25 @@ fn safelab_lint_walks_a_project_and_exits_1_on_findings() {
     assert_eq!(broken.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&broken.stdout).contains("broken.py:1: syntax error"));
 
+    // A path it cannot read is reported, the rest is linted, and the run
+    // says it is incomplete (exit 2), findings or not.
     let missing = Command::new(&binary)
         .args(["lint", "no/such/file.py"])
+        .arg(folder.path().join("src/job.py"))
         .output()
         .expect("safelab runs");
     assert_eq!(missing.status.code(), Some(2));
-    let stderr = String::from_utf8_lossy(&missing.stderr);
-    assert!(stderr.contains("cannot read no/such/file.py"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&missing.stdout);
+    assert!(
+        stdout.contains("not linted: no/such/file.py: cannot read it"),
+        "{stdout}"
+    );
+    assert!(stdout.contains(&format!("{job}:5: B602")), "{stdout}");
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("the result is incomplete"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
 }
 
 /// The report script the gates review, as the lab serves it.

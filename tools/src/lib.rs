@@ -84,7 +84,8 @@ impl Report {
         match self {
             Self::Secrets(report) => report.incomplete,
             Self::Pickle(report) => report.verdict == pickle::Verdict::NotInspected,
-            Self::Lint(_) | Self::Packages(_) => false,
+            Self::Lint(report) => report.not_read.is_some(),
+            Self::Packages(_) => false,
         }
     }
 

@@ -3,28 +3,15 @@
 //! code-review gate of lesson 11.
 //!
 //! A file named on the command line is read whatever its name; a folder is
-//! walked for `*.py` files, skipping `.git`, virtual environments,
-//! `node_modules` and `__pycache__`, never following symbolic links.
+//! walked for `*.py` files by the tools' one walker ([`super::walk`]): no
+//! `.git`, virtual environments, `node_modules` or `__pycache__`, no linked
+//! folders, and a path it cannot read is reported and passed over.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::Context as _;
-use safelab_tools::{Report, Tool};
+use safelab_tools::{MAX_INPUT, Report, Tool, lint};
 
-use super::Output;
-
-/// Folders a walk never enters: version control, virtual environments,
-/// installed packages, caches.
-const SKIPPED: &[&str] = &[
-    ".git",
-    ".hg",
-    ".venv",
-    "venv",
-    ".tox",
-    "node_modules",
-    "__pycache__",
-    "site-packages",
-];
+use super::{Output, walk};
 
 /// `safelab lint`'s arguments.
 #[derive(Debug, Clone, clap::Args)]
@@ -38,66 +25,33 @@ pub struct Args {
 }
 
 /// One report per Python file, in the order named (a folder's files sorted
-/// by path).
+/// by path); a path that cannot be read gets a "not linted" report, which
+/// makes the result incomplete.
 pub fn run(args: &Args) -> anyhow::Result<Vec<Report>> {
-    let mut files = Vec::new();
-    for path in &args.paths {
-        let metadata = std::fs::metadata(path).with_context(|| {
-            format!(
-                "cannot read {}: check the path (a Python file or a folder of them)",
-                path.display()
-            )
-        })?;
-        if metadata.is_dir() {
-            python_files(path, &mut files)?;
-        } else {
-            files.push(path.clone());
-        }
+    let walk = walk::walk(&args.paths, |path| {
+        path.extension().is_some_and(|ending| ending == "py")
+    });
+    for folder in &walk.skipped {
+        eprintln!("safelab: not linted (not your own code; name it to lint it): {folder}");
     }
-    files
-        .iter()
-        .map(|file| {
-            let bytes = std::fs::read(file).with_context(|| {
-                format!(
-                    "cannot read {}: check it exists and is readable",
-                    file.display()
-                )
-            })?;
-            safelab_tools::run(Tool::Lint, &file.display().to_string(), &bytes)
-                .with_context(|| format!("{} was not linted", file.display()))
-        })
-        .collect()
-}
-
-/// Appends the `*.py` files under `folder`, sorted, to `files`.
-fn python_files(folder: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let mut found = Vec::new();
-    let mut pending = vec![folder.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).with_context(|| {
-            format!(
-                "cannot list the folder {}: check its permissions",
-                dir.display()
-            )
-        })?;
-        for entry in entries {
-            let entry =
-                entry.with_context(|| format!("cannot list the folder {}", dir.display()))?;
-            let kind = entry
-                .file_type()
-                .with_context(|| format!("cannot read {}", entry.path().display()))?;
-            let name = entry.file_name();
-            let name = name.to_string_lossy();
-            if kind.is_dir() {
-                if !SKIPPED.contains(&name.as_ref()) {
-                    pending.push(entry.path());
-                }
-            } else if kind.is_file() && name.ends_with(".py") {
-                found.push(entry.path());
-            }
-        }
+    let mut reports = Vec::with_capacity(walk.files.len() + walk.problems.len());
+    for problem in walk.problems {
+        reports.push(Report::Lint(lint::Report::not_read("", problem)));
     }
-    found.sort();
-    files.extend(found);
-    Ok(())
+    for file in walk.files {
+        let name = file.display().to_string();
+        let report = match walk::read_capped(&file, MAX_INPUT as u64) {
+            Ok(Some(bytes)) => safelab_tools::run(Tool::Lint, &name, &bytes)?,
+            Ok(None) => Report::Lint(lint::Report::not_read(
+                &name,
+                format!("larger than the {MAX_INPUT} bytes the lint reads: split the file"),
+            )),
+            Err(error) => Report::Lint(lint::Report::not_read(
+                &name,
+                format!("cannot read it ({error}): check that you may read it"),
+            )),
+        };
+        reports.push(report);
+    }
+    Ok(reports)
 }

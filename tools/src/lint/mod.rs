@@ -64,6 +64,10 @@ pub struct Report {
     /// Findings past [`MAX_FINDINGS`], counted but not kept.
     #[serde(default)]
     pub omitted: usize,
+    /// Why the file was not read at all (the command line's reports of a
+    /// path it could not read): the result is then incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_read: Option<String>,
 }
 
 /// One finding.
@@ -112,6 +116,13 @@ impl Report {
     pub fn human(&self) -> String {
         use std::fmt::Write as _;
         let mut out = String::new();
+        if let Some(why) = &self.not_read {
+            match self.file.as_str() {
+                "" => _ = writeln!(out, "not linted: {why}"),
+                file => _ = writeln!(out, "{file}: not linted: {why}"),
+            }
+            return crate::terminal(&out);
+        }
         if let Some(error) = &self.syntax_error {
             let _ = writeln!(
                 out,
@@ -159,6 +170,21 @@ impl Report {
     }
 }
 
+impl Report {
+    /// The report of a file `name` that was not read, and `why`.
+    pub fn not_read(name: &str, why: String) -> Self {
+        Self {
+            file: name.to_owned(),
+            lines: 0,
+            findings: Vec::new(),
+            suppressed: 0,
+            syntax_error: None,
+            omitted: 0,
+            not_read: Some(why),
+        }
+    }
+}
+
 /// Lints the Python source `source` of the file `name`.
 pub fn lint(name: &str, source: &str) -> Report {
     let scan = scan::scan(source);
@@ -174,6 +200,7 @@ pub fn lint(name: &str, source: &str) -> Report {
         suppressed: 0,
         syntax_error: None,
         omitted: 0,
+        not_read: None,
     };
     if let Some((at, why)) = scan.too_deep {
         report.syntax_error = Some(syntax_error(source, &scan, at, why.to_owned()));
