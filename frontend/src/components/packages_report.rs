@@ -1,0 +1,133 @@
+//! The dependency check's report: each advisory that affects a pinned
+//! version (its id, aliases, affected range and fixed version), the lines it
+//! could not use, and where the advisories come from and how old they are.
+
+use leptos::prelude::*;
+use safelab_tools::packages::{Format, Report, Snapshot};
+
+/// Days from the ISO date `date` to today, if it reads as one.
+fn age_in_days(date: &str) -> Option<i64> {
+    let then = js_sys::Date::parse(date);
+    if then.is_nan() {
+        return None;
+    }
+    Some(((js_sys::Date::now() - then) / 86_400_000.0).floor() as i64)
+}
+
+/// The snapshot's source, age and licence.
+fn snapshot_view(snapshot: Snapshot) -> impl IntoView {
+    let age = match age_in_days(&snapshot.date) {
+        Some(days) if days > 0 => format!(" — {days} days old"),
+        Some(_) => " — from today".to_owned(),
+        None => String::new(),
+    };
+    view! {
+        <p class="snapshot">
+            {format!(
+                "Advisories: {} (revision {}), data up to {}{age}; {} advisories for {} packages. ",
+                snapshot.source, snapshot.revision, snapshot.date, snapshot.advisories, snapshot.packages
+            )}
+            "Newer advisories are not in it: "<code>"pip-audit"</code>" asks the live database. "
+            <span class="attribution">{snapshot.license}</span>
+        </p>
+    }
+}
+
+/// Draws one dependency check report.
+#[component]
+pub fn PackagesReport(
+    /// The report.
+    report: Report,
+    /// How many hits there were before the list was cut for the page.
+    cut_from: Option<usize>,
+) -> impl IntoView {
+    let total = cut_from.unwrap_or(report.hits.len());
+    let format = match report.format {
+        Format::Requirements => "a requirements file",
+        Format::Pyproject => "a pyproject.toml",
+    };
+    let pinned = report
+        .packages
+        .iter()
+        .filter(|package| package.pinned.is_some())
+        .count();
+    let summary = match total {
+        0 => "No known advisories for the pinned versions.".to_owned(),
+        1 => "1 advisory affects a pinned version.".to_owned(),
+        n => format!("{n} advisories affect pinned versions."),
+    };
+    let facts = format!(
+        " Read {} as {format}: {} requirements, {pinned} pinned to one version.",
+        report.file,
+        report.packages.len()
+    );
+    let rows = report
+        .hits
+        .into_iter()
+        .map(|hit| {
+            let aliases = hit
+                .aliases
+                .into_iter()
+                .map(|alias| {
+                    let cve = alias.starts_with("CVE-");
+                    view! { <code class:cve=cve>{alias}</code>" " }
+                })
+                .collect_view();
+            let fixed = match hit.fixed {
+                Some(version) => view! { "upgrade to "<code class="fixed">{version}</code>" or later" }.into_any(),
+                None => view! { <span class="muted">"no fixed version"</span> }.into_any(),
+            };
+            view! {
+                <tr class="package-hit">
+                    <td><code>{format!("{}=={}", hit.package, hit.version)}</code><br /><span class="muted">{format!("line {}", hit.line)}</span></td>
+                    <td><code class="advisory-id">{hit.id}</code><br />{aliases}</td>
+                    <td>{hit.summary}</td>
+                    <td><code>{hit.affected}</code></td>
+                    <td>{fixed}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let table = (total > 0).then(|| {
+        view! {
+            <div class="table-scroll">
+                <table class="tool-table packages-table">
+                    <thead><tr>
+                        <th scope="col">"Package"</th><th scope="col">"Advisory (aliases)"</th><th scope="col">"What it is"</th>
+                        <th scope="col">"Affected"</th><th scope="col">"Fixed"</th>
+                    </tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        }
+    });
+    let warnings = (!report.warnings.is_empty()).then(|| {
+        let items = report
+            .warnings
+            .into_iter()
+            .map(|warning| view! { <li>{format!("Line {}: {}", warning.line, warning.message)}</li> })
+            .collect_view();
+        view! {
+            <h4>"Lines the check could not use"</h4>
+            <ul class="package-warnings">{items}</ul>
+        }
+    });
+    view! {
+        <div class="packages-report">
+            <p class=verdict_class(total)>
+                <strong class="packages-summary">{summary}</strong>{facts}
+            </p>
+            {table}
+            {warnings}
+            {snapshot_view(report.snapshot)}
+        </div>
+    }
+}
+
+fn verdict_class(total: usize) -> &'static str {
+    if total > 0 {
+        "verdict-badge verdict-danger"
+    } else {
+        "verdict-badge verdict-safe"
+    }
+}
