@@ -116,6 +116,8 @@ pub struct LabData {
     api: api::ApiLab,
     /// Lesson `certificates`' state: what its listeners saw.
     pub(crate) certificates: certificates::CertificatesLab,
+    /// Lesson `pickle`'s state: the pickles its insecure twin "ran".
+    pickle: pickle::PickleLab,
 }
 
 impl LabData {
@@ -143,6 +145,7 @@ impl LabData {
                 path: certificates_folder,
                 source,
             })?,
+            pickle: pickle::PickleLab::default(),
         })
     }
 }
