@@ -118,6 +118,8 @@ pub struct LabData {
     pub(crate) certificates: certificates::CertificatesLab,
     /// Lesson `pickle`'s state: the pickles its insecure twin "ran".
     pickle: pickle::PickleLab,
+    /// Lesson `secrets`' state: the fake cloud storage's valid key.
+    secrets: secrets::StorageKeys,
 }
 
 impl LabData {
@@ -146,6 +148,7 @@ impl LabData {
                 source,
             })?,
             pickle: pickle::PickleLab::default(),
+            secrets: secrets::StorageKeys::default(),
         })
     }
 }

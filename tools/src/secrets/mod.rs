@@ -4,8 +4,21 @@
 //! a repository's `.git` folder read by the command line), each with its
 //! place, a redacted preview and how to rotate it.
 //!
-//! SKELETON: the types are the contract the app and the command line use;
-//! the scanner is to be written.
+//! The kinds it knows are in [`rules`] (each with its rotation advice); what
+//! it deliberately does not report (documentation example keys such as
+//! `AKIAIOSFODNN7EXAMPLE`, placeholders, `os.environ[...]` references,
+//! lockfile hashes, UUIDs, base64 images) is documented there too. A git
+//! history is read by [`git`] (bundles, packs, loose objects) and walked by
+//! [`history`]: each secret is reported once per file, attributed to the
+//! commit that added it, and marked as still present or not in the newest
+//! commit.
+
+pub mod file;
+pub mod git;
+pub mod history;
+pub mod rules;
+
+use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +28,7 @@ use crate::Level;
 pub const FINDING_LIMIT: usize = 10_000;
 
 /// What the scanner found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The findings, at most [`FINDING_LIMIT`], in the order found.
     pub findings: Vec<Finding>,
@@ -23,6 +36,10 @@ pub struct Report {
     pub finding_total: usize,
     /// What was read.
     pub scanned: Scanned,
+    /// What could not be read, in words (a damaged bundle, objects past a
+    /// bound): the findings cover the rest.
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 /// How much the scanner read.
@@ -70,7 +87,8 @@ pub struct Commit {
     pub author: String,
     /// Its first message line.
     pub summary: String,
-    /// Whether the file is still there in the newest commit.
+    /// Whether the secret is still in that file in the newest commit
+    /// (false: "deleted", yet still in the history).
     pub still_present: bool,
 }
 
@@ -80,15 +98,111 @@ impl Report {
         self.finding_total
     }
 
+    /// Adds `other`'s findings and counts to this report (the command line
+    /// scans a folder file by file into one report).
+    pub fn absorb(&mut self, other: Self) {
+        for finding in other.findings {
+            if self.findings.len() < FINDING_LIMIT {
+                self.findings.push(finding);
+            }
+        }
+        self.finding_total += other.finding_total;
+        self.scanned.files += other.scanned.files;
+        self.scanned.bytes += other.scanned.bytes;
+        self.scanned.commits += other.scanned.commits;
+        self.scanned.binary += other.scanned.binary;
+        self.problems.extend(other.problems);
+    }
+
     /// The report for a terminal.
     pub fn human(&self) -> String {
-        todo!("skeleton")
+        let mut out = String::new();
+        for finding in &self.findings {
+            let _ = writeln!(
+                out,
+                "{}:{}:{}: {} ({} confidence)",
+                finding.file,
+                finding.line,
+                finding.column,
+                finding.title,
+                finding.confidence.as_str()
+            );
+            let _ = writeln!(out, "    {}", finding.preview);
+            if let Some(commit) = &finding.commit {
+                let short: String = commit.id.chars().take(10).collect();
+                let state = if commit.still_present {
+                    "still in the newest commit"
+                } else {
+                    "deleted since, but still in the history"
+                };
+                let _ = writeln!(
+                    out,
+                    "    added in commit {short} by {}: \"{}\" ({state})",
+                    commit.author, commit.summary
+                );
+            }
+        }
+        if self.finding_total > self.findings.len() {
+            let _ = writeln!(
+                out,
+                "… and {} more not listed",
+                self.finding_total - self.findings.len()
+            );
+        }
+        let mut kinds: Vec<&str> = self.findings.iter().map(|f| f.kind.as_str()).collect();
+        kinds.sort_unstable();
+        kinds.dedup();
+        if !kinds.is_empty() {
+            let _ = writeln!(out, "\nHow to rotate what was found:");
+            for rule in kinds.iter().filter_map(|kind| rules::by_id(kind)) {
+                let _ = writeln!(out, "  {}: {}", rule.title, rule.rotate);
+            }
+            let _ = writeln!(
+                out,
+                "  Then: remove the secret from the code (an environment variable or a secrets manager), from the history (git filter-repo) if it was committed, and check the service's logs."
+            );
+        }
+        for problem in &self.problems {
+            let _ = writeln!(out, "note: {problem}");
+        }
+        let history = if self.scanned.commits > 0 {
+            format!(" in {} commit(s)", self.scanned.commits)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{} secret(s) found in {} file(s), {} bytes{history}; {} binary file(s) skipped.",
+            self.finding_total, self.scanned.files, self.scanned.bytes, self.scanned.binary
+        );
+        out
     }
 }
 
 /// Scans one input: a `git bundle` is read as a whole history, anything else
 /// as one file called `name`.
 pub fn scan(name: &str, bytes: &[u8]) -> Report {
-    let _ = (name, bytes);
-    todo!("skeleton")
+    if git::is_bundle(bytes) {
+        return history::scan_bundle(name, bytes);
+    }
+    let mut report = Report::default();
+    scan_file(&mut report, name, bytes);
+    report
+}
+
+/// Scans one file called `name` into `report` (binary files are counted and
+/// skipped).
+pub fn scan_file(report: &mut Report, name: &str, bytes: &[u8]) {
+    report.scanned.files += 1;
+    report.scanned.bytes += bytes.len();
+    if file::is_binary(bytes) {
+        report.scanned.binary += 1;
+        return;
+    }
+    for hit in file::scan_text(name, bytes) {
+        report.finding_total += 1;
+        if report.findings.len() < FINDING_LIMIT {
+            report.findings.push(hit.finding(name, None));
+        }
+    }
 }
