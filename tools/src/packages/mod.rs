@@ -3,10 +3,22 @@
 //! semantics, against a bundled snapshot of the PyPA advisory database (OSV,
 //! CC-BY 4.0), saying how old that snapshot is.
 //!
-//! SKELETON: the types are the contract the app and the command line use;
-//! the check is to be written.
+//! [`read`] turns a file into requirements (pep508_rs parses each line, toml
+//! the pyproject), [`advisories`] holds the snapshot and the OSV range
+//! comparison (pep440_rs). Only pinned versions (`==`, `===`) can be
+//! checked: a range (`>=`) says nothing about what is installed, so it is a
+//! warning that says how to get a pinned list (`pip freeze`).
 
+pub mod advisories;
+pub mod read;
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use pep440_rs::Version;
 use serde::{Deserialize, Serialize};
+
+use advisories::Database;
 
 /// What the check found in one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +105,56 @@ pub struct Snapshot {
     pub advisories: usize,
     /// How many packages they cover.
     pub packages: usize,
+    /// How many days old `date` is, when the caller knows today's date
+    /// (the command line fills it in; the tools read no clock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_days: Option<u32>,
+}
+
+impl Snapshot {
+    /// The bundled snapshot's provenance.
+    pub fn bundled() -> Self {
+        Database::bundled().snapshot.clone()
+    }
+
+    /// Fills in [`Snapshot::age_days`] for the moment `unix_seconds`.
+    pub fn at(mut self, unix_seconds: u64) -> Self {
+        let today = i64::try_from(unix_seconds / 86_400).unwrap_or(i64::MAX);
+        self.age_days =
+            civil_days(&self.date).and_then(|day| u32::try_from(today.saturating_sub(day)).ok());
+        self
+    }
+
+    /// One line on where the data comes from and how old it is.
+    pub fn describe(&self) -> String {
+        let revision: String = self.revision.chars().take(12).collect();
+        let age = match self.age_days {
+            Some(days) => format!(", {days} days old: advisories published since are not in it"),
+            None => ": advisories published since are not in it".to_owned(),
+        };
+        format!(
+            "{} advisories on {} packages from the {} ({revision}) of {}{age}. {}",
+            self.advisories, self.packages, self.source, self.date, self.license
+        )
+    }
+}
+
+/// Days since 1970-01-01 of an ISO date `YYYY-MM-DD` (the civil calendar).
+fn civil_days(date: &str) -> Option<i64> {
+    let mut parts = date.get(..10)?.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: i64 = parts.next()?.parse().ok()?;
+    let day: i64 = parts.next()?.parse().ok()?;
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month_index = (month + 9) % 12;
+    let day_of_year = (153 * month_index + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    Some(era * 146_097 + day_of_era - 719_468)
 }
 
 impl Report {
@@ -103,13 +165,138 @@ impl Report {
 
     /// The report for a terminal.
     pub fn human(&self) -> String {
-        todo!("skeleton")
+        let mut out = String::new();
+        let pinned = self.packages.iter().filter(|p| p.pinned.is_some()).count();
+        let _ = writeln!(
+            out,
+            "{}: {} requirements, {pinned} pinned, {} known advisories hit",
+            self.file,
+            self.packages.len(),
+            self.hits.len()
+        );
+        for hit in &self.hits {
+            let aliases = if hit.aliases.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", hit.aliases.join(", "))
+            };
+            let fixed = match &hit.fixed {
+                Some(fixed) => format!(
+                    "fixed in {fixed}: pip install -U \"{}>={fixed}\"",
+                    hit.package
+                ),
+                None => {
+                    "no fixed version: replace the package or accept the risk knowingly".to_owned()
+                }
+            };
+            let _ = writeln!(
+                out,
+                "  line {}: {}=={}  {}{aliases}\n    affected: {}; {fixed}\n    {}",
+                hit.line, hit.package, hit.version, hit.id, hit.affected, hit.summary
+            );
+        }
+        for warning in &self.warnings {
+            let _ = writeln!(out, "  line {}: warning: {}", warning.line, warning.message);
+        }
+        let _ = writeln!(out, "  {}", self.snapshot.describe());
+        out
     }
 }
+
+/// The most hits kept from one file.
+const MAX_HITS: usize = 10_000;
 
 /// Checks the requirements in `text`, from the file `name`, against the
 /// bundled snapshot.
 pub fn audit(name: &str, text: &str) -> Report {
-    let _ = (name, text);
-    todo!("skeleton")
+    audit_with(Database::bundled(), name, text)
 }
+
+/// Checks the requirements in `text` against `database`.
+pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
+    let format = format_of(name, text);
+    let read = match format {
+        Format::Requirements => read::requirements(text),
+        Format::Pyproject => read::pyproject(text),
+    };
+    let mut warnings = read.warnings;
+    if read.dropped > 0 {
+        warnings.push(Warning {
+            line: 0,
+            message: format!(
+                "{} more requirements or warnings were left out: the check keeps {} of each",
+                read.dropped,
+                read::MAX_ENTRIES
+            ),
+        });
+    }
+    let mut hits = Vec::new();
+    for package in &read.packages {
+        let Some(pinned) = &package.pinned else {
+            continue;
+        };
+        let Ok(version) = Version::from_str(pinned) else {
+            continue;
+        };
+        for advisory in database.about(&package.name) {
+            if hits.len() >= MAX_HITS {
+                break;
+            }
+            let verdicts = advisory
+                .affected
+                .iter()
+                .filter(|affected| affected.package == package.name)
+                .filter_map(|affected| affected.check(&version, pinned));
+            if let Some(verdict) = verdicts.into_iter().next() {
+                hits.push(Hit {
+                    package: package.name.clone(),
+                    version: pinned.clone(),
+                    line: package.line,
+                    id: advisory.id.clone(),
+                    aliases: advisory.aliases.clone(),
+                    summary: advisory.summary.clone(),
+                    affected: verdict.affected,
+                    fixed: verdict.fixed,
+                });
+            }
+        }
+    }
+    Report {
+        file: name.to_owned(),
+        format,
+        packages: read.packages,
+        hits,
+        warnings,
+        snapshot: database.snapshot.clone(),
+    }
+}
+
+/// Compares two versions with PEP 440 semantics (`1.10` after `1.9`,
+/// `2.0rc1` before `2.0`); `None` when either is not a PEP 440 version.
+pub fn compare(a: &str, b: &str) -> Option<std::cmp::Ordering> {
+    Some(Version::from_str(a).ok()?.cmp(&Version::from_str(b).ok()?))
+}
+
+/// A `.toml` file is a pyproject; so is a file without that name whose
+/// text has a `[project]` or `[tool.poetry…]` table (pasted text).
+fn format_of(name: &str, text: &str) -> Format {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".toml") {
+        return Format::Pyproject;
+    }
+    if lower.ends_with(".txt") || lower.ends_with(".in") {
+        return Format::Requirements;
+    }
+    let table = |line: &str| {
+        let line = line.trim();
+        line == "[project]" || line.starts_with("[tool.poetry")
+    };
+    if text.lines().take(10_000).any(table) {
+        Format::Pyproject
+    } else {
+        Format::Requirements
+    }
+}
+
+#[cfg(test)]
+mod tests;
