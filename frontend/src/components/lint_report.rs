@@ -13,7 +13,8 @@ pub fn LintReport(
     /// How many findings there were before the list was cut for the page.
     cut_from: Option<usize>,
 ) -> impl IntoView {
-    let total = cut_from.unwrap_or(report.findings.len());
+    // Past the lint's own cap findings are counted, not kept.
+    let total = cut_from.unwrap_or(report.findings.len()) + report.omitted;
     let summary = match total {
         0 => "No findings.".to_owned(),
         1 => "1 finding.".to_owned(),
@@ -33,7 +34,7 @@ pub fn LintReport(
             </p>
         }
     });
-    let cut = cut_from.map(|_| {
+    let cut = (total > report.findings.len()).then(|| {
         view! { <p class="hint">{format!("The first {} are listed here; safelab lint FILE lists them all.", report.findings.len())}</p> }
     });
     let items = report

@@ -16,7 +16,11 @@ fn age_in_days(date: &str) -> Option<i64> {
 
 /// The snapshot's source, age and licence.
 fn snapshot_view(snapshot: Snapshot) -> impl IntoView {
-    let age = match age_in_days(&snapshot.date) {
+    let days = snapshot
+        .age_days
+        .map(i64::from)
+        .or_else(|| age_in_days(&snapshot.date));
+    let age = match days {
         Some(days) if days > 0 => format!(" — {days} days old"),
         Some(_) => " — from today".to_owned(),
         None => String::new(),

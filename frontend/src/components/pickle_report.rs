@@ -51,6 +51,14 @@ pub fn PickleReport(
             </p>
         }
     });
+    let trailing = (report.trailing > 0).then(|| {
+        view! {
+            <p class="hint">{format!("{} bytes follow the pickle's STOP: pickle.load never reads them, but something else might.", report.trailing)}</p>
+        }
+    });
+    let dis_error = report.dis_error.map(|message| {
+        view! { <p class="hint">{format!("Python's pickletools.dis would stop here with an error: {message}")}</p> }
+    });
     let imports = if report.imports.is_empty() {
         view! { <p class="hint">"It imports nothing."</p> }.into_any()
     } else {
@@ -58,11 +66,12 @@ pub fn PickleReport(
             .imports
             .into_iter()
             .map(|import| {
-                let flag = import.dangerous.then_some(" — dangerous");
+                let why = (!import.why.is_empty()).then(|| format!(": {}", import.why));
                 view! {
                     <li class:dangerous=import.dangerous>
                         <code>{format!("{}.{}", import.module, import.name)}</code>
-                        {flag}
+                        {format!(" — {}", import.risk.as_str())}
+                        {why}
                         <span class="muted">{format!(" (byte {})", import.offset)}</span>
                     </li>
                 }
@@ -70,6 +79,11 @@ pub fn PickleReport(
             .collect_view();
         view! { <ul class="pickle-imports">{items}</ul> }.into_any()
     };
+    let more_calls = (report.call_count > report.calls.len()).then(|| {
+        view! {
+            <p class="hint">{format!("The first {} of its {} calls are listed.", report.calls.len(), report.call_count)}</p>
+        }
+    });
     let calls = if report.calls.is_empty() {
         view! { <p class="hint">"It calls nothing."</p> }.into_any()
     } else {
@@ -110,11 +124,16 @@ pub fn PickleReport(
         .into_iter()
         .map(|op| {
             let indent = "· ".repeat(op.depth.min(40));
+            let argument = match (op.argument, op.note) {
+                (Some(argument), Some(note)) => format!("{argument} {note}"),
+                (argument, note) => argument.or(note).unwrap_or_default(),
+            };
             view! {
                 <tr>
                     <td class="mono">{op.offset}</td>
+                    <td class="mono">{op.code}</td>
                     <td class="mono">{indent}{op.name}</td>
-                    <td class="mono">{op.argument.unwrap_or_default()}</td>
+                    <td class="mono">{argument}</td>
                 </tr>
             }
         })
@@ -130,17 +149,20 @@ pub fn PickleReport(
                 {format!("{}, protocol {protocol}, {} opcodes.", human_size(report.size), report.op_count)}
             </p>
             {error}
+            {dis_error}
+            {trailing}
             <h4>"What it imports"</h4>
             {imports}
             <h4>"What loading it would call"</h4>
             {calls}
+            {more_calls}
             <h4>"What pickle.load would do, as Python"</h4>
             <pre class="pickle-python" tabindex="0"><code>{report.python}</code></pre>
             <details class="pickle-listing">
                 <summary>{listing_title}</summary>
                 <div class="table-scroll">
                     <table class="tool-table">
-                        <thead><tr><th scope="col">"Byte"</th><th scope="col">"Opcode"</th><th scope="col">"Argument"</th></tr></thead>
+                        <thead><tr><th scope="col">"Offset"</th><th scope="col">"Code"</th><th scope="col">"Opcode"</th><th scope="col">"Argument"</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 </div>

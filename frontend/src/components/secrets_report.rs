@@ -36,6 +36,17 @@ pub fn SecretsReport(
         n => format!("{n} secrets found."),
     };
     let shown = report.findings.len();
+    let problems = (!report.problems.is_empty()).then(|| {
+        let items = report
+            .problems
+            .into_iter()
+            .map(|problem| view! { <li>{problem}</li> })
+            .collect_view();
+        view! {
+            <p class="hint">"Some of it could not be read; the findings cover the rest:"</p>
+            <ul class="secrets-problems">{items}</ul>
+        }
+    });
     let cut = (shown < total)
         .then(|| view! { <p class="hint">{format!("The first {shown} are listed here; safelab secrets PATH lists them all.")}</p> });
     let rows = report
@@ -85,6 +96,7 @@ pub fn SecretsReport(
                 <strong class="secrets-summary">{summary}</strong>" "{read}
             </p>
             {cut}
+            {problems}
             {table}
         </div>
     }
