@@ -55,15 +55,17 @@ DATA = {
     "memo": [shared, shared, recursive],
 }
 for proto in range(6):
-    save(f"data_proto{proto}", pickle.dumps(DATA, protocol=proto), "objects" if proto < 4 else "objects",
+    save(f"data_proto{proto}", pickle.dumps(DATA, protocol=proto), "objects" if proto < 5 else "data",
          imports=[])
-# (protocols 0-3 pickle sets, frozensets and bytearrays as calls of
+# (protocols 0-4 pickle bytearrays, and 0-3 sets, frozensets and bytes, as calls of
 # builtins.set/frozenset/bytearray and bytes through _codecs.encode: still
-# known data constructors, so the verdict is "objects" at every protocol.)
+# known data constructors, so the verdict is "objects" below protocol 5.)
 for proto in range(6):
     save(f"plain_proto{proto}", pickle.dumps({"rows": [1, 2.5, "three", None, True], "n": 10**30}, protocol=proto),
          "data")
 save("list_of_many", pickle.dumps(list(range(3000)), protocol=4), "data")
+shared_lists = [[i] for i in range(300)]
+save("memo_past_255", pickle.dumps(shared_lists + shared_lists, protocol=2), "data")
 
 
 # Data science objects.
@@ -142,7 +144,7 @@ for proto in (0, 2, 4, 5):
          imports=[f"{posix}.system"], calls=[f"{posix}.system"])
 save("subprocess_popen", pickle.dumps(Popen(), protocol=4), "dangerous",
      imports=["subprocess.Popen"], calls=["subprocess.Popen"])
-save("eval_proto2", pickle.dumps(Eval(), protocol=2), "dangerous", imports=["builtins.eval"], calls=["builtins.eval"])
+save("eval_proto2", pickle.dumps(Eval(), protocol=2), "dangerous", imports=["__builtin__.eval"], calls=["__builtin__.eval"])  # fix_imports names Python 2 modules
 save("nested_reduce", pickle.dumps(GetAttr(), protocol=4), "dangerous",
      imports=["builtins.getattr", "builtins.__import__"], calls=["builtins.getattr", "builtins.__import__"])
 save("model_with_payload", pickle.dumps({"model": Model([1.0]), "hook": System()}, protocol=4), "dangerous",
