@@ -17,9 +17,11 @@ def main() -> None:
         for path in ("", ".git/HEAD", ".git/config", "%2egit/HEAD"):
             answer = requests.get(f"{HTTP}/lab/{twin}/secrets/{path}", timeout=10)
             print(f"{twin:8} /{path}: {answer.status_code}")
-            exposed = path != "" and answer.status_code == 200
-            if path == "" and answer.status_code != 200:
-                sys.exit(f"the {twin} site's page should load")
+            if path == "":
+                if answer.status_code != 200:
+                    sys.exit(f"the {twin} site's page should load")
+                continue
+            exposed = answer.status_code == 200
             if exposed != (twin == "insecure"):
                 sys.exit(f"unexpected answer from the {twin} site for /{path}")
 
