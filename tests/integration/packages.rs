@@ -103,6 +103,18 @@ async fn the_flaw_depends_on_the_deployed_version() {
     }
     let deployed = get_json(&lab.http("/lab/insecure/packages/deployed")).await;
     assert_eq!(deployed["deployed"][0]["version"], "latest");
+
+    // A reset of the lesson puts the project's own pins back.
+    let reset = reqwest::Client::new()
+        .post(lab.app("/api/progress/packages/reset"))
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(reset.status(), 200);
+    let deployed = get_json(&lab.http("/lab/insecure/packages/deployed")).await;
+    assert!(deployed.to_string().contains("\"5.3.1\""), "{deployed}");
+    let (status, _) = post(&lab, "/lab/insecure/packages/settings", PAYLOAD).await;
+    assert_eq!(status, 200);
 }
 
 #[tokio::test]

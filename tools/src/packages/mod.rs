@@ -3,13 +3,14 @@
 //! semantics, against a bundled snapshot of the PyPA advisory database (OSV,
 //! CC-BY 4.0), saying how old that snapshot is.
 //!
-//! [`read`] turns a file into requirements (pep508_rs parses each line, toml
+//! [`read`] turns a file into requirements ([`pep508`] reads each line, toml
 //! the pyproject), [`advisories`] holds the snapshot and the OSV range
 //! comparison (pep440_rs). Only pinned versions (`==`, `===`) can be
 //! checked: a range (`>=`) says nothing about what is installed, so it is a
 //! warning that says how to get a pinned list (`pip freeze`).
 
 pub mod advisories;
+pub mod pep508;
 pub mod read;
 
 use std::fmt::Write as _;

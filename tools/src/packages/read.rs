@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use pep440_rs::Operator;
-use pep508_rs::{Requirement, VersionOrUrl};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::pep508::{Requirement, VersionOrUrl};
 use super::{Package, Warning};
 
 /// The most requirements and warnings kept from one file: a 10 MB file of
@@ -61,43 +61,13 @@ impl Read {
             );
             return;
         }
-        // pep508_rs expands `${VAR}` from the environment (and may look up
-        // the working folder): the check reads the file as written, so such
-        // a line is set aside rather than handed over.
-        if text.contains("${") {
-            self.warn(
-                line,
-                format!(
-                    "`{}` uses an environment variable: the check cannot know what it becomes",
-                    shorten(text)
-                ),
-            );
-            return;
-        }
-        // The environment marker (`; python_version < "3.8"`) only says
-        // where a requirement applies; every requirement is checked, so it
-        // is cut off here, which also keeps hostile markers away from the
-        // marker algebra.
-        let text = text.split_once(';').map_or(text, |(head, _)| head).trim();
-        if let Err(problem) = well_formed_names(text) {
-            self.warn(
-                line,
-                format!(
-                    "`{}` is not a requirement pip understands: {problem}",
-                    shorten(text)
-                ),
-            );
-            return;
-        }
-        match Requirement::<url::Url>::from_str(text) {
+        match Requirement::from_str(text) {
             Ok(requirement) => self.parsed(line, text, &requirement),
-            Err(error) => {
-                let first = error.to_string();
-                let first = first.lines().next().unwrap_or_default();
+            Err(problem) => {
                 self.warn(
                     line,
                     format!(
-                        "`{}` is not a requirement pip understands: {first}",
+                        "`{}` is not a requirement pip understands: {problem}",
                         shorten(text)
                     ),
                 );
@@ -105,10 +75,10 @@ impl Read {
         }
     }
 
-    fn parsed(&mut self, line: usize, text: &str, requirement: &Requirement<url::Url>) {
-        let name = requirement.name.to_string();
-        let pinned = match &requirement.version_or_url {
-            Some(VersionOrUrl::VersionSpecifier(specifiers)) => specifiers
+    fn parsed(&mut self, line: usize, text: &str, requirement: &Requirement) {
+        let name = normalise(&requirement.name);
+        let pinned = match &requirement.version {
+            VersionOrUrl::Specifiers(specifiers) => specifiers
                 .iter()
                 .find(|specifier| {
                     matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual)
@@ -116,8 +86,8 @@ impl Read {
                 .map(|specifier| specifier.version().to_string()),
             _ => None,
         };
-        match (&requirement.version_or_url, &pinned) {
-            (Some(VersionOrUrl::Url(_)), _) => self.warn(
+        match (&requirement.version, &pinned) {
+            (VersionOrUrl::Url(_), _) => self.warn(
                 line,
                 format!("{name} is installed from a URL or a file, not from PyPI: the check cannot know its version; pin a released version (`{name}==…`) if there is one"),
             ),
@@ -178,41 +148,6 @@ impl Read {
         };
         self.warn(line, message);
     }
-}
-
-/// Checks the package name and extras at the start of a requirement the
-/// way PEP 508 does. pep508_rs 0.9 panics on a name or extra that ends in
-/// `-`, `_` or `.` before another character (`a- ==1`): such a line must
-/// not reach it.
-fn well_formed_names(text: &str) -> Result<(), String> {
-    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
-    let ends_well = |word: &str| {
-        word.chars()
-            .last()
-            .is_some_and(|c| c.is_ascii_alphanumeric())
-    };
-    let end = text.find(|c: char| !name_char(c)).unwrap_or(text.len());
-    let name = &text[..end];
-    if !name.is_empty() && !ends_well(name) {
-        return Err(format!(
-            "the name `{name}` must end with a letter or a digit"
-        ));
-    }
-    let rest = text[end..].trim_start();
-    if let Some(extras) = rest.strip_prefix('[') {
-        let extras = extras.split(']').next().unwrap_or_default();
-        for extra in extras.split(',') {
-            let extra = extra.trim();
-            let word_end = extra.find(|c: char| !name_char(c)).unwrap_or(extra.len());
-            let word = &extra[..word_end];
-            if !word.is_empty() && !ends_well(word) {
-                return Err(format!(
-                    "the extra `{word}` must end with a letter or a digit"
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// At most 200 characters of `text`, for messages.

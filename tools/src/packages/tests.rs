@@ -302,3 +302,13 @@ fn a_ten_megabyte_file_gives_a_bounded_report() {
     let report = audit("pyproject.toml", &long);
     assert_eq!(report.warnings.len(), 1);
 }
+
+#[test]
+fn deeply_nested_toml_is_refused_not_a_stack_overflow() {
+    for opener in ["[", "{a="] {
+        let text = format!("[project]\ndependencies = {}", opener.repeat(200_000));
+        let report = audit("pyproject.toml", &text);
+        assert!(report.packages.is_empty());
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    }
+}
