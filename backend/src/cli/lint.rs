@@ -57,8 +57,12 @@ pub fn run(args: &Args) -> anyhow::Result<Vec<Report>> {
     files
         .iter()
         .map(|file| {
-            let bytes = std::fs::read(file)
-                .with_context(|| format!("cannot read {}: check it exists and is readable", file.display()))?;
+            let bytes = std::fs::read(file).with_context(|| {
+                format!(
+                    "cannot read {}: check it exists and is readable",
+                    file.display()
+                )
+            })?;
             safelab_tools::run(Tool::Lint, &file.display().to_string(), &bytes)
                 .with_context(|| format!("{} was not linted", file.display()))
         })
@@ -70,10 +74,15 @@ fn python_files(folder: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
     let mut found = Vec::new();
     let mut pending = vec![folder.to_path_buf()];
     while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir)
-            .with_context(|| format!("cannot list the folder {}: check its permissions", dir.display()))?;
+        let entries = std::fs::read_dir(&dir).with_context(|| {
+            format!(
+                "cannot list the folder {}: check its permissions",
+                dir.display()
+            )
+        })?;
         for entry in entries {
-            let entry = entry.with_context(|| format!("cannot list the folder {}", dir.display()))?;
+            let entry =
+                entry.with_context(|| format!("cannot list the folder {}", dir.display()))?;
             let kind = entry
                 .file_type()
                 .with_context(|| format!("cannot read {}", entry.path().display()))?;

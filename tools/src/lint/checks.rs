@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use rustpython_parser::ast::{
-    self, Constant, Expr, ExceptHandler, Keyword, Pattern, Ranged, Stmt, TypeParam,
+    self, Constant, ExceptHandler, Expr, Keyword, Pattern, Ranged, Stmt, TypeParam,
 };
 
 use super::catalog::{self, Listed};
@@ -192,10 +192,10 @@ pub fn looks_like_sql(text: &str) -> bool {
     };
     let _ = bytes;
     // select\s.*from\s
-    if let Some(end) = find("select", 0, &space) {
-        if find("from", end + 1, &space).is_some() {
-            return true;
-        }
+    if let Some(end) = find("select", 0, &space)
+        && find("from", end + 1, &space).is_some()
+    {
+        return true;
     }
     // delete\s+from\s
     let delete_from = |end: usize| {
@@ -205,8 +205,9 @@ pub fn looks_like_sql(text: &str) -> bool {
         return true;
     }
     // insert\s+into\s.*values[\s(]
-    let insert_into =
-        |end: usize| spaces(end).is_some_and(|after| lower[after..].starts_with("into") && space(after + 4));
+    let insert_into = |end: usize| {
+        spaces(end).is_some_and(|after| lower[after..].starts_with("into") && space(after + 4))
+    };
     if let Some(end) = find("insert", 0, &insert_into) {
         let into = spaces(end).unwrap_or(end) + 4;
         let values = |at: usize| space(at) || lower.as_bytes().get(at) == Some(&b'(');
@@ -215,10 +216,10 @@ pub fn looks_like_sql(text: &str) -> bool {
         }
     }
     // update\s.*set\s
-    if let Some(end) = find("update", 0, &space) {
-        if find("set", end + 1, &space).is_some() {
-            return true;
-        }
+    if let Some(end) = find("update", 0, &space)
+        && find("set", end + 1, &space).is_some()
+    {
+        return true;
     }
     false
 }
@@ -420,8 +421,12 @@ impl<'a> Walker<'a> {
                 self.suite(body);
                 self.suite(orelse);
             }
-            Stmt::While(ast::StmtWhile { test, body, orelse, .. })
-            | Stmt::If(ast::StmtIf { test, body, orelse, .. }) => {
+            Stmt::While(ast::StmtWhile {
+                test, body, orelse, ..
+            })
+            | Stmt::If(ast::StmtIf {
+                test, body, orelse, ..
+            }) => {
                 self.expr(test);
                 self.suite(body);
                 self.suite(orelse);
@@ -500,9 +505,13 @@ impl<'a> Walker<'a> {
         };
         if broad && handler.body.len() == 1 {
             match &handler.body[0] {
-                Stmt::Pass(_) => {
-                    self.report("B110", (Low, High), "Try, Except, Pass detected.", range.0, range)
-                }
+                Stmt::Pass(_) => self.report(
+                    "B110",
+                    (Low, High),
+                    "Try, Except, Pass detected.",
+                    range.0,
+                    range,
+                ),
                 Stmt::Continue(_) => self.report(
                     "B112",
                     (Low, High),
@@ -534,7 +543,11 @@ impl<'a> Walker<'a> {
         for arg in all {
             self.opt(arg.annotation.as_deref());
         }
-        for default in args.kwonlyargs.iter().filter_map(|with| with.default.as_deref()) {
+        for default in args
+            .kwonlyargs
+            .iter()
+            .filter_map(|with| with.default.as_deref())
+        {
             self.expr(default);
         }
         for default in args
@@ -631,7 +644,11 @@ impl<'a> Walker<'a> {
                 value: Constant::Str(text),
                 range,
                 ..
-            }) => self.string(expr, text, (range.start().to_usize(), range.end().to_usize())),
+            }) => self.string(
+                expr,
+                text,
+                (range.start().to_usize(), range.end().to_usize()),
+            ),
             _ => {}
         }
         self.stack.push(Node::Expr(expr));
@@ -664,9 +681,15 @@ impl<'a> Walker<'a> {
             Expr::Set(set) => self.exprs(&set.elts),
             Expr::List(list) => self.exprs(&list.elts),
             Expr::Tuple(tuple) => self.exprs(&tuple.elts),
-            Expr::ListComp(ast::ExprListComp { elt, generators, .. })
-            | Expr::SetComp(ast::ExprSetComp { elt, generators, .. })
-            | Expr::GeneratorExp(ast::ExprGeneratorExp { elt, generators, .. }) => {
+            Expr::ListComp(ast::ExprListComp {
+                elt, generators, ..
+            })
+            | Expr::SetComp(ast::ExprSetComp {
+                elt, generators, ..
+            })
+            | Expr::GeneratorExp(ast::ExprGeneratorExp {
+                elt, generators, ..
+            }) => {
                 self.expr(elt);
                 self.comprehensions(generators);
             }
@@ -727,7 +750,9 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        let prefix = module.map(|module| format!("{module}.")).unwrap_or_default();
+        let prefix = module
+            .map(|module| format!("{module}."))
+            .unwrap_or_default();
         for item in catalog::IMPORTS {
             for alias in names {
                 let full = format!("{prefix}{}", alias.name.as_str());
@@ -743,17 +768,17 @@ impl<'a> Walker<'a> {
     /// default.
     fn password_default(&mut self, args: &ast::Arguments, at: usize, range: (usize, usize)) {
         for with in &args.args {
-            if let Some(text) = with.default.as_deref().and_then(string) {
-                if password_name(with.def.arg.as_str()) {
-                    self.report(
-                        "B107",
-                        (Low, Medium),
-                        format!("Possible hardcoded password: '{text}'"),
-                        at,
-                        range,
-                    );
-                    return;
-                }
+            if let Some(text) = with.default.as_deref().and_then(string)
+                && password_name(with.def.arg.as_str())
+            {
+                self.report(
+                    "B107",
+                    (Low, Medium),
+                    format!("Possible hardcoded password: '{text}'"),
+                    at,
+                    range,
+                );
+                return;
             }
         }
     }
@@ -779,7 +804,11 @@ impl<'a> Walker<'a> {
                 .cloned()
                 .unwrap_or_else(|| name.id.to_string()),
             Expr::Attribute(attribute) => {
-                let name = format!("{}.{}", self.attribute_name(&attribute.value), attribute.attr);
+                let name = format!(
+                    "{}.{}",
+                    self.attribute_name(&attribute.value),
+                    attribute.attr
+                );
                 self.aliases.get(&name).cloned().unwrap_or(name)
             }
             _ => String::new(),
@@ -809,56 +838,59 @@ impl<'a> Walker<'a> {
                 "importlib.import_module" | "importlib.__import__"
             ) =>
             {
-                match if args.is_empty() { keyword(call, "name") } else { arg(0) } {
+                match if args.is_empty() {
+                    keyword(call, "name")
+                } else {
+                    arg(0)
+                } {
                     Some(Value::Text(text)) => Some(text),
                     _ => None,
                 }
             }
             _ => Some(qualified.clone()),
         };
-        if let Some(listed_name) = listed_name {
-            if let Some(item) = catalog::CALLS
+        if let Some(listed_name) = listed_name
+            && let Some(item) = catalog::CALLS
                 .iter()
                 .chain(catalog::IMPORTS)
                 .find(|item| item.names.contains(&listed_name.as_str()))
-            {
-                self.listed(item, &listed_name, at, node);
-            }
+        {
+            self.listed(item, &listed_name, at, node);
         }
 
         // B103
-        if name.contains("chmod") && args.len() == 2 {
-            if let Some(Value::Int(Some(mode))) = arg(1) {
-                if mode & 0o33 != 0 {
-                    let file = match arg(0) {
-                        Some(Value::Text(text)) => text,
-                        _ => "NOT PARSED".to_owned(),
-                    };
-                    let severity = if mode & 0o2 != 0 { High } else { Medium };
-                    self.report(
-                        "B103",
-                        (severity, High),
-                        format!("Chmod setting a permissive mask {mode:#o} on file ({file})."),
-                        at,
-                        node,
-                    );
-                }
-            }
+        if name.contains("chmod")
+            && args.len() == 2
+            && let Some(Value::Int(Some(mode))) = arg(1)
+            && mode & 0o33 != 0
+        {
+            let file = match arg(0) {
+                Some(Value::Text(text)) => text,
+                _ => "NOT PARSED".to_owned(),
+            };
+            let severity = if mode & 0o2 != 0 { High } else { Medium };
+            self.report(
+                "B103",
+                (severity, High),
+                format!("Chmod setting a permissive mask {mode:#o} on file ({file})."),
+                at,
+                node,
+            );
         }
 
         // B106
         for kw in &call.keywords {
-            if let (Some(text), Some(arg)) = (string(&kw.value), &kw.arg) {
-                if password_name(arg.as_str()) {
-                    self.report(
-                        "B106",
-                        (Low, Medium),
-                        format!("Possible hardcoded password: '{text}'"),
-                        kw.value.start().to_usize(),
-                        node,
-                    );
-                    break;
-                }
+            if let (Some(text), Some(arg)) = (string(&kw.value), &kw.arg)
+                && password_name(arg.as_str())
+            {
+                self.report(
+                    "B106",
+                    (Low, Medium),
+                    format!("Possible hardcoded password: '{text}'"),
+                    kw.value.start().to_usize(),
+                    node,
+                );
+                break;
             }
         }
 
@@ -916,8 +948,14 @@ impl<'a> Walker<'a> {
             let weak = if WEAK_HASHES.contains(&name.as_str()) {
                 Some(name.clone())
             } else if name == "new" {
-                match if args.is_empty() { keyword(call, "name") } else { arg(0) } {
-                    Some(Value::Text(hash)) if WEAK_HASHES.contains(&hash.to_lowercase().as_str()) => {
+                match if args.is_empty() {
+                    keyword(call, "name")
+                } else {
+                    arg(0)
+                } {
+                    Some(Value::Text(hash))
+                        if WEAK_HASHES.contains(&hash.to_lowercase().as_str()) =>
+                    {
                         Some(hash)
                     }
                     _ => None,
@@ -960,10 +998,19 @@ impl<'a> Walker<'a> {
 
         // B614
         if self.imports.contains("torch")
-            && matches!(qualified.as_str(), "torch.load" | "torch.serialization.load")
+            && matches!(
+                qualified.as_str(),
+                "torch.load" | "torch.serialization.load"
+            )
             && !keyword(call, "weights_only").is_some_and(|v| v.is("True"))
         {
-            self.report("B614", (Medium, High), "Use of unsafe PyTorch load", at, node);
+            self.report(
+                "B614",
+                (Medium, High),
+                "Use of unsafe PyTorch load",
+                at,
+                node,
+            );
         }
 
         // B701
@@ -1092,14 +1139,20 @@ impl<'a> Walker<'a> {
         }
         let no_shell = NO_SHELL.contains(&qualified);
         if no_shell {
-            self.report("B606", (Low, Medium), "Starting a process without a shell.", at, node);
+            self.report(
+                "B606",
+                (Low, Medium),
+                "Starting a process without a shell.",
+                at,
+                node,
+            );
         }
         if (subprocess || with_shell || no_shell) && !call.args.is_empty() {
             let mut first = &call.args[0];
-            if let Expr::List(list) = first {
-                if let Some(head) = list.elts.first() {
-                    first = head;
-                }
+            if let Expr::List(list) = first
+                && let Some(head) = list.elts.first()
+            {
+                first = head;
             }
             if let Some(program) = string(first) {
                 let mut chars = program.chars();
@@ -1133,26 +1186,35 @@ impl<'a> Walker<'a> {
         let context = match parent {
             Node::Stmt(stmt) => span(stmt),
             Node::Expr(expr) => (expr.start().to_usize(), expr.end().to_usize()),
-            Node::Keyword(keyword) => (keyword.range.start().to_usize(), keyword.range.end().to_usize()),
+            Node::Keyword(keyword) => (
+                keyword.range.start().to_usize(),
+                keyword.range.end().to_usize(),
+            ),
             Node::Other => own,
         };
         let at = own.0;
-        let report = |walker: &mut Self, id: &'static str, levels: (Level, Level), message: String| {
-            let check = catalog::check(id);
-            (walker.sink)(Raw {
-                id,
-                name: check.map_or("", |check| check.name),
-                severity: levels.0,
-                confidence: levels.1,
-                message,
-                fix: check.map_or("", |check| check.fix),
-                at,
-                column_at: at,
-                context,
-            });
-        };
+        let report =
+            |walker: &mut Self, id: &'static str, levels: (Level, Level), message: String| {
+                let check = catalog::check(id);
+                (walker.sink)(Raw {
+                    id,
+                    name: check.map_or("", |check| check.name),
+                    severity: levels.0,
+                    confidence: levels.1,
+                    message,
+                    fix: check.map_or("", |check| check.fix),
+                    at,
+                    column_at: at,
+                    context,
+                });
+            };
         if text == "0.0.0.0" {
-            report(self, "B104", (Medium, Medium), "Possible binding to all interfaces.".into());
+            report(
+                self,
+                "B104",
+                (Medium, Medium),
+                "Possible binding to all interfaces.".into(),
+            );
         }
         if TMP_DIRS.iter().any(|dir| text.starts_with(dir)) {
             report(
@@ -1211,7 +1273,9 @@ impl<'a> Walker<'a> {
                     return None;
                 }
                 match self.stack.len().checked_sub(2).map(|at| self.stack[at]) {
-                    Some(Node::Stmt(Stmt::Assign(assign))) => string(&assign.value).map(str::to_owned),
+                    Some(Node::Stmt(Stmt::Assign(assign))) => {
+                        string(&assign.value).map(str::to_owned)
+                    }
                     _ => None,
                 }
             }
@@ -1224,7 +1288,11 @@ impl<'a> Walker<'a> {
                 if !named {
                     return None;
                 }
-                compare.comparators.first().and_then(string).map(str::to_owned)
+                compare
+                    .comparators
+                    .first()
+                    .and_then(string)
+                    .map(str::to_owned)
             }
             _ => None,
         }

@@ -262,7 +262,12 @@ fn finding(source: &str, scan: &scan::Scan, raw: checks::Raw) -> Finding {
     let line = scan.line_of(raw.at);
     let range = scan.line_range(source, line);
     let code_line = &source[range.clone()];
-    let column = column(source, scan, raw.column_at.max(range.start).min(range.end), line);
+    let column = column(
+        source,
+        scan,
+        raw.column_at.max(range.start).min(range.end),
+        line,
+    );
     let code: String = code_line.trim().chars().take(MAX_CODE).collect();
     Finding {
         check: raw.id.to_owned(),

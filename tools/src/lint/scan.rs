@@ -39,7 +39,9 @@ pub struct Scan {
 impl Scan {
     /// The line (from 1) holding the byte `offset`.
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_starts.partition_point(|&start| start <= offset).max(1)
+        self.line_starts
+            .partition_point(|&start| start <= offset)
+            .max(1)
     }
 
     /// The byte range of line `line` (from 1), without its line break.
@@ -49,11 +51,7 @@ impl Scan {
             .get(line.saturating_sub(1))
             .copied()
             .unwrap_or(source.len());
-        let end = self
-            .line_starts
-            .get(line)
-            .copied()
-            .unwrap_or(source.len());
+        let end = self.line_starts.get(line).copied().unwrap_or(source.len());
         let text = &source.as_bytes()[start..end];
         let trimmed = text
             .iter()
@@ -132,7 +130,10 @@ pub fn scan(source: &str) -> Scan {
                         i += 2;
                         continue;
                     }
-                    modes.push(Mode::Code { close: b'F', count: 0 });
+                    modes.push(Mode::Code {
+                        close: b'F',
+                        count: 0,
+                    });
                     depth += 1;
                 } else if f && byte == b'}' && bytes.get(i + 1) == Some(&b'}') {
                     i += 2;
@@ -142,7 +143,10 @@ pub fn scan(source: &str) -> Scan {
             }
             Mode::Spec => {
                 if byte == b'{' {
-                    modes.push(Mode::Code { close: b'F', count: 0 });
+                    modes.push(Mode::Code {
+                        close: b'F',
+                        count: 0,
+                    });
                     depth += 1;
                 } else if byte == b'}' || byte == b'\n' || byte == b'\r' {
                     modes.pop();
@@ -155,7 +159,10 @@ pub fn scan(source: &str) -> Scan {
             }
             Mode::Code { close, count } => {
                 let top_level = modes.len() == 1;
-                if at_line_start && top_level && !matches!(byte, b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'#' | b'\\') {
+                if at_line_start
+                    && top_level
+                    && !matches!(byte, b' ' | b'\t' | b'\x0c' | b'\n' | b'\r' | b'#' | b'\\')
+                {
                     at_line_start = false;
                     let column = line_column(bytes, i);
                     // Indentation: CPython's limit of 100 levels.
@@ -212,7 +219,8 @@ pub fn scan(source: &str) -> Scan {
                         continue;
                     }
                     b'\'' | b'"' => {
-                        let triple = bytes.get(i + 1) == Some(&byte) && bytes.get(i + 2) == Some(&byte);
+                        let triple =
+                            bytes.get(i + 1) == Some(&byte) && bytes.get(i + 2) == Some(&byte);
                         modes.push(Mode::Str {
                             quote: byte,
                             triple,
@@ -254,7 +262,8 @@ pub fn scan(source: &str) -> Scan {
                     b',' | b';' => {
                         set_count(&mut modes, &mut depth, 0);
                     }
-                    b'+' | b'-' | b'*' | b'/' | b'%' | b'@' | b'&' | b'|' | b'^' | b'~' | b'<' | b'>' | b'=' | b'!' | b'.' => {
+                    b'+' | b'-' | b'*' | b'/' | b'%' | b'@' | b'&' | b'|' | b'^' | b'~' | b'<'
+                    | b'>' | b'=' | b'!' | b'.' => {
                         // Each one: `- - -x` nests as deep as `---x`.
                         set_count(&mut modes, &mut depth, count + 1);
                     }
@@ -264,18 +273,20 @@ pub fn scan(source: &str) -> Scan {
                             .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b >= 0x80))
                             .map_or(bytes.len(), |n| i + n);
                         let word = &bytes[i..end];
-                        if let Some(&quote @ (b'\'' | b'"')) = bytes.get(end) {
-                            if word.len() <= 2 && word.iter().all(|b| b"rRbBuUfF".contains(b)) {
-                                let triple = bytes.get(end + 1) == Some(&quote) && bytes.get(end + 2) == Some(&quote);
-                                modes.push(Mode::Str {
-                                    quote,
-                                    triple,
-                                    f: word.iter().any(|b| *b == b'f' || *b == b'F'),
-                                });
-                                depth += 1;
-                                i = end + if triple { 3 } else { 1 };
-                                continue;
-                            }
+                        if let Some(&quote @ (b'\'' | b'"')) = bytes.get(end)
+                            && word.len() <= 2
+                            && word.iter().all(|b| b"rRbBuUfF".contains(b))
+                        {
+                            let triple = bytes.get(end + 1) == Some(&quote)
+                                && bytes.get(end + 2) == Some(&quote);
+                            modes.push(Mode::Str {
+                                quote,
+                                triple,
+                                f: word.iter().any(|b| *b == b'f' || *b == b'F'),
+                            });
+                            depth += 1;
+                            i = end + if triple { 3 } else { 1 };
+                            continue;
                         }
                         if NESTING_KEYWORDS.contains(&word) {
                             set_count(&mut modes, &mut depth, count + 1);
@@ -289,7 +300,11 @@ pub fn scan(source: &str) -> Scan {
             }
         }
         if depth > MAX_DEPTH {
-            refuse(&mut out, i.min(bytes.len()), "an expression nested too deeply");
+            refuse(
+                &mut out,
+                i.min(bytes.len()),
+                "an expression nested too deeply",
+            );
         }
         if out.too_deep.is_some() {
             break;
@@ -406,7 +421,10 @@ pub fn nosec_checks(tests: &str) -> Vec<String> {
             break;
         }
         let word = &tests[last.0..last.1];
-        let id = if word.len() > 1 && word.starts_with('B') && word[1..].bytes().all(|b| b.is_ascii_digit()) {
+        let id = if word.len() > 1
+            && word.starts_with('B')
+            && word[1..].bytes().all(|b| b.is_ascii_digit())
+        {
             Some(word.to_owned())
         } else {
             super::catalog::id_of_name(&word.to_ascii_lowercase())

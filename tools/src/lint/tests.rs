@@ -21,54 +21,197 @@ fn has(source: &str, check: &str) -> bool {
 
 /// Every check: (id, a snippet it flags, a snippet it must not flag).
 const CASES: &[(&str, &str, &str)] = &[
-    ("B101", "assert user.is_admin\n", "if not user.is_admin:\n    raise PermissionError()\n"),
+    (
+        "B101",
+        "assert user.is_admin\n",
+        "if not user.is_admin:\n    raise PermissionError()\n",
+    ),
     ("B102", "exec(code)\n", "print(code)\n"),
-    ("B103", "import os\nos.chmod('out.csv', 0o777)\n", "import os\nos.chmod('out.csv', 0o600)\n"),
-    ("B104", "app.run(host='0.0.0.0')\n", "app.run(host='127.0.0.1')\n"),
-    ("B105", "db_password = 'hunter2'\n", "db_password = os.environ['DB_PASSWORD']\n"),
-    ("B105", "if token == 'abc':\n    pass\n", "if name == 'abc':\n    pass\n"),
-    ("B105", "conf = {'password': 'p'}\n", "conf = {'user': 'p'}\n"),
-    ("B106", "connect(password='root')\n", "connect(password=secret)\n"),
-    ("B107", "def login(user, password='admin'):\n    pass\n", "def login(user, password=None):\n    pass\n"),
-    ("B108", "open('/tmp/report.csv', 'w')\n", "open('reports/report.csv', 'w')\n"),
-    ("B110", "try:\n    f()\nexcept Exception:\n    pass\n", "try:\n    f()\nexcept ValueError:\n    pass\n"),
-    ("B112", "for x in y:\n    try:\n        f()\n    except:\n        continue\n", "for x in y:\n    try:\n        f()\n    except:\n        log()\n"),
-    ("B113", "import requests\nrequests.get(url)\n", "import requests\nrequests.get(url, timeout=30)\n"),
-    ("B201", "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n", "from flask import Flask\napp = Flask(__name__)\napp.run()\n"),
-    ("B301", "import pickle\npickle.loads(blob)\n", "import json\njson.loads(blob)\n"),
-    ("B301", "import pandas as pd\npd.read_pickle('df.pkl')\n", "import pandas as pd\npd.read_parquet('df.parquet')\n"),
-    ("B303", "from cryptography.hazmat.primitives import hashes\nhashes.MD5()\n", "from cryptography.hazmat.primitives import hashes\nhashes.SHA256()\n"),
-    ("B324", "import hashlib\nhashlib.md5(data)\n", "import hashlib\nhashlib.md5(data, usedforsecurity=False)\n"),
-    ("B324", "import hashlib\nhashlib.new('sha1')\n", "import hashlib\nhashlib.new('sha256')\n"),
-    ("B306", "import tempfile\ntempfile.mktemp()\n", "import tempfile\ntempfile.mkstemp()\n"),
-    ("B307", "eval(text)\n", "import ast\nast.literal_eval(text)\n"),
-    ("B311", "import random\nrandom.choice(letters)\n", "import secrets\nsecrets.choice(letters)\n"),
+    (
+        "B103",
+        "import os\nos.chmod('out.csv', 0o777)\n",
+        "import os\nos.chmod('out.csv', 0o600)\n",
+    ),
+    (
+        "B104",
+        "app.run(host='0.0.0.0')\n",
+        "app.run(host='127.0.0.1')\n",
+    ),
+    (
+        "B105",
+        "db_password = 'hunter2'\n",
+        "db_password = os.environ['DB_PASSWORD']\n",
+    ),
+    (
+        "B105",
+        "if token == 'abc':\n    pass\n",
+        "if name == 'abc':\n    pass\n",
+    ),
+    (
+        "B105",
+        "conf = {'password': 'p'}\n",
+        "conf = {'user': 'p'}\n",
+    ),
+    (
+        "B106",
+        "connect(password='root')\n",
+        "connect(password=secret)\n",
+    ),
+    (
+        "B107",
+        "def login(user, password='admin'):\n    pass\n",
+        "def login(user, password=None):\n    pass\n",
+    ),
+    (
+        "B108",
+        "open('/tmp/report.csv', 'w')\n",
+        "open('reports/report.csv', 'w')\n",
+    ),
+    (
+        "B110",
+        "try:\n    f()\nexcept Exception:\n    pass\n",
+        "try:\n    f()\nexcept ValueError:\n    pass\n",
+    ),
+    (
+        "B112",
+        "for x in y:\n    try:\n        f()\n    except:\n        continue\n",
+        "for x in y:\n    try:\n        f()\n    except:\n        log()\n",
+    ),
+    (
+        "B113",
+        "import requests\nrequests.get(url)\n",
+        "import requests\nrequests.get(url, timeout=30)\n",
+    ),
+    (
+        "B201",
+        "from flask import Flask\napp = Flask(__name__)\napp.run(debug=True)\n",
+        "from flask import Flask\napp = Flask(__name__)\napp.run()\n",
+    ),
+    (
+        "B301",
+        "import pickle\npickle.loads(blob)\n",
+        "import json\njson.loads(blob)\n",
+    ),
+    (
+        "B301",
+        "import pandas as pd\npd.read_pickle('df.pkl')\n",
+        "import pandas as pd\npd.read_parquet('df.parquet')\n",
+    ),
+    (
+        "B303",
+        "from cryptography.hazmat.primitives import hashes\nhashes.MD5()\n",
+        "from cryptography.hazmat.primitives import hashes\nhashes.SHA256()\n",
+    ),
+    (
+        "B324",
+        "import hashlib\nhashlib.md5(data)\n",
+        "import hashlib\nhashlib.md5(data, usedforsecurity=False)\n",
+    ),
+    (
+        "B324",
+        "import hashlib\nhashlib.new('sha1')\n",
+        "import hashlib\nhashlib.new('sha256')\n",
+    ),
+    (
+        "B306",
+        "import tempfile\ntempfile.mktemp()\n",
+        "import tempfile\ntempfile.mkstemp()\n",
+    ),
+    (
+        "B307",
+        "eval(text)\n",
+        "import ast\nast.literal_eval(text)\n",
+    ),
+    (
+        "B311",
+        "import random\nrandom.choice(letters)\n",
+        "import secrets\nsecrets.choice(letters)\n",
+    ),
     ("B403", "import pickle\n", "import json\n"),
-    ("B404", "from subprocess import run\n", "from shutil import which\n"),
-    ("B501", "import requests\nrequests.get(url, verify=False, timeout=5)\n", "import requests\nrequests.get(url, verify='ca.pem', timeout=5)\n"),
-    ("B506", "import yaml\nyaml.load(text)\n", "import yaml\nyaml.load(text, Loader=yaml.SafeLoader)\n"),
-    ("B602", "import subprocess\nsubprocess.run(cmd, shell=True)\n", "import subprocess\nsubprocess.run(cmd, shell=False)\n"),
-    ("B603", "import subprocess\nsubprocess.run(['/usr/bin/wc', path])\n", "import subprocess\nsubprocess.run(cmd, shell=True)\n"),
-    ("B605", "import os\nos.system('wc -l ' + path)\n", "import os\nos.getcwd()\n"),
-    ("B607", "import subprocess\nsubprocess.run(['wc', path])\n", "import subprocess\nsubprocess.run(['/usr/bin/wc', path])\n"),
-    ("B608", "cur.execute(f\"SELECT * FROM t WHERE id = {i}\")\n", "cur.execute('SELECT * FROM t WHERE id = ?', (i,))\n"),
-    ("B608", "q = 'SELECT * FROM t WHERE id = %s' % i\n", "q = 'Selected %s items from the list' % n\n"),
-    ("B608", "q = 'DELETE FROM t WHERE id = ' + i\n", "q = 'Deleted ' + i\n"),
-    ("B608", "q = 'UPDATE t SET a = {}'.format(a)\n", "q = 'Updated {}'.format(a)\n"),
-    ("B614", "import torch\ntorch.load('m.pt')\n", "import torch\ntorch.load('m.pt', weights_only=True)\n"),
-    ("B701", "import jinja2\njinja2.Environment(autoescape=False)\n", "import jinja2\njinja2.Environment(autoescape=True)\n"),
+    (
+        "B404",
+        "from subprocess import run\n",
+        "from shutil import which\n",
+    ),
+    (
+        "B501",
+        "import requests\nrequests.get(url, verify=False, timeout=5)\n",
+        "import requests\nrequests.get(url, verify='ca.pem', timeout=5)\n",
+    ),
+    (
+        "B506",
+        "import yaml\nyaml.load(text)\n",
+        "import yaml\nyaml.load(text, Loader=yaml.SafeLoader)\n",
+    ),
+    (
+        "B602",
+        "import subprocess\nsubprocess.run(cmd, shell=True)\n",
+        "import subprocess\nsubprocess.run(cmd, shell=False)\n",
+    ),
+    (
+        "B603",
+        "import subprocess\nsubprocess.run(['/usr/bin/wc', path])\n",
+        "import subprocess\nsubprocess.run(cmd, shell=True)\n",
+    ),
+    (
+        "B605",
+        "import os\nos.system('wc -l ' + path)\n",
+        "import os\nos.getcwd()\n",
+    ),
+    (
+        "B607",
+        "import subprocess\nsubprocess.run(['wc', path])\n",
+        "import subprocess\nsubprocess.run(['/usr/bin/wc', path])\n",
+    ),
+    (
+        "B608",
+        "cur.execute(f\"SELECT * FROM t WHERE id = {i}\")\n",
+        "cur.execute('SELECT * FROM t WHERE id = ?', (i,))\n",
+    ),
+    (
+        "B608",
+        "q = 'SELECT * FROM t WHERE id = %s' % i\n",
+        "q = 'Selected %s items from the list' % n\n",
+    ),
+    (
+        "B608",
+        "q = 'DELETE FROM t WHERE id = ' + i\n",
+        "q = 'Deleted ' + i\n",
+    ),
+    (
+        "B608",
+        "q = 'UPDATE t SET a = {}'.format(a)\n",
+        "q = 'Updated {}'.format(a)\n",
+    ),
+    (
+        "B614",
+        "import torch\ntorch.load('m.pt')\n",
+        "import torch\ntorch.load('m.pt', weights_only=True)\n",
+    ),
+    (
+        "B701",
+        "import jinja2\njinja2.Environment(autoescape=False)\n",
+        "import jinja2\njinja2.Environment(autoescape=True)\n",
+    ),
 ];
 
 #[test]
 fn every_check_flags_its_positive_snippet_and_not_its_negative_one() {
     for (check, positive, negative) in CASES {
         assert!(has(positive, check), "{check} missed in:\n{positive}");
-        assert!(!has(negative, check), "{check} wrongly found in:\n{negative}");
+        assert!(
+            !has(negative, check),
+            "{check} wrongly found in:\n{negative}"
+        );
     }
     // And every check of the catalogue has a case.
     for check in CHECKS {
         if !["B604", "B606"].contains(&check.id) {
-            assert!(CASES.iter().any(|case| case.0 == check.id), "no case for {}", check.id);
+            assert!(
+                CASES.iter().any(|case| case.0 == check.id),
+                "no case for {}",
+                check.id
+            );
         }
     }
 }
@@ -83,7 +226,10 @@ fn other_shell_calls_are_flagged_as_the_reference_flags_them() {
 
 #[test]
 fn aliases_resolve_like_the_reference() {
-    assert_eq!(found("from os import system as run\nrun(cmd)\n"), vec![("B605".into(), 2)]);
+    assert_eq!(
+        found("from os import system as run\nrun(cmd)\n"),
+        vec![("B605".into(), 2)]
+    );
     assert_eq!(
         found("import subprocess as sp\nsp.call(cmd, shell=True)\n"),
         vec![("B404".into(), 1), ("B602".into(), 2)]
@@ -95,17 +241,29 @@ fn aliases_resolve_like_the_reference() {
 
 #[test]
 fn levels_names_and_messages_are_the_references() {
-    let report = lint("t.py", "import subprocess\nsubprocess.call(f'wc -l {p}', shell=True)\n");
+    let report = lint(
+        "t.py",
+        "import subprocess\nsubprocess.call(f'wc -l {p}', shell=True)\n",
+    );
     let finding = &report.findings[1];
     assert_eq!(finding.check, "B602");
     assert_eq!(finding.name, "subprocess_popen_with_shell_equals_true");
-    assert_eq!((finding.severity, finding.confidence), (Level::High, Level::High));
-    assert_eq!(finding.message, "subprocess call with shell=True identified, security issue.");
+    assert_eq!(
+        (finding.severity, finding.confidence),
+        (Level::High, Level::High)
+    );
+    assert_eq!(
+        finding.message,
+        "subprocess call with shell=True identified, security issue."
+    );
     assert_eq!((finding.line, finding.column), (2, 1));
     assert_eq!(finding.code, "subprocess.call(f'wc -l {p}', shell=True)");
     assert!(finding.fix.contains("list of arguments"), "{}", finding.fix);
     // A literal command is low severity.
-    let report = lint("t.py", "import subprocess\nsubprocess.call('ls', shell=True)\n");
+    let report = lint(
+        "t.py",
+        "import subprocess\nsubprocess.call('ls', shell=True)\n",
+    );
     assert_eq!(report.findings[1].severity, Level::Low);
 }
 
@@ -114,12 +272,18 @@ fn nosec_silences_a_line_all_or_by_id() {
     let base = "import subprocess  # nosec\nsubprocess.call(cmd, shell=True)";
     let report = lint("t.py", &format!("{base}  # nosec\n"));
     assert_eq!((report.findings.len(), report.suppressed), (0, 2));
-    let report = lint("t.py", &format!("{base}  # nosec B602 - the command is a constant of ours\n"));
+    let report = lint(
+        "t.py",
+        &format!("{base}  # nosec B602 - the command is a constant of ours\n"),
+    );
     assert_eq!((report.findings.len(), report.suppressed), (0, 2));
     let report = lint("t.py", &format!("{base}  # nosec B603\n"));
     assert_eq!((report.findings.len(), report.suppressed), (1, 1));
     // By name too; and `B603,B602` names B602 only, as in the reference.
-    let report = lint("t.py", &format!("{base}  # nosec subprocess_popen_with_shell_equals_true\n"));
+    let report = lint(
+        "t.py",
+        &format!("{base}  # nosec subprocess_popen_with_shell_equals_true\n"),
+    );
     assert_eq!(report.findings.len(), 0);
     let report = lint("t.py", &format!("{base}  # nosec B602,B603\n"));
     assert_eq!(report.findings.len(), 1);
@@ -135,7 +299,11 @@ fn a_syntax_error_is_reported_with_its_place() {
     assert_eq!(error.line, 2);
     assert!(error.column >= 1);
     assert_eq!(report.finding_count(), 1);
-    assert!(report.human().contains("t.py:2: syntax error"), "{}", report.human());
+    assert!(
+        report.human().contains("t.py:2: syntax error"),
+        "{}",
+        report.human()
+    );
 }
 
 #[test]
@@ -189,7 +357,10 @@ fn a_large_file_is_linted_in_pieces_with_the_same_findings() {
     let report = lint("big.py", &big);
     assert_eq!(report.syntax_error, None);
     let per_unit = lint("unit.py", unit).findings.len();
-    assert_eq!(report.findings.len() + report.omitted, per_unit * (big.len() / unit.len()));
+    assert_eq!(
+        report.findings.len() + report.omitted,
+        per_unit * (big.len() / unit.len())
+    );
     assert!(report.findings.len() <= MAX_FINDINGS);
 }
 
@@ -228,20 +399,48 @@ fn arbitrary_bytes_never_panic() {
 
 #[test]
 fn the_password_pattern_is_the_references() {
-    for name in ["password", "PASSWORD", "db_passwd", "pwd", "api_token", "secret_key", "my_pass", "passphrase", "passsword"] {
+    for name in [
+        "password",
+        "PASSWORD",
+        "db_passwd",
+        "pwd",
+        "api_token",
+        "secret_key",
+        "my_pass",
+        "passphrase",
+        "passsword",
+    ] {
         assert!(checks::password_name(name), "{name}");
     }
-    for name in ["passage", "tokens", "secretary", "user", "compass", "password1"] {
+    for name in [
+        "passage",
+        "tokens",
+        "secretary",
+        "user",
+        "compass",
+        "password1",
+    ] {
         assert!(!checks::password_name(name), "{name}");
     }
 }
 
 #[test]
 fn the_sql_pattern_is_the_references() {
-    for text in ["SELECT * FROM t", "select a\nfrom b ", "DELETE  FROM t", "insert into t values(1)", "UPDATE t SET a=1"] {
+    for text in [
+        "SELECT * FROM t",
+        "select a\nfrom b ",
+        "DELETE  FROM t",
+        "insert into t values(1)",
+        "UPDATE t SET a=1",
+    ] {
         assert!(checks::looks_like_sql(&format!("{text} ")), "{text}");
     }
-    for text in ["selected from list", "delete it from t", "insert into t", "update the set"] {
+    for text in [
+        "selected from list",
+        "delete it from t",
+        "insert into t",
+        "update the set",
+    ] {
         assert!(!checks::looks_like_sql(text), "{text}");
     }
 }
@@ -250,7 +449,10 @@ fn the_sql_pattern_is_the_references() {
 fn the_human_report_reads_like_the_reference() {
     let report = lint("job.py", "import os\nos.system('wc -l ' + path)\n");
     let text = report.human();
-    assert!(text.contains("job.py:2: B605 [high/high] Starting a process with a shell"), "{text}");
+    assert!(
+        text.contains("job.py:2: B605 [high/high] Starting a process with a shell"),
+        "{text}"
+    );
     assert!(text.contains("    fix: Replace `os.system`"), "{text}");
     assert!(text.ends_with("job.py: 2 lines, 1 finding\n"), "{text}");
 }

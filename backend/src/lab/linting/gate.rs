@@ -7,6 +7,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -70,12 +71,29 @@ pub(super) async fn script() -> Response {
         .into_response()
 }
 
+/// A request body, or why axum refused to read it (the lab's own body
+/// limit is 64 KiB too): said as JSON like every other refusal.
+type Body = Result<Bytes, BytesRejection>;
+
 /// The submitted script as text, within the size limit.
-fn submission(body: &Bytes) -> Result<&str, LabError> {
+fn submission(body: &Body) -> Result<&str, LabError> {
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            return Err(LabError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the script is too large: the gate takes at most {MAX_SCRIPT} bytes"),
+            ));
+        }
+        Err(rejection) => return Err(LabError::new(rejection.status(), rejection.body_text())),
+    };
     if body.len() > MAX_SCRIPT {
         return Err(LabError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the script is {} bytes; the gate takes at most {MAX_SCRIPT}", body.len()),
+            format!(
+                "the script is {} bytes; the gate takes at most {MAX_SCRIPT}",
+                body.len()
+            ),
         ));
     }
     if body.is_empty() {
@@ -95,7 +113,12 @@ fn submission(body: &Bytes) -> Result<&str, LabError> {
 async fn keep(state: &AppState, twin: Twin, script: &str) -> Result<(), LabError> {
     state
         .progress
-        .set_lab_state(LOCAL_LEARNER, LESSON, twin.key(), script.as_bytes().to_vec())
+        .set_lab_state(
+            LOCAL_LEARNER,
+            LESSON,
+            twin.key(),
+            script.as_bytes().to_vec(),
+        )
         .await
         .map_err(|error| {
             LabError::new(
@@ -106,7 +129,7 @@ async fn keep(state: &AppState, twin: Twin, script: &str) -> Result<(), LabError
 }
 
 /// `POST /lab/insecure/linting/merge`: merges whatever it gets.
-pub(super) async fn insecure_merge(State(state): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn insecure_merge(State(state): State<AppState>, body: Body) -> Response {
     let result = async {
         let script = submission(&body)?;
         keep(&state, Twin::Insecure, script).await?;
@@ -148,12 +171,16 @@ fn unjustified_nosec(script: &str) -> Vec<usize> {
                 .split(|c: char| c.is_whitespace() || c == ',' || c == ':')
                 .filter(|word| !word.is_empty())
                 .collect();
-            let names_check = words
-                .iter()
-                .any(|word| word.len() > 1 && word.starts_with('B') && word[1..].bytes().all(|b| b.is_ascii_digit()));
+            let names_check = words.iter().any(|word| {
+                word.len() > 1
+                    && word.starts_with('B')
+                    && word[1..].bytes().all(|b| b.is_ascii_digit())
+            });
             let reason = words
                 .iter()
-                .filter(|word| !(word.starts_with('B') && word[1..].bytes().all(|b| b.is_ascii_digit())))
+                .filter(|word| {
+                    !(word.starts_with('B') && word[1..].bytes().all(|b| b.is_ascii_digit()))
+                })
                 .filter(|word| word.chars().any(char::is_alphabetic))
                 .count();
             (!names_check || reason < 2).then_some(index + 1)
@@ -162,7 +189,7 @@ fn unjustified_nosec(script: &str) -> Vec<usize> {
 }
 
 /// `POST /lab/secure/linting/merge`: lints, refuses what is medium or high.
-pub(super) async fn secure_merge(State(state): State<AppState>, body: Bytes) -> Response {
+pub(super) async fn secure_merge(State(state): State<AppState>, body: Body) -> Response {
     let result = async {
         let script = submission(&body)?;
         let report = safelab_tools::lint::lint("submission.py", script);
@@ -250,7 +277,9 @@ async fn run(State(state): State<AppState>, Query(query): Query<RunQuery>, twin:
         if file.is_empty() || file.len() > MAX_FILE_NAME {
             return Err(LabError::new(
                 StatusCode::BAD_REQUEST,
-                format!("name the data file to count in ?file= (at most {MAX_FILE_NAME} bytes), e.g. ?file=data.csv"),
+                format!(
+                    "name the data file to count in ?file= (at most {MAX_FILE_NAME} bytes), e.g. ?file=data.csv"
+                ),
             ));
         }
         let merged = state
@@ -269,7 +298,10 @@ async fn run(State(state): State<AppState>, Query(query): Query<RunQuery>, twin:
             ));
         };
         let merged = String::from_utf8_lossy(&merged);
-        let shell = uses_shell(&safelab_tools::lint::lint("merged.py", &merged.replace("nosec", "n0sec")));
+        let shell = uses_shell(&safelab_tools::lint::lint(
+            "merged.py",
+            &merged.replace("nosec", "n0sec"),
+        ));
         let (output, injected) = simulate(&file, shell);
         if injected && matches!(twin, Twin::Insecure) {
             state.solved(INJECT).await;
@@ -333,7 +365,11 @@ fn simulate(file: &str, shell: bool) -> (String, bool) {
                 })
                 .collect::<Vec<_>>()
                 .join("\n"),
-            "ls" => FILES.iter().map(|(name, _)| *name).collect::<Vec<_>>().join("\n"),
+            "ls" => FILES
+                .iter()
+                .map(|(name, _)| *name)
+                .collect::<Vec<_>>()
+                .join("\n"),
             "id" => "uid=1001(pipeline) gid=1001(pipeline) groups=1001(pipeline)".to_owned(),
             "whoami" => "pipeline".to_owned(),
             "echo" => args.join(" "),
@@ -363,11 +399,19 @@ mod tests {
     #[test]
     fn the_report_script_uses_a_shell_and_the_fixed_one_does_not() {
         assert!(uses_shell(&safelab_tools::lint::lint("r.py", REPORT)));
-        assert!(!uses_shell(&safelab_tools::lint::lint("r.py", super::super::REPORT_FIXED)));
+        assert!(!uses_shell(&safelab_tools::lint::lint(
+            "r.py",
+            super::super::REPORT_FIXED
+        )));
     }
 
     #[test]
     fn a_nosec_needs_a_check_and_a_reason() {
-        assert_eq!(unjustified_nosec("a()  # nosec\nb()  # nosec B603\nc()  # nosec B603 our own fixed command\n"), vec![1, 2]);
+        assert_eq!(
+            unjustified_nosec(
+                "a()  # nosec\nb()  # nosec B603\nc()  # nosec B603 our own fixed command\n"
+            ),
+            vec![1, 2]
+        );
     }
 }
