@@ -13,7 +13,7 @@ use fantoccini::{Client, Locator};
 use safelab_protocol::tools::{Tool, ToolExample};
 use safelab_tests::browser::{AppWindow, choose_file, click, drop_file, script, text_of, wait_for};
 use safelab_tests::python::{Learner, printed};
-use safelab_tests::{Lab, get_json, poll};
+use safelab_tests::{Lab, get_json, poll, repo_root};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -287,7 +287,11 @@ async fn every_lab_example_picked_from_the_list_runs_in_the_page() {
 /// What the lessons' examples are there to show.
 async fn assert_example(browser: &Client, example: &ToolExample, report: &str) {
     let (tool, prefix) = (example.tool, "tools");
-    let verdict = || async { texts(browser, prefix, tool, ".pickle-verdict").await.join("") };
+    let verdict = || async {
+        texts(browser, prefix, tool, ".pickle-verdict")
+            .await
+            .join("")
+    };
     let checks = || async { texts(browser, prefix, tool, ".lint-check").await };
     let count = |css: &'static str| async move { texts(browser, prefix, tool, css).await.len() };
     match example.name.as_str() {
@@ -297,7 +301,8 @@ async fn assert_example(browser: &Client, example: &ToolExample, report: &str) {
         "survey-dashboard.bundle" => {
             let rows = texts(browser, prefix, tool, ".secret-finding").await;
             assert!(
-                rows.iter().any(|row| row.contains("deleted since, but still in the history")),
+                rows.iter()
+                    .any(|row| row.contains("deleted since, but still in the history")),
                 "the key deleted from the project is still found in its history: {rows:?}"
             );
         }
@@ -306,7 +311,10 @@ async fn assert_example(browser: &Client, example: &ToolExample, report: &str) {
         }
         "requirements.txt" | "pip-freeze.txt" | "pyproject.toml" => {
             assert!(count(".package-hit").await > 0, "{report}");
-            assert!(report.contains("CVE-"), "the hits name their CVEs: {report}");
+            assert!(
+                report.contains("CVE-"),
+                "the hits name their CVEs: {report}"
+            );
         }
         "report.py" => {
             let checks = checks().await;
@@ -317,7 +325,10 @@ async fn assert_example(browser: &Client, example: &ToolExample, report: &str) {
         "report_fixed.py" => {
             let checks = checks().await;
             for check in ["B602", "B608"] {
-                assert!(!checks.iter().any(|c| c == check), "{check} is fixed: {checks:?}");
+                assert!(
+                    !checks.iter().any(|c| c == check),
+                    "{check} is fixed: {checks:?}"
+                );
             }
         }
         "churn_notebook.py" => {
@@ -539,4 +550,47 @@ async fn worker_fetch_count(browser: &Client, tool: Tool) -> u64 {
     .await
     .as_u64()
     .expect("the report says how many requests the worker made")
+}
+
+/// The first paint pays nothing for the tools: the app's WASM holds their
+/// report types only, none of their parsers, rules or advisories, and the
+/// page does not even preload the worker that holds them.
+#[test]
+fn the_app_links_no_tool_and_the_worker_links_them_all() {
+    let dist = repo_root().join("dist");
+    let read = |name: &str| {
+        std::fs::read(dist.join(name)).unwrap_or_else(|error| {
+            panic!("dist/{name} ({error}): run `bash .ci/test` (it runs trunk build)")
+        })
+    };
+    let app_name = std::fs::read_dir(&dist)
+        .expect("dist/")
+        .filter_map(Result::ok)
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .find(|name| name.starts_with("safelab-app-") && name.ends_with("_bg.wasm"))
+        .expect("the app's WASM in dist/");
+    let (app, worker) = (read(&app_name), read("tools_worker_bg.wasm"));
+    let holds = |wasm: &[u8], marker: &str| {
+        wasm.windows(marker.len())
+            .any(|window| window == marker.as_bytes())
+    };
+    // One string only each tool's own code holds: a bandit check name, a
+    // secret rule's id, a pickle opcode, an advisory of the bundled snapshot.
+    for marker in [
+        "hardcoded_sql_expressions",
+        "aws-access-key-id",
+        "STACK_GLOBAL",
+        "PYSEC-2018-28",
+    ] {
+        assert!(holds(&worker, marker), "the worker holds {marker:?}");
+        assert!(
+            !holds(&app, marker),
+            "the app's WASM holds {marker:?}: it links a tool"
+        );
+    }
+    let page = String::from_utf8(read("index.html")).expect("UTF-8");
+    assert!(
+        !page.contains("tools_worker"),
+        "the page does not load the worker"
+    );
 }
