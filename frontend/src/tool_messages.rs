@@ -54,4 +54,19 @@ pub struct Done {
     /// nothing more however many files it reads (the "nothing leaves the
     /// page" test watches this stay put).
     pub worker_fetches: usize,
+    /// The dependency check's counts, taken before its lists were cut.
+    #[serde(default)]
+    pub requirements: Option<RequirementCounts>,
+}
+
+/// What a long requirements file holds in all, when the page gets only the
+/// first of its requirements and warnings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RequirementCounts {
+    /// Requirements read.
+    pub listed: usize,
+    /// Those pinned to one version.
+    pub pinned: usize,
+    /// Lines the check could not use.
+    pub warnings: usize,
 }

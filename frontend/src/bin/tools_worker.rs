@@ -16,7 +16,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 #[path = "../tool_messages.rs"]
 mod tool_messages;
 
-use tool_messages::{Done, Reply, field};
+use tool_messages::{Done, Reply, RequirementCounts, field};
 
 fn main() {
     console_error_panic_hook::set_once();
@@ -64,6 +64,18 @@ fn answer(request: &JsValue, scope: &DedicatedWorkerGlobalScope) -> Reply {
     match safelab_tools::run(tool, &name, &bytes) {
         Ok(mut report) => {
             let millis = js_sys::Date::now() - start;
+            let requirements = match &report {
+                Report::Packages(report) => Some(RequirementCounts {
+                    listed: report.packages.len(),
+                    pinned: report
+                        .packages
+                        .iter()
+                        .filter(|package| package.pinned.is_some())
+                        .count(),
+                    warnings: report.warnings.len(),
+                }),
+                _ => None,
+            };
             let cut_from = cut(&mut report);
             Reply::Done(Box::new(Done {
                 id,
@@ -71,6 +83,7 @@ fn answer(request: &JsValue, scope: &DedicatedWorkerGlobalScope) -> Reply {
                 cut_from,
                 millis,
                 worker_fetches: fetches(scope),
+                requirements,
             }))
         }
         Err(error) => Reply::Refused {
@@ -90,8 +103,9 @@ const SHOWN: usize = 1_000;
 const SHOWN_TEXT: usize = 64 * 1024;
 
 /// Cuts the report's main list to [`SHOWN`] items; gives its length before,
-/// if it was longer. A pickle's imports and calls are cut to [`SHOWN`] too,
-/// and the Python it would run to [`SHOWN_TEXT`] bytes.
+/// if it was longer. A pickle's imports and calls, and a requirements
+/// file's requirements and warnings, are cut to [`SHOWN`] too, and the
+/// Python a pickle would run to [`SHOWN_TEXT`] bytes.
 fn cut(report: &mut Report) -> Option<usize> {
     fn cut_list<T>(list: &mut Vec<T>) -> Option<usize> {
         let before = list.len();
@@ -118,7 +132,12 @@ fn cut(report: &mut Report) -> Option<usize> {
         }
         Report::Secrets(report) => cut_list(&mut report.findings),
         Report::Lint(report) => cut_list(&mut report.findings),
-        Report::Packages(report) => cut_list(&mut report.hits),
+        Report::Packages(report) => {
+            // The counts went into the reply first (`RequirementCounts`).
+            cut_list(&mut report.packages);
+            cut_list(&mut report.warnings);
+            cut_list(&mut report.hits)
+        }
     }
 }
 

@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use safelab_tools::packages::{Format, Report, Snapshot};
 
+use crate::tool_messages::RequirementCounts;
+
 /// Days from the ISO date `date` to today, if it reads as one.
 fn age_in_days(date: &str) -> Option<i64> {
     let then = js_sys::Date::parse(date);
@@ -44,27 +46,35 @@ pub fn PackagesReport(
     report: Report,
     /// How many hits there were before the list was cut for the page.
     cut_from: Option<usize>,
+    /// How many requirements and warnings there were before those lists
+    /// were cut for the page.
+    requirements: Option<RequirementCounts>,
 ) -> impl IntoView {
     let total = cut_from.unwrap_or(report.hits.len());
     let format = match report.format {
         Format::Requirements => "a requirements file",
         Format::Pyproject => "a pyproject.toml",
     };
-    let pinned = report
-        .packages
-        .iter()
-        .filter(|package| package.pinned.is_some())
-        .count();
+    let counts = requirements.unwrap_or(RequirementCounts {
+        listed: report.packages.len(),
+        pinned: report
+            .packages
+            .iter()
+            .filter(|package| package.pinned.is_some())
+            .count(),
+        warnings: report.warnings.len(),
+    });
     let summary = match total {
         0 => "No known advisories for the pinned versions.".to_owned(),
         1 => "1 advisory affects a pinned version.".to_owned(),
         n => format!("{n} advisories affect pinned versions."),
     };
     let facts = format!(
-        " Read {} as {format}: {} requirements, {pinned} pinned to one version.",
-        report.file,
-        report.packages.len()
+        " Read {} as {format}: {} requirements, {} pinned to one version.",
+        report.file, counts.listed, counts.pinned
     );
+    let shown_warnings = report.warnings.len();
+    let shown = report.hits.len();
     let rows = report
         .hits
         .into_iter()
@@ -92,6 +102,9 @@ pub fn PackagesReport(
             }
         })
         .collect_view();
+    let cut = (total > shown).then(|| {
+        view! { <p class="hint">{format!("The first {shown} are listed here; safelab audit FILE lists them all.")}</p> }
+    });
     let table = (total > 0).then(|| {
         view! {
             <div class="table-scroll">
@@ -111,8 +124,13 @@ pub fn PackagesReport(
             .into_iter()
             .map(|warning| view! { <li>{format!("Line {}: {}", warning.line, warning.message)}</li> })
             .collect_view();
+        let title = if counts.warnings > shown_warnings {
+            format!("Lines the check could not use ({}; the first {shown_warnings} listed)", counts.warnings)
+        } else {
+            "Lines the check could not use".to_owned()
+        };
         view! {
-            <h4>"Lines the check could not use"</h4>
+            <h4>{title}</h4>
             <ul class="package-warnings">{items}</ul>
         }
     });
@@ -121,6 +139,7 @@ pub fn PackagesReport(
             <p class=verdict_class(total)>
                 <strong class="packages-summary">{summary}</strong>{facts}
             </p>
+            {cut}
             {table}
             {warnings}
             {snapshot_view(report.snapshot)}

@@ -348,6 +348,7 @@ pub fn ToolPanel(
                 cut_from,
                 millis,
                 worker_fetches,
+                requirements,
                 ..
             } = *done;
             // Once drawn, the bench and the tests can see how long the whole
@@ -357,7 +358,9 @@ pub fn ToolPanel(
                 Report::Pickle(report) => view! { <PickleReport report cut_from /> }.into_any(),
                 Report::Secrets(report) => view! { <SecretsReport report cut_from /> }.into_any(),
                 Report::Lint(report) => view! { <LintReport report cut_from /> }.into_any(),
-                Report::Packages(report) => view! { <PackagesReport report cut_from /> }.into_any(),
+                Report::Packages(report) => {
+                    view! { <PackagesReport report cut_from requirements /> }.into_any()
+                }
             };
             view! {
                 <div class="tool-report" data-run=run.to_string() data-worker-ms=millis.to_string() data-worker-fetches=worker_fetches.to_string()>{body}</div>
