@@ -552,6 +552,60 @@ async fn worker_fetch_count(browser: &Client, tool: Tool) -> u64 {
     .expect("the report says how many requests the worker made")
 }
 
+#[tokio::test]
+async fn a_file_over_the_limit_is_refused_and_a_long_run_can_be_cancelled() {
+    let lab = Lab::start().await;
+    let window = AppWindow::open(&lab.app("/tools")).await;
+    let browser = &window.browser;
+    let folder = tempfile::tempdir().expect("a folder");
+
+    // Refused in the page, before a byte is read: the file is sparse.
+    let huge = folder.path().join("huge.log");
+    std::fs::File::create(&huge)
+        .and_then(|file| file.set_len(safelab_tools::MAX_INPUT as u64 + 1))
+        .expect("a file one byte over the limit");
+    choose_file(browser, &part("tools", Tool::Secrets, "file"), &huge).await;
+    let problem = format!("{} .tool-problem", part("tools", Tool::Secrets, "panel"));
+    wait_for(browser, &problem).await;
+    let said = text_of(browser, &problem).await.unwrap_or_default();
+    assert!(
+        said.contains("huge.log") && said.contains("at most 32 MB"),
+        "the page says why: {said}"
+    );
+
+    // A long run shows its size and can be stopped; the next file then
+    // runs in a fresh worker.
+    let long = folder.path().join("long.py");
+    std::fs::write(&long, "value = compute(1, 2, 3)\n".repeat(1_200_000)).expect("a long file");
+    choose_file(browser, &part("tools", Tool::Lint, "file"), &long).await;
+    let working = format!("{} .tool-working", part("tools", Tool::Lint, "panel"));
+    wait_for(browser, &part("tools", Tool::Lint, "cancel")).await;
+    let said = text_of(browser, &working).await.unwrap_or_default();
+    assert!(
+        said.contains("long.py") && said.contains("MB"),
+        "working… with the size: {said}"
+    );
+    click(browser, &part("tools", Tool::Lint, "cancel")).await;
+    let stopped = format!("{} .tool-status", part("tools", Tool::Lint, "panel"));
+    poll("the run to stop", || async {
+        text_of(browser, &stopped)
+            .await
+            .filter(|text| text.starts_with("Stopped checking long.py"))
+    })
+    .await;
+    let run = last_run(browser, "tools", Tool::Lint).await;
+    drop_file(
+        browser,
+        &part("tools", Tool::Lint, "drop"),
+        "export.py",
+        RISKY_PYTHON.as_bytes(),
+    )
+    .await;
+    report_after(browser, "tools", Tool::Lint, run).await;
+    let checks = texts(browser, "tools", Tool::Lint, ".lint-check").await;
+    assert!(checks.iter().any(|check| check == "B602"), "{checks:?}");
+}
+
 /// The first paint pays nothing for the tools: the app's WASM holds their
 /// report types only, none of their parsers, rules or advisories, and the
 /// page does not even preload the worker that holds them.

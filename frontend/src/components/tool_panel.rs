@@ -305,8 +305,10 @@ pub fn ToolPanel(
     let progress = move || {
         match status.get() {
         Status::Idle => ().into_any(),
-        Status::Reading { name, .. } => {
-            view! { <p class="tool-working">"Reading " <code>{name}</code> "…"</p> }.into_any()
+        Status::Reading { name, size } => {
+            // An example's size is known once it has arrived.
+            let size = (size > 0).then(|| format!(" ({})", human_size(size)));
+            view! { <p class="tool-working">"Reading " <code>{name}</code> {size} "…"</p> }.into_any()
         }
         Status::Working {
             name,
