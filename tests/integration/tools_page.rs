@@ -11,7 +11,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use fantoccini::{Client, Locator};
 use safelab_protocol::tools::{Tool, ToolExample};
-use safelab_tests::browser::{AppWindow, choose_file, click, drop_file, script, text_of, wait_for};
+use safelab_tests::browser::{
+    AppWindow, choose_file, click, drop_file, screenshot, script, text_of, wait_for,
+};
 use safelab_tests::python::{Learner, printed};
 use safelab_tests::{Lab, get_json, poll, repo_root};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -221,6 +223,12 @@ async fn a_file_chosen_or_dropped_on_the_tools_page_shows_its_findings() {
         choose_file(browser, &part(prefix, tool, "file"), &file).await;
         let report = report_after(browser, prefix, tool, run).await;
         assert_findings(browser, prefix, &sample, &report).await;
+        script(
+            browser,
+            &format!("document.querySelector({:?}).scrollIntoView();", part(prefix, tool, "report")),
+        )
+        .await;
+        screenshot(browser, &format!("tools-{}", tool.as_str())).await;
         // The same bytes dropped on the drop zone.
         let run = last_run(browser, prefix, tool).await;
         drop_file(

@@ -390,16 +390,15 @@ pub fn ToolPanel(
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop
             >
-                <p>"Drop a file here, or"</p>
-                <label for=file_id.clone()>"Choose a file"</label>
-                " "
+                <label for=file_id.clone()>"Drop a file here, or choose one:"</label>
                 <input type="file" id=file_id on:change=on_file />
             </div>
+            <div class="tool-inputs">
             <div class="tool-paste">
                 <label for=paste_id.clone()>{format!("Or paste text ({})", paste_hint(tool))}</label>
                 <textarea
                     id=paste_id
-                    rows="4"
+                    rows="3"
                     spellcheck="false"
                     prop:value=move || pasted.get()
                     on:input=move |event| pasted.set(event_target_value(&event))
@@ -407,6 +406,7 @@ pub fn ToolPanel(
                 <button type="button" id=paste_run_id on:click=on_paste_run>"Check the pasted text"</button>
             </div>
             {example_picker}
+            </div>
             <div class="tool-status" role="status" aria-live="polite">{progress}</div>
             <div id=report_id>{report}</div>
         </section>
