@@ -225,7 +225,10 @@ async fn a_file_chosen_or_dropped_on_the_tools_page_shows_its_findings() {
         assert_findings(browser, prefix, &sample, &report).await;
         script(
             browser,
-            &format!("document.querySelector({:?}).scrollIntoView();", part(prefix, tool, "report")),
+            &format!(
+                "document.querySelector({:?}).scrollIntoView();",
+                part(prefix, tool, "report")
+            ),
         )
         .await;
         screenshot(browser, &format!("tools-{}", tool.as_str())).await;
@@ -612,6 +615,43 @@ async fn a_file_over_the_limit_is_refused_and_a_long_run_can_be_cancelled() {
     report_after(browser, "tools", Tool::Lint, run).await;
     let checks = texts(browser, "tools", Tool::Lint, ".lint-check").await;
     assert!(checks.iter().any(|check| check == "B602"), "{checks:?}");
+}
+
+#[tokio::test]
+async fn the_page_allows_its_worker_and_the_worker_may_reach_nothing_else() {
+    let lab = Lab::start().await;
+    let policy = |url: String| async move {
+        let response = reqwest::get(&url).await.expect("answers");
+        assert!(
+            response.status().is_success(),
+            "{url}: {}",
+            response.status()
+        );
+        response
+            .headers()
+            .get("content-security-policy")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let page = policy(lab.app("/tools")).await;
+    for directive in [
+        "worker-src 'self'",
+        "'wasm-unsafe-eval'",
+        "connect-src 'self'",
+    ] {
+        assert!(
+            page.contains(directive),
+            "the page's policy has {directive}: {page}"
+        );
+    }
+    for file in ["tools_worker_loader.js", "tools_worker.js"] {
+        let worker = policy(lab.app(&format!("/{file}"))).await;
+        assert!(
+            worker.contains("default-src 'none'") && worker.contains("connect-src 'self'"),
+            "{file}: {worker}"
+        );
+    }
 }
 
 /// The first paint pays nothing for the tools: the app's WASM holds their
