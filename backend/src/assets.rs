@@ -306,7 +306,11 @@ mod tests {
         let digest = ring::digest::digest(&ring::digest::SHA256, b"import init from '/app.js';");
         let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
         assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
-        assert_eq!(policy.matches("'sha256-").count(), 1, "a script with src= needs no hash");
+        assert_eq!(
+            policy.matches("'sha256-").count(),
+            1,
+            "a script with src= needs no hash"
+        );
         assert!(policy.contains("worker-src 'self'"), "{policy}");
         assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
     }
