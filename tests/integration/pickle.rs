@@ -56,7 +56,11 @@ fn make_pickles() -> (tempfile::TempDir, BTreeMap<String, Expected>) {
     .expect("JSON");
     let strings = |v: &Value| -> Vec<String> {
         v.as_array()
-            .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let expected = manifest
@@ -91,7 +95,11 @@ fn the_listing_equals_pickletools_dis_and_the_verdicts_hold_on_real_pickles() {
         let dis = String::from_utf8(read(folder.path(), name, "dis")).expect("UTF-8");
         let report = inspect(&bytes);
         assert_eq!(report.error, None, "{name}");
-        assert_eq!(report.dis(), dis, "{name}: the listing differs from pickletools.dis");
+        assert_eq!(
+            report.dis(),
+            dis,
+            "{name}: the listing differs from pickletools.dis"
+        );
         opcodes.extend(report.listing.iter().map(|op| op.name.clone()));
         let verdict = serde_json::to_value(report.verdict).expect("JSON");
         assert_eq!(verdict, want.verdict.as_str(), "{name}: {}", report.human());
@@ -101,11 +109,17 @@ fn the_listing_equals_pickletools_dis_and_the_verdicts_hold_on_real_pickles() {
             .map(|i| format!("{}.{}", i.module, i.name))
             .collect();
         for import in &want.imports {
-            assert!(imports.contains(import), "{name}: {import} not in {imports:?}");
+            assert!(
+                imports.contains(import),
+                "{name}: {import} not in {imports:?}"
+            );
         }
         let calls: Vec<&str> = report.calls.iter().map(|c| c.callable.as_str()).collect();
         for call in &want.calls {
-            assert!(calls.contains(&call.as_str()), "{name}: {call} not in {calls:?}");
+            assert!(
+                calls.contains(&call.as_str()),
+                "{name}: {call} not in {calls:?}"
+            );
         }
         if report.verdict == Verdict::Dangerous {
             assert!(report.finding_count() > 0, "{name}");
@@ -125,7 +139,11 @@ fn the_listing_equals_pickletools_dis_and_the_verdicts_hold_on_real_pickles() {
         system.python
     );
     let nested = inspect(&read(folder.path(), "nested_reduce", "pkl"));
-    assert!(nested.python.contains("_2 = builtins.getattr(_1, 'system')\n_3 = _2('id')"));
+    assert!(
+        nested
+            .python
+            .contains("_2 = builtins.getattr(_1, 'system')\n_3 = _2('id')")
+    );
 }
 
 #[test]
@@ -149,7 +167,10 @@ async fn post(client: &reqwest::Client, url: &str, body: Vec<u8>, json: bool) ->
     let response = request.send().await.expect("the lab answers");
     let status = response.status().as_u16();
     let text = response.text().await.expect("a body");
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 /// `pickle.dumps` of a `__reduce__` returning `(os.system, ('id',))`, protocol 4.
@@ -185,7 +206,12 @@ async fn the_insecure_service_runs_a_pickle_the_secure_one_refuses_it_by_name() 
     assert_eq!(inspect(&model).verdict, Verdict::Dangerous);
     let (status, answer) = post(&plain, &insecure, model, false).await;
     assert_eq!(status, 200, "{answer}");
-    assert!(answer["ran"][0]["call"].as_str().unwrap_or_default().contains("posix.system"));
+    assert!(
+        answer["ran"][0]["call"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("posix.system")
+    );
     // Nothing solved yet, the secure twin not even tried.
     let (status, _) = post(&tls, &secure, OWN_PAYLOAD.to_vec(), false).await;
     assert_eq!(status, 422);
@@ -194,13 +220,23 @@ async fn the_insecure_service_runs_a_pickle_the_secure_one_refuses_it_by_name() 
     let (status, answer) = post(&plain, &insecure, OWN_PAYLOAD.to_vec(), false).await;
     assert_eq!(status, 200, "{answer}");
     assert_eq!(answer["ran"][0]["call"], "posix.system('id')");
-    assert!(answer["ran"][0]["output"].as_str().unwrap_or_default().starts_with("uid=1001(modelsvc)"));
+    assert!(
+        answer["ran"][0]["output"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("uid=1001(modelsvc)")
+    );
     assert_eq!(lab.solved(LESSON).await, ["insecure-runs-pickle"]);
 
     let (status, refused) = post(&tls, &secure, OWN_PAYLOAD.to_vec(), false).await;
     assert_eq!(status, 422, "{refused}");
     assert_eq!(refused["global"], "posix.system");
-    assert!(refused["error"].as_str().unwrap_or_default().contains("posix.system"));
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("posix.system")
+    );
     assert_eq!(
         lab.solved(LESSON).await,
         ["insecure-runs-pickle", "secure-refuses-pickle"]
@@ -218,7 +254,12 @@ async fn the_insecure_service_runs_a_pickle_the_secure_one_refuses_it_by_name() 
     assert_eq!(status, 200);
     assert_eq!(
         lab.solved(LESSON).await,
-        ["insecure-runs-pickle", "secure-refuses-pickle", "secure-loads-weights", "safe-format"]
+        [
+            "insecure-runs-pickle",
+            "secure-refuses-pickle",
+            "secure-loads-weights",
+            "safe-format"
+        ]
     );
 
     // Broken files: a 400 on the secure twin, the bare 500 of pickle.loads on the insecure.
@@ -228,6 +269,11 @@ async fn the_insecure_service_runs_a_pickle_the_secure_one_refuses_it_by_name() 
     assert_eq!(status, 400);
     let (status, crashed) = post(&plain, &insecure, b"\x80\x04garbage".to_vec(), false).await;
     assert_eq!(status, 500, "{crashed}");
+    // Uploads are limited like every lab body: 64 KiB.
+    let (status, _) = post(&tls, &secure, vec![b'N'; 70 * 1024], false).await;
+    assert_eq!(status, 413);
+    let (status, _) = post(&plain, &insecure, vec![b'N'; 70 * 1024], false).await;
+    assert_eq!(status, 413);
 
     // A reset forgets what ran: the same refusal no longer solves anything.
     let reset = plain
@@ -253,15 +299,27 @@ async fn every_malicious_test_pickle_runs_on_the_insecure_twin_and_is_refused_by
         if bytes.len() > 60_000 {
             continue;
         }
-        let (status, answer) = post(&plain, &lab.http("/lab/insecure/models"), bytes.clone(), false).await;
+        let (status, answer) = post(
+            &plain,
+            &lab.http("/lab/insecure/models"),
+            bytes.clone(),
+            false,
+        )
+        .await;
         assert_eq!(status, 200, "{name}: {answer}");
         let (status, answer) = post(&tls, &lab.https("/lab/secure/models"), bytes, false).await;
         if want.verdict == "dangerous" {
             tried += 1;
             assert_eq!(status, 422, "{name}: {answer}");
-            assert!(answer["global"].as_str().is_some_and(|g| !g.is_empty()), "{name}");
-        } else if want.verdict == "data" {
+            assert!(
+                answer["global"].as_str().is_some_and(|g| !g.is_empty()),
+                "{name}"
+            );
+        } else if want.verdict == "data" || name.starts_with("numpy_array") {
             assert_eq!(status, 200, "{name}: {answer}");
+        } else if name.starts_with("pandas") {
+            // pandas is not on the allow-list: its classes run pandas' code.
+            assert_eq!(status, 422, "{name}: {answer}");
         }
     }
     assert!(tried >= 12, "{tried} malicious pickles");
@@ -311,14 +369,20 @@ fn the_cli_gives_verdicts_json_and_exit_codes() {
     assert!(text.contains("    0: \\x80 PROTO      4"), "{text}");
     assert!(!text.contains("notes.txt"), "{text}");
 
-    let output = run_to_end(&binary, &["pickle", "--json", &path(&clean), &path(&models)]);
+    let output = run_to_end(
+        &binary,
+        &["pickle", "--json", &path(&clean), &path(&models)],
+    );
     assert_eq!(output.status.code(), Some(1));
     let reports: Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(reports[0]["verdict"], "data");
     assert_eq!(reports[1]["verdict"], "dangerous");
     assert_eq!(reports[1]["imports"][0]["module"], "posix");
 
-    let output = run_to_end(&binary, &["pickle", &path(&folder.path().join("missing.pkl"))]);
+    let output = run_to_end(
+        &binary,
+        &["pickle", &path(&folder.path().join("missing.pkl"))],
+    );
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing.pkl"));
 }

@@ -58,9 +58,8 @@ pub fn run(args: &Args) -> anyhow::Result<Vec<Report>> {
 
 /// Adds `path`, or the pickle files under it if it is a folder.
 fn collect(path: &Path, files: &mut Vec<PathBuf>) -> anyhow::Result<()> {
-    let meta = std::fs::metadata(path).with_context(|| {
-        format!("cannot read {}: check that the path exists", path.display())
-    })?;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}: check that the path exists", path.display()))?;
     if !meta.is_dir() {
         files.push(path.to_path_buf());
         return Ok(());

@@ -8,7 +8,10 @@ use super::Risk;
 /// or opens connections: the reason to give.
 const DANGEROUS_MODULES: &[(&str, &str)] = &[
     ("os", "runs commands and touches files"),
-    ("posix", "runs commands and touches files (os on Linux and macOS)"),
+    (
+        "posix",
+        "runs commands and touches files (os on Linux and macOS)",
+    ),
     ("nt", "runs commands and touches files (os on Windows)"),
     ("subprocess", "runs commands"),
     ("pty", "runs commands in a terminal"),
@@ -61,7 +64,10 @@ const DANGEROUS_MODULES: &[(&str, &str)] = &[
     ("trace", "runs Python code"),
     ("profile", "runs Python code"),
     ("cProfile", "runs Python code"),
-    ("operator", "looks up and calls any attribute (attrgetter, methodcaller)"),
+    (
+        "operator",
+        "looks up and calls any attribute (attrgetter, methodcaller)",
+    ),
     ("functools", "calls any function later (partial, reduce)"),
     ("site", "changes the import path"),
     ("distutils", "runs commands"),
@@ -191,12 +197,7 @@ const DATA_GLOBALS: &[(&str, &str)] = &[
 /// Module prefixes of numpy and pandas internals whose plain (undotted)
 /// names are their data classes and unpickling helpers. pandas' I/O and
 /// `eval` modules are excluded.
-const DATA_PREFIXES: &[&str] = &[
-    "numpy.",
-    "pandas.core.",
-    "pandas._libs.",
-    "pandas.core",
-];
+const DATA_PREFIXES: &[&str] = &["numpy.", "pandas.core.", "pandas._libs.", "pandas.core"];
 
 /// Prefixes excluded from [`DATA_PREFIXES`]: they read files or evaluate
 /// expressions.
@@ -215,8 +216,19 @@ const NOT_DATA_PREFIXES: &[&str] = &[
 
 /// numpy names that read files or run code, wherever they are imported from.
 const NOT_DATA_NAMES: &[&str] = &[
-    "load", "loads", "fromfile", "loadtxt", "genfromtxt", "memmap", "eval", "exec", "system",
-    "read_pickle", "read_csv", "to_pickle", "query",
+    "load",
+    "loads",
+    "fromfile",
+    "loadtxt",
+    "genfromtxt",
+    "memmap",
+    "eval",
+    "exec",
+    "system",
+    "read_pickle",
+    "read_csv",
+    "to_pickle",
+    "query",
 ];
 
 /// How risky importing `module.name` is, and why.
@@ -270,7 +282,9 @@ pub(super) fn classify(module: &str, name: &str) -> (Risk, String) {
     }
     (
         Risk::Unknown,
-        format!("{module}.{name} is not a known data constructor: loading runs whatever code it has"),
+        format!(
+            "{module}.{name} is not a known data constructor: loading runs whatever code it has"
+        ),
     )
 }
 
@@ -285,11 +299,23 @@ mod tests {
         assert_eq!(classify("subprocess", "Popen").0, Risk::Dangerous);
         assert_eq!(classify("builtins", "eval").0, Risk::Dangerous);
         assert_eq!(classify("builtins", "set").0, Risk::Data);
-        assert_eq!(classify("numpy.core.multiarray", "_reconstruct").0, Risk::Data);
+        assert_eq!(
+            classify("numpy.core.multiarray", "_reconstruct").0,
+            Risk::Data
+        );
         assert_eq!(classify("pandas.core.frame", "DataFrame").0, Risk::Data);
-        assert_eq!(classify("pandas.io.pickle", "read_pickle").0, Risk::Dangerous);
-        assert_eq!(classify("pandas.core.computation.eval", "eval").0, Risk::Dangerous);
-        assert_eq!(classify("pandas.core.frame", "DataFrame.to_pickle").0, Risk::Unknown);
+        assert_eq!(
+            classify("pandas.io.pickle", "read_pickle").0,
+            Risk::Dangerous
+        );
+        assert_eq!(
+            classify("pandas.core.computation.eval", "eval").0,
+            Risk::Dangerous
+        );
+        assert_eq!(
+            classify("pandas.core.frame", "DataFrame.to_pickle").0,
+            Risk::Unknown
+        );
         assert_eq!(classify("__main__", "Model").0, Risk::Unknown);
         assert_eq!(classify("collections", "OrderedDict").0, Risk::Data);
     }

@@ -15,7 +15,7 @@ use std::rc::Rc;
 use super::globals::classify;
 use super::ops::{self, Arg, OpInfo};
 use super::pyrepr::{self, Text};
-use super::{Call, Import, Op, ReadError, Report, Risk, Verdict, LISTING_LIMIT};
+use super::{Call, Import, LISTING_LIMIT, Op, ReadError, Report, Risk, Verdict};
 
 /// Characters of one argument's repr kept in the listing.
 pub(super) const ARG_REPR_LIMIT: usize = 16 * 1024;
@@ -64,6 +64,9 @@ enum Value {
     Float(f64),
     /// A string: its first characters and its length.
     Str(Rc<str>, usize),
+    /// A string with lone surrogates (which Rust strings cannot hold): its
+    /// first code points and its length.
+    Surrogates(Rc<[u32]>, usize),
     /// Bytes: the first ones and the length.
     Bytes(Rc<[u8]>, usize),
     /// A bytearray: the first bytes and the length.
@@ -222,6 +225,7 @@ impl<'a> Machine<'a> {
                 highest_protocol: None,
                 trailing: 0,
                 dis_error: None,
+                dis_stop: None,
                 stopped: false,
                 name: None,
                 human_listing: false,
@@ -367,7 +371,8 @@ impl<'a> Machine<'a> {
                 let v = self.uint(8, name)?;
                 let repr = listed.then(|| v.to_string());
                 Ok((
-                    i64::try_from(v).map_or_else(|_| ArgVal::Int(v.to_string().into()), ArgVal::Small),
+                    i64::try_from(v)
+                        .map_or_else(|_| ArgVal::Int(v.to_string().into()), ArgVal::Small),
                     repr,
                 ))
             }
@@ -387,9 +392,8 @@ impl<'a> Machine<'a> {
             Arg::DecimalLong => {
                 let line = self.line(name)?;
                 let line = line.strip_suffix(b"L").unwrap_or(line);
-                let text = pyrepr::parse_int(line).ok_or_else(|| {
-                    format!("{name}: invalid literal for int(): {}", lossy(line))
-                })?;
+                let text = pyrepr::parse_int(line)
+                    .ok_or_else(|| format!("{name}: invalid literal for int(): {}", lossy(line)))?;
                 Ok(int_arg(text, listed))
             }
             Arg::Long1 | Arg::Long4 => {
@@ -403,8 +407,8 @@ impl<'a> Machine<'a> {
                     n as u64
                 };
                 let bytes = self.take(n, name)?;
-                let exact = bytes.len() <= LONG_EXACT_BYTES
-                    && self.long_spent + bytes.len() <= LONG_BUDGET;
+                let exact =
+                    bytes.len() <= LONG_EXACT_BYTES && self.long_spent + bytes.len() <= LONG_BUDGET;
                 let text = if exact {
                     self.long_spent += bytes.len();
                     pyrepr::long_repr(bytes, LONG_EXACT_BYTES)
@@ -423,7 +427,11 @@ impl<'a> Machine<'a> {
                 if line.last() != Some(quoted) {
                     return Err(format!("{name}: string quote not found at both ends"));
                 }
-                let inner = if line.len() >= 2 { &line[1..line.len() - 1] } else { &[][..] };
+                let inner = if line.len() >= 2 {
+                    &line[1..line.len() - 1]
+                } else {
+                    &[][..]
+                };
                 let mut text = Text::new(ARG_REPR_LIMIT);
                 pyrepr::escape_decode_ascii(inner, &mut text)
                     .ok_or_else(|| format!("{name}: bad escape or non-ASCII byte in the string"))?;
@@ -491,9 +499,8 @@ impl<'a> Machine<'a> {
                 let at = self.pos;
                 let bytes = self.take(n, name)?;
                 let mut text = Text::new(ARG_REPR_LIMIT);
-                pyrepr::utf8_surrogatepass(bytes, &mut text).map_err(|i| {
-                    format!("{name}: invalid UTF-8 at offset {}", at + i)
-                })?;
+                pyrepr::utf8_surrogatepass(bytes, &mut text)
+                    .map_err(|i| format!("{name}: invalid UTF-8 at offset {}", at + i))?;
                 Ok(str_arg(text, listed))
             }
             Arg::FloatNl => {
@@ -521,8 +528,9 @@ impl<'a> Machine<'a> {
                 let module = self.line(name)?;
                 let attr = self.line(name)?;
                 let mut text = Text::new(ARG_REPR_LIMIT);
-                pyrepr::escape_decode_ascii(module, &mut text)
-                    .ok_or_else(|| format!("{name}: non-ASCII byte or bad escape in the module name"))?;
+                pyrepr::escape_decode_ascii(module, &mut text).ok_or_else(|| {
+                    format!("{name}: non-ASCII byte or bad escape in the module name")
+                })?;
                 text.push(u32::from(b' '));
                 pyrepr::escape_decode_ascii(attr, &mut text)
                     .ok_or_else(|| format!("{name}: non-ASCII byte or bad escape in the name"))?;
@@ -584,7 +592,10 @@ impl<'a> Machine<'a> {
             "GET" | "BINGET" | "LONG_BINGET" => {
                 let known = memo_key(arg).is_some_and(|k| self.memo.contains_key(&k));
                 if !known && !self.memo_overflow {
-                    error = Some(format!("memo key {:?} has never been stored into", memo_key(arg)));
+                    error = Some(format!(
+                        "memo key {:?} has never been stored into",
+                        memo_key(arg)
+                    ));
                 }
             }
             _ => {}
@@ -622,10 +633,11 @@ impl<'a> Machine<'a> {
                 self.dis_len += usize::from(info.pushes);
             }
         }
-        if let Some(error) = error {
-            if self.report.dis_error.is_none() {
-                self.report.dis_error = Some(format!("{error} (opcode {} at {offset})", self.report.op_count - 1));
-            }
+        if let Some(error) = error
+            && self.report.dis_error.is_none()
+        {
+            self.report.dis_error = Some(format!("{error} (at offset {offset})"));
+            self.report.dis_stop = Some(self.report.op_count - 1);
         }
         note
     }
@@ -689,10 +701,7 @@ impl<'a> Machine<'a> {
 
     /// The global `module.name`, recorded as an import the first time.
     fn global(&mut self, module: &str, name: &str, offset: usize) -> Value {
-        if let Some(&i) = self
-            .global_index
-            .get(&(Rc::from(module), Rc::from(name)))
-        {
+        if let Some(&i) = self.global_index.get(&(Rc::from(module), Rc::from(name))) {
             return Value::Global(i);
         }
         let (risk, why) = classify(module, name);
@@ -739,10 +748,12 @@ impl<'a> Machine<'a> {
 
     /// A string value from a decoded argument.
     fn text_value(text: &Text) -> Value {
-        let kept: String = text
-            .prefix
+        let kept = &text.prefix[..text.prefix.len().min(TEXT_KEPT)];
+        if kept.iter().any(|c| (0xd800..=0xdfff).contains(c)) {
+            return Value::Surrogates(kept.into(), text.len);
+        }
+        let kept: String = kept
             .iter()
-            .take(TEXT_KEPT)
             .map(|&c| char::from_u32(c).unwrap_or('\u{fffd}'))
             .collect();
         Value::Str(kept.into(), text.len)
@@ -911,7 +922,7 @@ impl<'a> Machine<'a> {
                         return Err(format!(
                             "{name}: memo value not found at index {}",
                             key.map_or_else(|| "?".into(), |k| k.to_string())
-                        ))
+                        ));
                     }
                 };
                 self.push(v)?;
@@ -934,7 +945,9 @@ impl<'a> Machine<'a> {
                 }
             }
             "EXT1" | "EXT2" | "EXT4" => {
-                let ArgVal::Small(code) = arg else { return Ok(()) };
+                let ArgVal::Small(code) = arg else {
+                    return Ok(());
+                };
                 self.unnamed_import(
                     "copyreg._extension_registry",
                     &code.to_string(),
@@ -944,7 +957,9 @@ impl<'a> Machine<'a> {
                 self.push(Value::Elided)?;
             }
             "GLOBAL" => {
-                let ArgVal::Names(module, attr) = arg else { return Ok(()) };
+                let ArgVal::Names(module, attr) = arg else {
+                    return Ok(());
+                };
                 let v = self.global(&module, &attr, offset);
                 self.push(v)?;
             }
@@ -952,16 +967,31 @@ impl<'a> Machine<'a> {
                 let attr = self.pop(name)?;
                 let module = self.pop(name)?;
                 let v = match (&module, &attr) {
-                    (Value::Str(m, ml), Value::Str(a, al)) if m.len() == *ml && a.len() == *al => {
+                    (Value::Str(m, ml), Value::Str(a, al))
+                        if m.chars().count() == *ml && a.chars().count() == *al =>
+                    {
                         let (m, a) = (m.clone(), a.clone());
                         self.global(&m, &a, offset)
                     }
-                    (Value::Str(..), Value::Str(..)) => {
-                        self.unnamed_import("?", "?", offset, "a global whose name is too long to keep".into());
+                    (
+                        Value::Str(..) | Value::Surrogates(..),
+                        Value::Str(..) | Value::Surrogates(..),
+                    ) => {
+                        self.unnamed_import(
+                            "?",
+                            "?",
+                            offset,
+                            "a global whose name is too long to keep".into(),
+                        );
                         Value::Elided
                     }
                     (Value::Elided, _) | (_, Value::Elided) => {
-                        self.unnamed_import("?", "?", offset, "a global whose name the inspector lost track of".into());
+                        self.unnamed_import(
+                            "?",
+                            "?",
+                            offset,
+                            "a global whose name the inspector lost track of".into(),
+                        );
                         Value::Elided
                     }
                     _ => return Err("STACK_GLOBAL requires str".into()),
@@ -969,7 +999,9 @@ impl<'a> Machine<'a> {
                 self.push(v)?;
             }
             "INST" => {
-                let ArgVal::Names(module, attr) = arg else { return Ok(()) };
+                let ArgVal::Names(module, attr) = arg else {
+                    return Ok(());
+                };
                 let args = self.pop_mark(name)?;
                 let class = self.global(&module, &attr, offset);
                 let shown = self.args_text(&args);
@@ -1045,7 +1077,9 @@ impl<'a> Machine<'a> {
                     dangerous: false,
                     strings: Vec::new(),
                 });
-                self.statement(format!("_{var} = {python}  # the loader's persistent_load decides what this is"));
+                self.statement(format!(
+                    "_{var} = {python}  # the loader's persistent_load decides what this is"
+                ));
                 self.push(Value::Object {
                     var,
                     class: u32::MAX,
@@ -1082,8 +1116,16 @@ impl<'a> Machine<'a> {
             Value::Object { var, class } => {
                 // The object's own append/__setitem__ runs: its class's code.
                 let class_name = self.class_name(*class);
-                let text = items.iter().map(|v| self.expr(v)).collect::<Vec<_>>().join(", ");
-                let method = if name.starts_with("SET") { "__setitem__" } else { "extend" };
+                let text = items
+                    .iter()
+                    .map(|v| self.expr(v))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let method = if name.starts_with("SET") {
+                    "__setitem__"
+                } else {
+                    "extend"
+                };
                 let python = format!("_{var}.{method}({text})");
                 let dangerous = self.class_risk(*class) != Risk::Data;
                 self.record_call(Call {
@@ -1110,7 +1152,9 @@ impl<'a> Machine<'a> {
 
     /// The risk of global `i` ([`Risk::Unknown`] when it is none).
     fn class_risk(&self, i: u32) -> Risk {
-        self.globals.get(i as usize).map_or(Risk::Unknown, |g| g.risk)
+        self.globals
+            .get(i as usize)
+            .map_or(Risk::Unknown, |g| g.risk)
     }
 
     /// A call of `func` with `args` (already Python text); `method` is
@@ -1249,12 +1293,12 @@ impl<'a> Machine<'a> {
 
     /// Keyword arguments from a dict value.
     fn kwargs_text(&self, kwargs: &Value) -> String {
-        if let Value::Node(i) = kwargs {
-            if let Some(Node::Dict(seq)) = self.nodes.get(*i as usize) {
-                if seq.items.is_empty() && seq.more == 0 {
-                    return String::new();
-                }
-            }
+        if let Value::Node(i) = kwargs
+            && let Some(Node::Dict(seq)) = self.nodes.get(*i as usize)
+            && seq.items.is_empty()
+            && seq.more == 0
+        {
+            return String::new();
         }
         format!("**{}", self.expr(kwargs))
     }
@@ -1301,6 +1345,15 @@ impl<'a> Machine<'a> {
             }
             Value::Int(t) => out.push_str(&short(t, 60)),
             Value::Float(f) => out.push_str(&pyrepr::float_repr(*f)),
+            Value::Surrogates(chars, len) => {
+                let mut text = Text::new(160);
+                chars.iter().for_each(|&c| text.push(c));
+                let mut repr = String::new();
+                if pyrepr::str_repr(&text, 240, &mut repr) || *len > text.len {
+                    let _ = write!(repr, "… ({len} characters)");
+                }
+                out.push_str(&repr);
+            }
             Value::Str(s, len) => {
                 let mut text = Text::new(160);
                 s.chars().for_each(|c| text.push(u32::from(c)));
@@ -1396,7 +1449,11 @@ impl<'a> Machine<'a> {
                             }
                         }
                         if seq.more > 0 {
-                            out.push_str(if seq.items.is_empty() { "...: ..." } else { ", ...: ..." });
+                            out.push_str(if seq.items.is_empty() {
+                                "...: ..."
+                            } else {
+                                ", ...: ..."
+                            });
                         }
                         out.push('}');
                     }
@@ -1420,7 +1477,10 @@ impl<'a> Machine<'a> {
             } else {
                 let mut text = Text::new(200);
                 module.chars().for_each(|c| text.push(u32::from(c)));
-                python.push_str(&format!("# imports from a module named {}\n", repr_text(&text)));
+                python.push_str(&format!(
+                    "# imports from a module named {}\n",
+                    repr_text(&text)
+                ));
             }
         }
         if self.buffers > 0 {

@@ -5,8 +5,8 @@
 //!
 //! Nothing is ever executed: a symbolic machine (stack, memo, marks) plays
 //! the opcodes on descriptions of values. Everything kept is bounded (see
-//! [`machine`]'s limits), so a 10 MB input gives a report of bounded size in
-//! linear time; truncated or hostile bytes give an [`ReadError`], never a
+//! the limits in `machine.rs`), so a 10 MB input gives a report of bounded size in
+//! linear time; truncated or hostile bytes give a [`ReadError`], never a
 //! panic.
 
 mod globals;
@@ -56,6 +56,10 @@ pub struct Report {
     /// memo and marks more strictly than `pickle.load`), if it would.
     #[serde(default)]
     pub dis_error: Option<String>,
+    /// The index in `listing` of the opcode after which `pickletools.dis`
+    /// raises that error (its last printed line), if it does before `STOP`.
+    #[serde(default)]
+    pub dis_stop: Option<usize>,
     /// Whether reading reached `STOP`.
     #[serde(default)]
     pub stopped: bool,
@@ -287,12 +291,7 @@ impl Report {
     pub fn dis(&self) -> String {
         use std::fmt::Write;
         let mut out = String::new();
-        let stop_at = self
-            .dis_error
-            .as_deref()
-            .and_then(|e| e.rsplit_once("(opcode ").map(|(_, rest)| rest))
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse::<usize>().ok());
+        let stop_at = self.dis_stop;
         for (i, op) in self.listing.iter().enumerate() {
             let _ = write!(
                 out,

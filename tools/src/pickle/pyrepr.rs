@@ -70,7 +70,11 @@ impl Text {
 /// characters or the kept prefix ends; returns whether it stopped early (the
 /// closing quote is then missing).
 pub(super) fn str_repr(text: &Text, limit: usize, out: &mut String) -> bool {
-    let quote = if text.single && !text.double { '"' } else { '\'' };
+    let quote = if text.single && !text.double {
+        '"'
+    } else {
+        '\''
+    };
     let start = out.len();
     out.push(quote);
     for &c in &text.prefix {
@@ -116,7 +120,11 @@ fn push_hex(out: &mut String, kind: char, c: u32, width: usize) {
 pub(super) fn bytes_repr(bytes: &[u8], limit: usize, out: &mut String) -> bool {
     let has_single = bytes.contains(&b'\'');
     let has_double = bytes.contains(&b'"');
-    let quote = if has_single && !has_double { b'"' } else { b'\'' };
+    let quote = if has_single && !has_double {
+        b'"'
+    } else {
+        b'\''
+    };
     let start = out.len();
     out.push('b');
     out.push(char::from(quote));
@@ -554,7 +562,7 @@ mod tests {
             (0.00001, "1e-05"),
             (1.5e-300, "1.5e-300"),
             (f64::INFINITY, "inf"),
-            (3.141592653589793, "3.141592653589793"),
+            (std::f64::consts::PI, "3.141592653589793"),
         ] {
             assert_eq!(float_repr(x), want);
         }

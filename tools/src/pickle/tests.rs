@@ -13,33 +13,60 @@ fn a_reduce_of_os_system_is_dangerous_and_named() {
     assert_eq!(report.error, None);
     assert_eq!(report.protocol, Some(2));
     assert_eq!(report.imports.len(), 1);
-    assert_eq!((report.imports[0].module.as_str(), report.imports[0].name.as_str()), ("posix", "system"));
+    assert_eq!(
+        (
+            report.imports[0].module.as_str(),
+            report.imports[0].name.as_str()
+        ),
+        ("posix", "system")
+    );
     assert_eq!(report.imports[0].risk, Risk::Dangerous);
     assert_eq!(report.calls.len(), 1);
     assert_eq!(report.calls[0].python, "posix.system('id')");
-    assert!(report.python.contains("import posix\n_1 = posix.system('id')\nresult = _1\n"));
+    assert!(
+        report
+            .python
+            .contains("import posix\n_1 = posix.system('id')\nresult = _1\n")
+    );
     assert_eq!(report.finding_count(), 2);
 }
 
 #[test]
 fn plain_data_is_data() {
     // pickle.dumps({'a': [1, 2.5]}, protocol=2)
-    let report = inspect(b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01G@\x04\x00\x00\x00\x00\x00\x00es.");
+    let report = inspect(
+        b"\x80\x02}q\x00X\x01\x00\x00\x00aq\x01]q\x02(K\x01G@\x04\x00\x00\x00\x00\x00\x00es.",
+    );
     assert_eq!(report.verdict, Verdict::Data);
     assert_eq!(report.finding_count(), 0);
-    assert!(report.python.ends_with("result = {'a': [1, 2.5]}\n"), "{}", report.python);
-    assert!(report.dis().ends_with("highest protocol among opcodes = 2\n"));
+    assert!(
+        report.python.ends_with("result = {'a': [1, 2.5]}\n"),
+        "{}",
+        report.python
+    );
+    assert!(
+        report
+            .dis()
+            .ends_with("highest protocol among opcodes = 2\n")
+    );
 }
 
 #[test]
 fn every_truncation_of_a_pickle_is_an_error_with_an_offset() {
     for cut in 0..OS_SYSTEM.len() {
         let report = inspect(&OS_SYSTEM[..cut]);
-        let error = report.error.as_ref().unwrap_or_else(|| panic!("cut at {cut}: no error"));
+        let error = report
+            .error
+            .as_ref()
+            .unwrap_or_else(|| panic!("cut at {cut}: no error"));
         assert!(error.offset <= cut, "cut at {cut}: {error:?}");
         assert!(!report.stopped);
         // Once the import is read, the verdict stays dangerous.
-        let expect = if cut > 15 { Verdict::Dangerous } else { Verdict::Malformed };
+        let expect = if cut > 15 {
+            Verdict::Dangerous
+        } else {
+            Verdict::Malformed
+        };
         assert_eq!(report.verdict, expect, "cut at {cut}");
         assert!(report.finding_count() >= 1);
     }
@@ -67,7 +94,10 @@ fn hostile_bytes_give_errors_not_panics() {
     ];
     for (bytes, want) in cases {
         let report = inspect(bytes);
-        let error = report.error.as_ref().unwrap_or_else(|| panic!("{bytes:?}: no error"));
+        let error = report
+            .error
+            .as_ref()
+            .unwrap_or_else(|| panic!("{bytes:?}: no error"));
         assert!(error.message.contains(want), "{bytes:?}: {error:?}");
         assert_eq!(report.verdict, Verdict::Malformed, "{bytes:?}");
     }
@@ -171,6 +201,41 @@ fn ten_megabytes_read_in_bounded_time_and_size() {
     assert_eq!(report.verdict, Verdict::Data);
     assert_eq!(report.listing.len(), LISTING_LIMIT);
     let json = serde_json::to_string(&report).unwrap_or_default();
-    assert!(json.len() < 16 * 1024 * 1024, "report of {} bytes", json.len());
+    assert!(
+        json.len() < 16 * 1024 * 1024,
+        "report of {} bytes",
+        json.len()
+    );
     assert!(took.as_secs() < 30, "took {took:?}");
+}
+
+#[test]
+fn the_listing_stops_where_pickletools_dis_raises() {
+    // Outputs of CPython 3.11's pickletools.dis before its ValueError.
+    let report = inspect(b"N\x94q\x00.");
+    assert_eq!(
+        report.dis(),
+        "    0: N    NONE\n    1: \\x94 MEMOIZE    (as 0)\n    2: q    BINPUT     0\n"
+    );
+    assert!(report.dis_error.unwrap().contains("memo key"));
+    let report = inspect(b"NN.");
+    assert_eq!(
+        report.dis(),
+        "    0: N    NONE\n    1: N    NONE\n    2: .    STOP\nhighest protocol among opcodes = 0\n"
+    );
+    assert!(report.dis_error.unwrap().contains("stack not empty"));
+}
+
+#[test]
+fn non_ascii_names_and_lone_surrogates_are_kept_as_python_has_them() {
+    // STACK_GLOBAL of 'módulo' 'x': a name, not an unnamed import.
+    let report = inspect(b"\x80\x04\x8c\x07m\xc3\xb3dulo\x8c\x01x\x93.");
+    assert_eq!(report.imports[0].module, "módulo");
+    // A lone surrogate (UTF-8 with surrogatepass), shown as Python shows it.
+    let report = inspect(b"\x80\x04\x8c\x04a\xed\xa0\x80\x85.");
+    assert!(
+        report.python.contains("result = ('a\\ud800',)"),
+        "{}",
+        report.python
+    );
 }

@@ -79,9 +79,14 @@ fn fake_output(callable: &str, strings: &[String]) -> String {
     let command = strings.join(" ");
     match (module, name) {
         ("os" | "posix" | "nt" | "subprocess" | "pty", _) => shell(&command),
-        (_, "eval" | "exec") => format!("evaluated {command:?} as Python, with the server's rights"),
+        (_, "eval" | "exec") => {
+            format!("evaluated {command:?} as Python, with the server's rights")
+        }
         (_, "__import__") => format!("<module '{command}'>"),
-        (_, "getattr") => format!("<the attribute {:?}>", strings.last().cloned().unwrap_or_default()),
+        (_, "getattr") => format!(
+            "<the attribute {:?}>",
+            strings.last().cloned().unwrap_or_default()
+        ),
         (_, "open") => format!("<_io.TextIOWrapper name='{command}' mode='r'>"),
         _ if command.is_empty() => format!("called {callable}"),
         _ => format!("called {callable} with {command:?}"),
@@ -126,7 +131,10 @@ mod tests {
     fn the_fake_machine_answers_common_commands() {
         assert!(fake_output("posix.system", &["id".into()]).starts_with("uid=1001(modelsvc)"));
         assert_eq!(
-            fake_output("subprocess.Popen", &["/bin/sh".into(), "-c".into(), "whoami".into()]),
+            fake_output(
+                "subprocess.Popen",
+                &["/bin/sh".into(), "-c".into(), "whoami".into()]
+            ),
             "modelsvc"
         );
         assert!(fake_output("builtins.eval", &["1+1".into()]).contains("evaluated"));

@@ -23,10 +23,10 @@ mod secure;
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum::Router;
 use safelab_protocol::Twin;
 use safelab_protocol::tools::Tool;
 

@@ -44,6 +44,8 @@ pub(super) const ALLOWED: &[&str] = &[
     "numpy._core.multiarray._reconstruct",
     "numpy.core.multiarray.scalar",
     "numpy._core.multiarray.scalar",
+    "numpy.core.numeric._frombuffer",
+    "numpy._core.numeric._frombuffer",
     "numpy.ndarray",
     "numpy.dtype",
     "torch._utils._rebuild_tensor_v2",
@@ -160,15 +162,16 @@ fn safetensors(body: &[u8]) -> Option<Result<Vec<Value>, String>> {
     };
     let mut tensors = Vec::new();
     for (name, entry) in entries.iter().filter(|(name, _)| *name != "__metadata__") {
-        let offsets = entry["data_offsets"].as_array().and_then(|o| {
-            Some((o.first()?.as_u64()?, o.get(1)?.as_u64()?))
-        });
+        let offsets = entry["data_offsets"]
+            .as_array()
+            .and_then(|o| Some((o.first()?.as_u64()?, o.get(1)?.as_u64()?)));
         let Some((start, end)) = offsets.filter(|(s, e)| s <= e && *e <= data as u64) else {
             return Some(Err(format!(
                 "tensor {name:?}: data_offsets must be [start, end] within the {data} bytes of data"
             )));
         };
-        let (Some(dtype), Some(shape)) = (entry["dtype"].as_str(), entry["shape"].as_array()) else {
+        let (Some(dtype), Some(shape)) = (entry["dtype"].as_str(), entry["shape"].as_array())
+        else {
             return Some(Err(format!("tensor {name:?} needs a dtype and a shape")));
         };
         tensors.push(json!({ "name": name, "dtype": dtype, "shape": shape, "bytes": end - start }));
