@@ -140,6 +140,52 @@ async fn git_clones_the_whole_history_from_the_insecure_site_over_http_and_https
     check_clone(&folder.path().join("https"));
 }
 
+/// git-dumper, the tool attackers point at a site's exposed `.git/`,
+/// rebuilds the insecure site's repository with its whole history, and
+/// gets nothing from the secure twin.
+#[tokio::test]
+async fn git_dumper_dumps_the_insecure_sites_history_and_nothing_from_the_secure_one() {
+    let python = tool(
+        "SAFELAB_PYTHON",
+        repo_root().join(".local/venv/bin/python"),
+        "the Python environment",
+    );
+    let dumper = python.with_file_name("git-dumper");
+    let lab = Lab::start().await;
+    let folder = tempfile::tempdir().expect("a temp folder");
+    for twin in ["insecure", "secure"] {
+        let url = lab.http(&format!("/lab/{twin}/secrets/"));
+        let out = folder.path().join(twin);
+        let (dumper, target) = (dumper.clone(), out.clone());
+        let output = tokio::task::spawn_blocking(move || {
+            Command::new(dumper)
+                .arg(url)
+                .arg(target)
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .output()
+                .expect("git-dumper runs")
+        })
+        .await
+        .expect("joined");
+        let said = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
+        if twin == "insecure" {
+            assert!(output.status.success(), "{said}");
+            check_clone(&out);
+            // The index it served matches the newest commit exactly.
+            assert_eq!(git(&out, &["status", "--porcelain"]), "");
+        } else {
+            assert!(!out.join(".git/HEAD").exists(), "{said}");
+            assert!(said.contains("404"), "{said}");
+        }
+    }
+    assert_eq!(
+        lab.solved(LESSON).await,
+        ["clone-history", "secure-hides-git"]
+    );
+}
+
 async fn get(url: &str) -> (u16, String) {
     let response = reqwest::get(url).await.expect("the lab answers");
     let status = response.status().as_u16();
@@ -151,6 +197,7 @@ async fn get(url: &str) -> (u16, String) {
 const PROBES: &[&str] = &[
     ".git/HEAD",
     ".git/config",
+    ".git/index",
     ".git/logs/HEAD",
     ".git/refs/heads/main",
     ".git/info/refs",

@@ -20,7 +20,10 @@ fn files(folder: &Path, out: &mut Vec<PathBuf>) {
         let path = entry.expect("an entry").path();
         if path.is_dir() {
             files(&path, out);
-        } else if path.file_name().is_some_and(|name| name != "labels.tsv") {
+        } else if path
+            .file_name()
+            .is_some_and(|name| name != "labels.tsv" && name != "README.md")
+        {
             out.push(path);
         }
     }

@@ -150,10 +150,26 @@ fn a_bundle_of_a_real_repository_attributes_each_secret_to_its_commit() {
     let folder = tempfile::tempdir().expect("a temp folder");
     let dir = folder.path();
     let (added, last) = repository(dir);
+    let blobs = git(
+        dir,
+        &[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objecttype)",
+        ],
+    )
+    .lines()
+    .filter(|kind| *kind == "blob")
+    .count();
     for version in ["2", "3"] {
         let bytes = bundle(dir, version);
         assert!(bytes.starts_with(format!("# v{version} git bundle\n").as_bytes()));
-        check(&secrets::scan("repo.bundle", &bytes), &added, &last);
+        let report = secrets::scan("repo.bundle", &bytes);
+        check(&report, &added, &last);
+        assert_eq!(
+            report.scanned.files, blobs,
+            "each blob version is scanned once"
+        );
     }
     // After a full repack the bundle's pack holds offset deltas.
     git(dir, &["repack", "-adf", "-q", "--window=50", "--depth=50"]);
@@ -269,7 +285,7 @@ fn damaged_bundles_and_random_bytes_never_panic() {
     repository(dir);
     git(dir, &["repack", "-adf", "-q"]);
     let good = bundle(dir, "2");
-    let mut random = Random(0x5EC2_E75);
+    let mut random = Random(0x05EC_2E75);
     for round in 0..3000 {
         let mut bytes = good.clone();
         match round % 4 {
@@ -300,4 +316,86 @@ fn damaged_bundles_and_random_bytes_never_panic() {
         let _ = git::parse_tree(&bytes);
         let _ = git::parse_commit(&bytes);
     }
+}
+
+/// A secret added on a side branch and merged is attributed to the side
+/// branch's commit, once; a tag and a second branch lead to the same
+/// commits without walking them twice.
+#[test]
+fn a_secret_from_a_merged_branch_is_attributed_to_its_own_commit() {
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = folder.path();
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["config", "user.name", "Ning Data"]);
+    git(dir, &["config", "user.email", "ning@example.org"]);
+    let commit = |message: &str| {
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", message]);
+        git(dir, &["rev-parse", "HEAD"])
+    };
+    write(dir, "README.md", "# model\n");
+    commit("Start");
+    git(dir, &["checkout", "-q", "-b", "feature"]);
+    write(dir, "train.py", &format!("token = \"{TOKEN}\"\n"));
+    let side = commit("Train on the hub's data");
+    git(dir, &["checkout", "-q", "main"]);
+    write(dir, "README.md", "# model\n\nTraining soon.\n");
+    commit("Describe");
+    git(
+        dir,
+        &["merge", "-q", "--no-ff", "feature", "-m", "Merge feature"],
+    );
+    git(dir, &["tag", "-a", "v1", "-m", "First release"]);
+    let bytes = bundle(dir, "2");
+    let report = secrets::scan("merged.bundle", &bytes);
+    assert_eq!(report.scanned.commits, 4, "{}", report.human());
+    assert_eq!(report.finding_total, 1, "{}", report.human());
+    let finding = &report.findings[0];
+    assert_eq!(finding.kind, "github-token");
+    assert_eq!(finding.file, "train.py");
+    let commit = finding.commit.as_ref().expect("a commit");
+    assert_eq!(commit.id, side);
+    assert!(commit.still_present);
+}
+
+/// An incremental bundle (`main~2..main`) builds on commits it does not
+/// hold: its thin pack's deltas against them cannot be resolved. The scan
+/// says so and reads what it holds.
+#[test]
+fn an_incremental_bundle_is_read_as_far_as_it_goes() {
+    let folder = tempfile::tempdir().expect("a temp folder");
+    let dir = folder.path();
+    let (_, last) = repository(dir);
+    let file = dir.join("tail.bundle");
+    git(
+        dir,
+        &[
+            "bundle",
+            "create",
+            "-q",
+            file.to_str().expect("utf-8"),
+            "main~2..main",
+        ],
+    );
+    let bytes = std::fs::read(&file).expect("the bundle");
+    let report = secrets::scan("tail.bundle", &bytes);
+    assert_eq!(report.scanned.commits, 2, "{}", report.human());
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|problem| problem.contains("builds on 1 commit")),
+        "{:?}",
+        report.problems
+    );
+    let token: Vec<_> = report
+        .findings
+        .iter()
+        .filter(|finding| finding.kind == "github-token")
+        .collect();
+    assert_eq!(token.len(), 1, "{}", report.human());
+    assert_eq!(
+        token[0].commit.as_ref().map(|c| c.id.as_str()),
+        Some(last.as_str())
+    );
 }

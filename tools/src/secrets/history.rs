@@ -25,7 +25,6 @@ pub fn scan_bundle(name: &str, bytes: &[u8]) -> Report {
 fn read_bundle(report: &mut Report, bytes: &[u8]) -> Result<(), GitError> {
     let bundle = git::parse_bundle(bytes)?;
     let mut store = Store::new();
-    report.scanned.bytes += bytes.len();
     let pack = store.add_pack(&bytes[bundle.pack_offset..]);
     if !bundle.prerequisites.is_empty() {
         report.problems.push(format!(

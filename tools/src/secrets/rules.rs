@@ -9,6 +9,9 @@
 //! to where a secret lives (`os.environ[...]`, `getenv(...)`) are not
 //! findings; hashes in lockfiles (`sha256:…`, `"integrity": "sha512-…"`),
 //! UUIDs and long base64 blobs (images) are not high-entropy secrets.
+//! Stripe's test keys (`sk_test_…`) are not reported either: they reach test
+//! data only. What a rule cannot see is missed: a key mentioned in a
+//! sentence, with no name or known shape (the corpus keeps such a case).
 
 use crate::Level;
 
@@ -790,6 +793,46 @@ fn secret_key(key: &[u8]) -> bool {
         || lower.ends_with(b"_pass")
 }
 
+/// Whether a value is itself a name (`"aws-secret-access-key"`,
+/// `"db_password"`): lowercase words that say "secret", "key" or the like,
+/// as in a table of setting names, not a secret.
+fn names_a_secret(value: &[u8]) -> bool {
+    value
+        .iter()
+        .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_-.".contains(&b))
+        && [
+            &b"secret"[..],
+            b"password",
+            b"passwd",
+            b"token",
+            b"key",
+            b"credential",
+        ]
+        .iter()
+        .any(|word| contains(value, word))
+}
+
+/// Whether what follows a secret's name is something else than its value:
+/// code or prose caught between two quotes (`print("token:", x)`), a regular
+/// expression, a path, Markdown, or a keyword (`credentials: "include"`).
+fn not_a_literal(value: &[u8]) -> bool {
+    let first = value[0];
+    let last = value[value.len() - 1];
+    let alnum = value.iter().filter(|b| b.is_ascii_alphanumeric()).count();
+    first.is_ascii_whitespace()
+        || last.is_ascii_whitespace()
+        || b",)];*".contains(&first)
+        || (first == b'/' && value[1..].contains(&b'/'))
+        || [&b"\\w"[..], b"\\d", b"\\s", b"(?", b"[^"]
+            .iter()
+            .any(|marker| contains(value, marker))
+        || alnum * 2 < value.len()
+        || matches!(
+            value.to_ascii_lowercase().as_slice(),
+            b"include" | b"omit" | b"same-origin" | b"required" | b"optional"
+        )
+}
+
 /// Whether a key names something hash-like (whose value is random but not
 /// a secret).
 fn hash_key(key: &[u8]) -> bool {
@@ -918,13 +961,19 @@ fn assignments(context: &Context, line: &[u8], hits: &mut Vec<Hit>) {
         if quote.is_none() {
             let reference = value.iter().any(|b| b"([{$%".contains(b));
             let identifier = value[0].is_ascii_alphabetic()
-                && value.iter().all(|&b| is_alnum(b) || b == b'_' || b == b'.');
+                && value
+                    .iter()
+                    .all(|&b| is_alnum(b) || b == b'_' || b == b'.' || b == b':');
             if reference || (identifier && (context.code || value.contains(&b'.'))) {
                 continue;
             }
         }
         if secret_key(key) {
-            if value.len() < 6 || is_placeholder(value) {
+            if value.len() < 6
+                || is_placeholder(value)
+                || names_a_secret(value)
+                || not_a_literal(value)
+            {
                 continue;
             }
             let confidence = if value.len() >= 16 && entropy(value) >= 3.5 {

@@ -79,6 +79,14 @@ async fn git_file(state: &AppState, path: &str) -> Response {
         "refs/heads/main" => text(format!("{head}\n")),
         "info/refs" => text(format!("{head}\t{BRANCH}\n")),
         "objects/info/packs" => text("\n".to_owned()),
+        "index" => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/octet-stream"),
+            )],
+            repository.index(),
+        )
+            .into_response(),
         "logs/HEAD" | "logs/refs/heads/main" => text(repository.reflog()),
         "COMMIT_EDITMSG" => text(
             repository

@@ -19,6 +19,8 @@ pub(super) const LEAKED_KEY_ID: &str = "AKIANIMBUSLAB7Q3ZK2W";
 pub(super) const LEAKED_SECRET: &str = "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";
 /// The branch.
 pub(super) const BRANCH: &str = "refs/heads/main";
+/// When the newest commit was made (2024-03-19).
+const HEAD_TIME: i64 = 1_710_849_600;
 /// The project's author.
 const AUTHOR: &str = "Ning Data <ning@example.org>";
 
@@ -54,6 +56,8 @@ fn config_with_key() -> String {
     )
 }
 const CONFIG_FIXED: &str = "# Where the survey responses live (the team's cloud storage).\nimport os\n\nSTORAGE_URL = os.environ.get(\"STORAGE_URL\", \"https://storage.nimbus.example\")\n\n# The key comes from the environment (a .env file that git ignores).\nACCESS_KEY_ID = os.environ[\"STORAGE_ACCESS_KEY_ID\"]\nSECRET_ACCESS_KEY = os.environ[\"STORAGE_SECRET_ACCESS_KEY\"]\n";
+
+const RATES: &str = "region,answered\nnorth,0.61\nsouth,0.48\neast,0.55\nwest,0.67\n";
 
 const INDEX_V1: &str = "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Survey dashboard</title></head>\n<body>\n<h1>Member survey 2024</h1>\n<p>Response rates by region: coming soon.</p>\n</body>\n</html>\n";
 const INDEX_V2: &str = "<!doctype html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>Survey dashboard</title></head>\n<body>\n<h1>Member survey 2024</h1>\n<p>Response rates by region (made-up data):</p>\n<table>\n<tr><th>region</th><th>response rate</th></tr>\n<tr><td>north</td><td>0.61</td></tr>\n<tr><td>south</td><td>0.48</td></tr>\n<tr><td>east</td><td>0.55</td></tr>\n<tr><td>west</td><td>0.67</td></tr>\n</table>\n<p>Source: <a href=\"analysis.py\">analysis.py</a>.</p>\n</body>\n</html>\n";
@@ -111,14 +115,18 @@ impl Builder {
     }
 }
 
-/// The five snapshots: (summary, body, time, files).
+/// One commit to make: its summary, the rest of its message, its time and
+/// its files.
+type Snapshot<'a> = (&'static str, &'a str, i64, Vec<(&'static str, &'a str)>);
+
+/// The five commits.
 fn build() -> Repository {
     let mut builder = Builder {
         objects: BTreeMap::new(),
     };
     let config_key = config_with_key();
     // Each commit: its message, its time and its files.
-    let snapshots: [(&'static str, &str, i64, Vec<(&'static str, &str)>); 5] = [
+    let snapshots: [Snapshot<'_>; 5] = [
         (
             "Start the survey analysis",
             "",
@@ -170,7 +178,7 @@ fn build() -> Repository {
         (
             "Publish the dashboard",
             "",
-            1_710_849_600, // 2024-03-19
+            HEAD_TIME, // 2024-03-19
             vec![
                 (".gitignore", GITIGNORE),
                 ("README.md", README),
@@ -196,8 +204,7 @@ fn build() -> Repository {
         }
         // The last commit adds a data folder, so the tree nests.
         if index == 4 {
-            let data =
-                builder.blob("region,answered\nnorth,0.61\nsouth,0.48\neast,0.55\nwest,0.67\n");
+            let data = builder.blob(RATES);
             let folder = builder.tree(vec![Entry::File("rates.csv", data)]);
             entries.push(Entry::Folder("data", folder));
         }
@@ -215,6 +222,7 @@ fn build() -> Repository {
                 .into_iter()
                 .map(|(name, text)| (name, static_text(text)))
                 .collect();
+            files.insert("data/rates.csv", RATES);
         }
     }
     Repository {
@@ -261,6 +269,38 @@ impl Repository {
         encoder.write_all(header.as_bytes()).ok()?;
         encoder.write_all(data).ok()?;
         encoder.finish().ok()
+    }
+
+    /// The index (`.git/index`, version 2) of a checkout of the newest
+    /// commit: what lets a dumper restore the working tree too.
+    pub(super) fn index(&self) -> Vec<u8> {
+        let time = u32::try_from(HEAD_TIME).unwrap_or(0);
+        let mut out = b"DIRC".to_vec();
+        out.extend_from_slice(&2_u32.to_be_bytes());
+        let count = u32::try_from(self.files.len()).unwrap_or(0);
+        out.extend_from_slice(&count.to_be_bytes());
+        // `files` is a BTreeMap: sorted by path, as the index must be.
+        for (path, text) in &self.files {
+            let start = out.len();
+            // ctime, mtime (seconds, nanoseconds), dev, ino.
+            for field in [time, 0, time, 0, 0, 0] {
+                out.extend_from_slice(&field.to_be_bytes());
+            }
+            let size = u32::try_from(text.len()).unwrap_or(0);
+            for field in [0o100_644, 0, 0, size] {
+                out.extend_from_slice(&field.to_be_bytes());
+            }
+            out.extend_from_slice(&Oid::of(Kind::Blob, text.as_bytes()).0);
+            let flags = u16::try_from(path.len().min(0xfff)).unwrap_or(0xfff);
+            out.extend_from_slice(&flags.to_be_bytes());
+            out.extend_from_slice(path.as_bytes());
+            // One to eight NULs, to a multiple of eight bytes.
+            let length = out.len() - start;
+            out.resize(start + (length / 8 + 1) * 8, 0);
+        }
+        let trailer = sha1::digest(&out);
+        out.extend_from_slice(&trailer);
+        out
     }
 
     /// The reflog of `main`, as `.git/logs/HEAD` holds it.

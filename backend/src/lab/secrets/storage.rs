@@ -28,6 +28,10 @@ pub(super) const ROTATE: &str = "/lab/storage/keys/rotate";
 
 const RESPONSES: &str = "# made-up survey responses (safelab lesson 9): no real person\nrespondent,region,answered,satisfaction\n1001,north,1,4\n1002,south,0,\n1003,east,1,5\n1004,west,1,3\n1005,north,1,2\n1006,south,1,4\n";
 
+/// How many revoked key ids the storage remembers (a revoked key it forgot
+/// is refused as unknown, which is still a refusal).
+const MAX_REVOKED: usize = 100;
+
 /// The storage's keys: the one that works now, and whether the leaked one
 /// was rotated away.
 #[derive(Debug)]
@@ -159,6 +163,11 @@ async fn rotate(State(state): State<AppState>, headers: HeaderMap) -> Response {
                 "the key was rotated meanwhile: use the new one",
             )
             .into_response();
+        }
+        // A bounded list: the leaked key's revocation (the first) is kept,
+        // the oldest of the learner's own after it give way.
+        if keys.revoked.len() >= MAX_REVOKED {
+            keys.revoked.remove(1);
         }
         keys.revoked.push(old.clone());
         keys.current = fresh.clone();

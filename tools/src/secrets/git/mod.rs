@@ -21,8 +21,8 @@ pub use bundle::{Bundle, is_bundle, parse_bundle};
 pub const MAX_OBJECTS: usize = 500_000;
 /// The largest object a [`Store`] keeps, in bytes (inflated).
 pub const MAX_OBJECT_SIZE: usize = 32 * 1024 * 1024;
-/// The most bytes (inflated) a [`Store`] keeps in all.
-pub const MAX_TOTAL: usize = 512 * 1024 * 1024;
+/// The most bytes (inflated) a [`Store`] keeps in all, and a pack may make.
+pub const MAX_TOTAL: usize = 256 * 1024 * 1024;
 
 /// A git object id (SHA-1).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -38,6 +38,9 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
     let mut at: HashMap<usize, (Kind, Oid)> = HashMap::new();
     let mut waiting: HashMap<Base, Vec<Pending>> = HashMap::new();
     let mut offset = 12;
+    // Bytes made (inflated or by deltas), declared sizes counted up front:
+    // a pack of objects that claim to be huge stops here, not after the work.
+    let mut budget = super::MAX_TOTAL;
     for _ in 0..count {
         if offset >= pack.len() {
             return malformed("a pack is cut short");
@@ -66,11 +69,12 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
             1..=4 => None,
             _ => return malformed(format!("an object of unknown type {number}")),
         };
-        if size > MAX_OBJECT_SIZE {
+        if size > MAX_OBJECT_SIZE || size > budget {
             // Its end is only known by inflating it all: stop here.
             store.skipped += count - at.len();
             return Ok(count);
         }
+        budget -= size;
         let (data, used) = inflate(&pack[offset..], size)?;
         offset += used;
         match base {
@@ -88,6 +92,12 @@ pub(super) fn read(store: &mut Store, pack: &[u8]) -> Result<usize, GitError> {
                     offset: start,
                     delta: data,
                 };
+                let target = delta_target(&pending.delta);
+                if target > budget {
+                    store.skipped += count - at.len();
+                    return Ok(count);
+                }
+                budget -= target;
                 match known {
                     Some((kind, id)) => {
                         apply_and_resolve(store, &mut at, &mut waiting, kind, id, pending);
@@ -204,8 +214,13 @@ fn negative_offset(bytes: &[u8]) -> Result<(usize, usize), GitError> {
 /// exactly `size` bytes; the bytes and how much input they took.
 fn inflate(input: &[u8], size: usize) -> Result<(Vec<u8>, usize), GitError> {
     let mut inflater = Decompress::new(true);
-    let mut out = Vec::with_capacity(size + 1);
+    let mut out = Vec::new();
     loop {
+        // Room for what is left and one byte more (to see an object larger
+        // than declared), at most 1 MiB at a time: a header's size is a claim.
+        if out.len() == out.capacity() {
+            out.reserve((size + 1 - out.len()).clamp(1, 1 << 20));
+        }
         let consumed = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
         let before = (consumed, out.len());
         let status = inflater
@@ -221,10 +236,7 @@ fn inflate(input: &[u8], size: usize) -> Result<(Vec<u8>, usize), GitError> {
         }
         match status {
             Status::StreamEnd => break,
-            _ if (consumed, out.len()) == before => {
-                if out.len() == out.capacity() {
-                    return malformed("an object is larger than its header says");
-                }
+            _ if (consumed, out.len()) == before && out.len() < out.capacity() => {
                 return malformed("an object's data is cut short");
             }
             _ => {}
@@ -235,6 +247,14 @@ fn inflate(input: &[u8], size: usize) -> Result<(Vec<u8>, usize), GitError> {
     }
     let consumed = usize::try_from(inflater.total_in()).unwrap_or(usize::MAX);
     Ok((out, consumed))
+}
+
+/// The size of what a delta makes (0 if its header is broken: applying it
+/// will fail).
+fn delta_target(delta: &[u8]) -> usize {
+    delta_size(delta)
+        .and_then(|(_, rest)| delta_size(rest))
+        .map_or(0, |(target, _)| target)
 }
 
 /// A size in a delta's header (7 bits a byte, low first), and the rest.
@@ -317,11 +337,38 @@ mod tests {
     #[test]
     fn a_delta_copies_and_inserts() {
         let base = b"hello, world";
-        // source 12, target 11: copy 7 bytes from 0, insert "there".
-        let delta = [12, 11, 0x90, 7, 5, b't', b'h', b'e', b'r', b'e'];
+        // source 12, target 12: copy 7 bytes from 0, insert "there".
+        let delta = [12, 12, 0x90, 7, 5, b't', b'h', b'e', b'r', b'e'];
         assert_eq!(apply(base, &delta).expect("applies"), b"hello, there");
         assert!(apply(base, &[12, 11, 0x91, 200, 7]).is_err());
         assert!(apply(base, &[11, 1, 1, b'x']).is_err());
         assert!(apply(base, &[12, 1, 0]).is_err());
+    }
+
+    /// Objects whose headers claim 32 MiB each but hold nothing: the reader
+    /// neither allocates nor works for what is only claimed.
+    #[test]
+    fn claimed_sizes_are_not_trusted() {
+        let mut pack = b"PACK".to_vec();
+        pack.extend_from_slice(&2_u32.to_be_bytes());
+        pack.extend_from_slice(&100_000_u32.to_be_bytes());
+        let header = pack.clone();
+        for _ in 0..100_000 {
+            // A blob of 2^25 bytes (type 3; size in 4, 7, 7, 7, 7 bits).
+            pack.extend_from_slice(&[0xb0, 0x80, 0x80, 0x80, 0x01]);
+            pack.extend_from_slice(&[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+        }
+        let mut store = Store::new();
+        assert!(
+            store.add_pack(&pack).is_err(),
+            "an empty stream is not 32 MiB"
+        );
+        assert!(store.is_empty());
+        // One over the largest object: the rest of the pack is skipped.
+        let mut pack = header;
+        pack.extend_from_slice(&[0xb0, 0x80, 0x80, 0x80, 0x02]);
+        let mut store = Store::new();
+        assert_eq!(store.add_pack(&pack), Ok(100_000));
+        assert_eq!(store.skipped, 100_000);
     }
 }

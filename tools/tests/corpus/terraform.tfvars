@@ -1,0 +1,5 @@
+aws_region   = "eu-west-1"
+bucket_name  = "survey-raw-data"
+db_password  = "Tf-Var-Pa55w0rd-2024"
+instance_type = "t3.medium"
+kms_key_arn = "arn:aws:kms:eu-west-1:123456789012:key/1a2b3c4d-5e6f-7a8b-9c0d-1e2f3a4b5c6d"
