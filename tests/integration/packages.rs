@@ -147,6 +147,13 @@ async fn the_secure_deploy_refuses_known_advisories_and_deploys_the_upgrade() {
     assert_eq!(pyyaml["affected"], "<5.4");
     assert!(pyyaml["aliases"].to_string().contains("CVE-2020-14343"));
     assert!(refusal["snapshot"].as_str().unwrap().contains("CC-BY 4.0"));
+    let upgrades = refusal["upgrades"].as_array().unwrap();
+    assert_eq!(upgrades.len(), 7, "one upgrade per package: {upgrades:?}");
+    assert!(
+        upgrades
+            .iter()
+            .any(|u| u["package"] == "pyyaml" && u["to"] == "5.4")
+    );
     assert_eq!(lab.solved("packages").await, ["deploy-refused"]);
 
     // Unpinned, from a URL, or with pip options: refused, nothing to check.
@@ -232,9 +239,13 @@ async fn the_tools_page_offers_the_projects_files() {
         .collect();
     assert_eq!(
         ours,
-        ["requirements.txt", "pip-freeze.txt", "pyproject.toml"]
+        [
+            "clinic-report-requirements.txt",
+            "clinic-report-pip-freeze.txt",
+            "clinic-report-pyproject.toml"
+        ]
     );
-    let file = reqwest::get(lab.app("/api/tools/examples/requirements.txt"))
+    let file = reqwest::get(lab.app("/api/tools/examples/clinic-report-requirements.txt"))
         .await
         .expect("answers")
         .text()

@@ -9,6 +9,7 @@ versions, summary, published and modified dates) and the attribution. The same
 input gives the same bytes, so a rebuild can be compared with the committed file.
 
     python tools/advisories/build.py SOURCE [--out FILE] [--revision R] [--date D]
+        [--source-name NAME] [--license TEXT]
 
 Needs PyYAML for YAML input. See README.md beside this script.
 """
@@ -177,6 +178,8 @@ def main():
     parser.add_argument("--out", default=DEFAULT_OUT, help="where to write the snapshot (default: pypa.jsonl beside this script)")
     parser.add_argument("--revision", help="the source's commit or export name (default: found from the source)")
     parser.add_argument("--date", help="the date of the source, YYYY-MM-DD (default: found from the source)")
+    parser.add_argument("--source-name", default=SOURCE_NAME, help=f"who the data is from (default: {SOURCE_NAME})")
+    parser.add_argument("--license", default=LICENSE, help="the licence and attribution line (default: the PyPA database's)")
     args = parser.parse_args()
     if not os.path.exists(args.source):
         sys.exit(f"build.py: {args.source} does not exist: point it at a PyPA advisory-database checkout or an OSV export")
@@ -188,10 +191,10 @@ def main():
         sys.exit(f"build.py: no PyPI advisory found in {args.source}")
     revision, date = provenance(source, found)
     header = {
-        "source": SOURCE_NAME,
+        "source": args.source_name,
         "revision": args.revision or revision,
         "date": args.date or date,
-        "license": LICENSE,
+        "license": args.license,
         "advisories": len(found),
         "packages": len({p["package"] for a in found for p in a["affected"]}),
     }

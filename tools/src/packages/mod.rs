@@ -36,6 +36,23 @@ pub struct Report {
     pub warnings: Vec<Warning>,
     /// Where the advisories come from and how old they are.
     pub snapshot: Snapshot,
+    /// Per package hit, the version that fixes all its hits: what to
+    /// upgrade to.
+    #[serde(default)]
+    pub upgrades: Vec<Upgrade>,
+}
+
+/// What to upgrade one package to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upgrade {
+    /// The package's normalised name.
+    pub package: String,
+    /// The version pinned now.
+    pub from: String,
+    /// The lowest version that fixes every advisory hit, if each has a fix.
+    pub to: Option<String>,
+    /// How many advisories it fixes.
+    pub advisories: usize,
 }
 
 /// The kind of file.
@@ -199,6 +216,23 @@ impl Report {
         for warning in &self.warnings {
             let _ = writeln!(out, "  line {}: warning: {}", warning.line, warning.message);
         }
+        let fixable: Vec<String> = self
+            .upgrades
+            .iter()
+            .filter_map(|upgrade| {
+                Some(format!("\"{}>={}\"", upgrade.package, upgrade.to.as_ref()?))
+            })
+            .collect();
+        if !fixable.is_empty() {
+            let _ = writeln!(out, "  to upgrade: pip install -U {}", fixable.join(" "));
+        }
+        for upgrade in self.upgrades.iter().filter(|upgrade| upgrade.to.is_none()) {
+            let _ = writeln!(
+                out,
+                "  {}=={}: an advisory has no fixed version yet: replace the package, or keep it knowing the risk",
+                upgrade.package, upgrade.from
+            );
+        }
         let _ = writeln!(out, "  {}", self.snapshot.describe());
         out
     }
@@ -215,12 +249,15 @@ pub fn audit(name: &str, text: &str) -> Report {
 
 /// Checks the requirements in `text` against `database`.
 pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
+    let (text, encoding_warning) = plain_text(text);
+    let text = text.as_ref();
     let format = format_of(name, text);
     let read = match format {
         Format::Requirements => read::requirements(text),
         Format::Pyproject => read::pyproject(text),
     };
-    let mut warnings = read.warnings;
+    let mut warnings: Vec<Warning> = encoding_warning.into_iter().collect();
+    warnings.extend(read.warnings);
     if read.dropped > 0 {
         warnings.push(Warning {
             line: 0,
@@ -262,6 +299,7 @@ pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
             }
         }
     }
+    let upgrades = upgrades(&hits);
     Report {
         file: name.to_owned(),
         format,
@@ -269,7 +307,73 @@ pub fn audit_with(database: &Database, name: &str, text: &str) -> Report {
         hits,
         warnings,
         snapshot: database.snapshot.clone(),
+        upgrades,
     }
+}
+
+/// The text without a byte-order mark, and without the zero bytes of
+/// UTF-16 (what Windows PowerShell 5's `pip freeze > requirements.txt`
+/// writes, read here as UTF-8), with a warning saying so.
+fn plain_text(text: &str) -> (std::borrow::Cow<'_, str>, Option<Warning>) {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if !text.contains('\0') {
+        return (text.into(), None);
+    }
+    let cleaned: String = text
+        .trim_start_matches(['\u{fffd}', '\u{feff}'])
+        .chars()
+        .filter(|&c| c != '\0')
+        .collect();
+    let warning = Warning {
+        line: 0,
+        message: "the file holds zero bytes, as UTF-16 does (Windows PowerShell writes `pip freeze > requirements.txt` so): read without them; save it as UTF-8 with `pip freeze | Out-File -Encoding utf8 requirements.txt`".to_owned(),
+    };
+    (cleaned.into(), Some(warning))
+}
+
+/// Per package and pinned version hit, the highest of its hits' fixed
+/// versions (`None` if one has no fix), in the order of the hits.
+fn upgrades(hits: &[Hit]) -> Vec<Upgrade> {
+    let mut upgrades: Vec<Upgrade> = Vec::new();
+    let mut unfixable: Vec<bool> = Vec::new();
+    for hit in hits {
+        let index = match upgrades
+            .iter()
+            .position(|u| u.package == hit.package && u.from == hit.version)
+        {
+            Some(index) => index,
+            None => {
+                upgrades.push(Upgrade {
+                    package: hit.package.clone(),
+                    from: hit.version.clone(),
+                    to: None,
+                    advisories: 0,
+                });
+                unfixable.push(false);
+                upgrades.len() - 1
+            }
+        };
+        let upgrade = &mut upgrades[index];
+        upgrade.advisories += 1;
+        match &hit.fixed {
+            None => unfixable[index] = true,
+            Some(fixed) => {
+                let higher = upgrade
+                    .to
+                    .as_ref()
+                    .is_none_or(|to| compare(fixed, to) == Some(std::cmp::Ordering::Greater));
+                if higher {
+                    upgrade.to = Some(fixed.clone());
+                }
+            }
+        }
+    }
+    for (upgrade, unfixable) in upgrades.iter_mut().zip(unfixable) {
+        if unfixable {
+            upgrade.to = None;
+        }
+    }
+    upgrades
 }
 
 /// Compares two versions with PEP 440 semantics (`1.10` after `1.9`,

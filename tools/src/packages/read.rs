@@ -252,7 +252,7 @@ struct Pyproject {
     #[serde(default)]
     tool: Option<Tools>,
     #[serde(default, rename = "dependency-groups")]
-    dependency_groups: BTreeMap<String, Vec<toml::Value>>,
+    dependency_groups: BTreeMap<String, Vec<Spanned<toml::Value>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -323,10 +323,9 @@ pub fn pyproject(text: &str) -> Read {
         }
     }
     for value in parsed.dependency_groups.into_values().flatten() {
-        // Groups hold PEP 508 strings or `{include-group = "…"}` tables; a
-        // plain Value carries no position, so these report line 0.
-        if let toml::Value::String(requirement) = value {
-            read.requirement(0, &requirement);
+        // Groups hold PEP 508 strings or `{include-group = "…"}` tables.
+        if let toml::Value::String(requirement) = value.get_ref() {
+            read.requirement(lines.line(value.span().start), requirement);
         }
     }
     if let Some(poetry) = parsed.tool.and_then(|tool| tool.poetry) {
@@ -543,6 +542,9 @@ dependencies = [
 [project.optional-dependencies]
 plots = ["matplotlib==3.3.0", "Pillow==8.0.0"]
 
+[dependency-groups]
+dev = ["pytest==6.2.4", {include-group = "docs"}]
+
 [tool.poetry.dependencies]
 python = "^3.9"
 numpy = "1.16.0"
@@ -557,13 +559,14 @@ mytool = { git = "https://example.org/tool.git" }
             got,
             vec![
                 ("matplotlib".into(), Some("3.3.0".into()), 10),
-                ("mytool".into(), None, 17),
-                ("numpy".into(), Some("1.16.0".into()), 14),
+                ("mytool".into(), None, 20),
+                ("numpy".into(), Some("1.16.0".into()), 17),
                 ("pandas".into(), Some("1.1.0".into()), 5),
                 ("pillow".into(), Some("8.0.0".into()), 10),
-                ("pyyaml".into(), Some("5.3.1".into()), 16),
+                ("pytest".into(), Some("6.2.4".into()), 13),
+                ("pyyaml".into(), Some("5.3.1".into()), 19),
                 ("requests".into(), None, 6),
-                ("scipy".into(), None, 15),
+                ("scipy".into(), None, 18),
             ]
         );
     }

@@ -189,6 +189,27 @@ fn names_are_compared_normalised() {
 }
 
 #[test]
+fn a_byte_order_mark_and_utf16_from_powershell_are_read() {
+    let bom = audit("requirements.txt", "\u{feff}PyYAML==5.3.1\r\n");
+    assert!(!bom.hits.is_empty() && bom.warnings.is_empty(), "{bom:#?}");
+    // `pip freeze > requirements.txt` in Windows PowerShell 5: UTF-16LE
+    // with a BOM, which the tools' entry point decodes as UTF-8, lossily.
+    let mut utf16 = vec![0xff, 0xfe];
+    for unit in "PyYAML==5.3.1\r\nnumpy==1.16.0\r\n".encode_utf16() {
+        utf16.extend(unit.to_le_bytes());
+    }
+    let Ok(crate::Report::Packages(report)) =
+        crate::run(crate::Tool::Packages, "requirements.txt", &utf16)
+    else {
+        panic!("the check runs");
+    };
+    assert_eq!(report.packages.len(), 2, "{report:#?}");
+    let cve = |hit: &Hit| hit.aliases.iter().any(|a| a == "CVE-2019-6446");
+    assert!(report.hits.iter().any(cve));
+    assert!(report.warnings[0].message.contains("UTF-16"));
+}
+
+#[test]
 fn unpinned_requirements_warn_and_hit_nothing() {
     let report = audit("requirements.txt", "PyYAML>=5.1\nrequests\n");
     assert!(report.hits.is_empty());
@@ -223,6 +244,14 @@ fn the_human_report_names_each_hit_and_the_snapshot() {
     assert!(text.contains("requests==2.19.0"), "{text}");
     assert!(text.contains("CVE-2018-18074"), "{text}");
     assert!(text.contains("fixed in 2.20.0"), "{text}");
+    // Two advisories on requests: the upgrade fixes both.
+    assert!(
+        text.contains("to upgrade: pip install -U \"requests>=2.31.0\""),
+        "{text}"
+    );
+    assert_eq!(report.upgrades.len(), 1);
+    assert_eq!(report.upgrades[0].to.as_deref(), Some("2.31.0"));
+    assert!(report.upgrades[0].advisories >= 2);
     assert!(text.contains("line 2: warning"), "{text}");
     assert!(text.contains("PyPA advisory database"), "{text}");
     assert!(text.contains("CC-BY 4.0"), "{text}");

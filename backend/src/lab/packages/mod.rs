@@ -111,19 +111,19 @@ pub const LAB: LessonLab = LessonLab {
     examples: &[
         Example {
             tool: Tool::Packages,
-            name: "requirements.txt",
+            name: "clinic-report-requirements.txt",
             title: "clinic-report's requirements.txt, pinned in 2019 (lesson 10)",
             bytes: || project::REQUIREMENTS.as_bytes().to_vec(),
         },
         Example {
             tool: Tool::Packages,
-            name: "pip-freeze.txt",
+            name: "clinic-report-pip-freeze.txt",
             title: "pip freeze in the analyst's environment (lesson 10)",
             bytes: || project::FREEZE.as_bytes().to_vec(),
         },
         Example {
             tool: Tool::Packages,
-            name: "pyproject.toml",
+            name: "clinic-report-pyproject.toml",
             title: "clinic-report 2.0's pyproject.toml, half upgraded (lesson 10)",
             bytes: || project::PYPROJECT.as_bytes().to_vec(),
         },

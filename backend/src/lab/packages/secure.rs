@@ -58,6 +58,7 @@ pub async fn deploy(State(state): State<AppState>, body: Bytes) -> Response {
                     advisories.len()
                 ),
                 "advisories": advisories,
+                "upgrades": report.upgrades,
                 "snapshot": snapshot,
             })),
         )
