@@ -139,3 +139,12 @@ msg = f"UPDATE t SET a = {v}"
 x = lambda password="p": password
 async def h(password="z"):
     pass
+
+import tarfile
+
+with tarfile.open("dataset.tar.gz") as archive:
+    archive.extractall("data/")
+    archive.extractall("data/", filter="data")
+    archive.extractall("data/", members=safe_members(archive))
+    archive.extractall("data/", members=picked)
+    archive.extractall("data/", members=self.safe(archive))

@@ -79,6 +79,11 @@ pub const CHECKS: &[Check] = &[
         fix: "Never run Flask with `debug=True` where others can reach it: its debugger runs any Python a visitor types.",
     },
     Check {
+        id: "B202",
+        name: "tarfile_unsafe_members",
+        fix: "Extract with `tar.extractall(dest, filter=\"data\")` (Python 3.12, and security releases of 3.8 to 3.11): a member named `../../.bashrc` otherwise lands outside `dest`.",
+    },
+    Check {
         id: "B324",
         name: "hashlib",
         fix: "Use `hashlib.sha256()` (or better for passwords: argon2/bcrypt); if MD5/SHA1 is only a checksum, say so with `usedforsecurity=False`.",

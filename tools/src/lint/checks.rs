@@ -47,11 +47,23 @@ enum Node<'a> {
     Other,
 }
 
+/// What the walk has learnt of the file's imports so far: it carries over
+/// from one piece of a large file to the next.
+#[derive(Debug, Default)]
+pub struct Imports {
+    /// Local name to qualified name (`np` to `numpy`, `system` to `os.system`).
+    aliases: HashMap<String, String>,
+    /// Every module or name imported.
+    imported: HashSet<String>,
+}
+
 /// The walk's state.
 pub struct Walker<'a> {
     aliases: HashMap<String, String>,
     imports: HashSet<String>,
     stack: Vec<Node<'a>>,
+    /// The index of the dict key being walked (B105 looks up its value).
+    key_index: usize,
     /// Called with each finding; returns whether to keep walking.
     sink: &'a mut dyn FnMut(Raw),
 }
@@ -277,17 +289,30 @@ const HTTPX_EXTRA: &[&str] = &["request", "stream", "Client", "AsyncClient"];
 const WEAK_HASHES: &[&str] = &["md4", "md5", "sha", "sha1"];
 /// Where temporary files go (B108).
 const TMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/dev/shm"];
-/// How many nodes B608 looks at in one chain of `+`/`%`.
-const CONCAT_BUDGET: usize = 4096;
+/// How many nodes B608 looks at in one chain of `+`/`%` for each string in
+/// it, and how much of the other strings' text it joins: enough for any
+/// query built by hand, and linear on a chain of a million strings.
+const CONCAT_BUDGET: usize = 64;
+/// See [`CONCAT_BUDGET`].
+const CONCAT_TEXT: usize = 4096;
 
 impl<'a> Walker<'a> {
-    /// A walker that hands each finding to `sink`.
-    pub fn new(sink: &'a mut dyn FnMut(Raw)) -> Self {
+    /// A walker that knows `imports` and hands each finding to `sink`.
+    pub fn new(imports: Imports, sink: &'a mut dyn FnMut(Raw)) -> Self {
         Self {
-            aliases: HashMap::new(),
-            imports: HashSet::new(),
+            aliases: imports.aliases,
+            imports: imports.imported,
             stack: Vec::new(),
+            key_index: 0,
             sink,
+        }
+    }
+
+    /// What the walk learnt of the imports, for the next piece.
+    pub fn imports(self) -> Imports {
+        Imports {
+            aliases: self.aliases,
+            imported: self.imports,
         }
     }
 
@@ -673,8 +698,11 @@ impl<'a> Walker<'a> {
                 self.expr(&ifexp.orelse);
             }
             Expr::Dict(dict) => {
-                for key in dict.keys.iter().flatten() {
-                    self.expr(key);
+                for (index, key) in dict.keys.iter().enumerate() {
+                    if let Some(key) = key {
+                        self.key_index = index;
+                        self.expr(key);
+                    }
                 }
                 self.exprs(&dict.values);
             }
@@ -928,9 +956,9 @@ impl<'a> Walker<'a> {
         }
 
         // B201
-        if self.imports.iter().any(|import| import.contains("flask"))
-            && qualified.ends_with(".run")
+        if qualified.ends_with(".run")
             && keyword(call, "debug").is_some_and(|v| v.is("True"))
+            && self.imports.iter().any(|import| import.contains("flask"))
         {
             self.report(
                 "B201",
@@ -939,6 +967,11 @@ impl<'a> Walker<'a> {
                 keyword_at(call, "debug").unwrap_or(at),
                 node,
             );
+        }
+
+        // B202
+        if self.imports.contains("tarfile") && name.contains("extractall") {
+            self.tarfile(call, at, node);
         }
 
         // B324
@@ -1048,6 +1081,63 @@ impl<'a> Walker<'a> {
             };
             if let Some((levels, message)) = levels {
                 self.report("B701", levels, message, at, node);
+            }
+        }
+    }
+
+    /// B202: `tarfile`'s `extractall` without the `data` filter.
+    fn tarfile(&mut self, call: &ast::ExprCall, at: usize, node: (usize, usize)) {
+        let first = |name: &str| {
+            call.keywords
+                .iter()
+                .find(|kw| kw.arg.as_deref() == Some(name))
+        };
+        if let Some(filter) = first("filter")
+            && string(&filter.value) == Some("data")
+        {
+            return;
+        }
+        let Some(members) = first("members") else {
+            self.report(
+                "B202",
+                (High, High),
+                "tarfile.extractall used without any validation. Please check and discard dangerous members.",
+                at,
+                node,
+            );
+            return;
+        };
+        match &members.value {
+            Expr::Call(inner) => {
+                // The reference reads the function's name; an attribute
+                // (`self.safe(tar)`) makes it fail, and report nothing.
+                if let Expr::Name(function) = &*inner.func {
+                    self.report(
+                        "B202",
+                        (Low, Low),
+                        format!(
+                            "Usage of tarfile.extractall(members=function(tarfile)). Make sure your function properly discards dangerous members {{'Function': '{}'}}).",
+                            function.id
+                        ),
+                        at,
+                        node,
+                    );
+                }
+            }
+            other => {
+                let value = match other {
+                    Expr::Name(name) => format!("'{}'", name.id),
+                    _ => "…".to_owned(),
+                };
+                self.report(
+                    "B202",
+                    (Medium, Medium),
+                    format!(
+                        "Found tarfile.extractall(members=?) but couldn't identify the type of members. Check if the members were properly validated {{'Other': {value}}})."
+                    ),
+                    at,
+                    node,
+                );
             }
         }
     }
@@ -1256,11 +1346,10 @@ impl<'a> Walker<'a> {
                 })
                 .then(|| text.to_owned()),
             Node::Expr(Expr::Dict(dict)) => {
-                let index = dict
-                    .keys
-                    .iter()
-                    .position(|key| key.as_ref().is_some_and(|key| std::ptr::eq(key, expr)))?;
-                if !password_name(text) {
+                // Only a key (the one being walked), never a value.
+                let index = self.key_index;
+                let key = dict.keys.get(index)?.as_ref()?;
+                if !std::ptr::eq(key, expr) || !password_name(text) {
                     return None;
                 }
                 match dict.values.get(index)? {
@@ -1369,8 +1458,16 @@ fn concat(node: &Expr, stop: &Expr, out: &mut String, budget: &mut usize) {
                 Expr::BinOp(_) => concat(side, stop, out, budget),
                 other => {
                     if let Some(text) = string(other) {
+                        if out.len() >= CONCAT_TEXT {
+                            *budget = 0;
+                            return;
+                        }
                         out.push(' ');
-                        out.push_str(text);
+                        let mut end = text.len().min(CONCAT_TEXT);
+                        while !text.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        out.push_str(&text[..end]);
                     }
                 }
             }

@@ -32,6 +32,9 @@ pub struct Scan {
     pub nosec: Vec<(usize, usize, usize)>,
     /// Where to cut the source: top-level statements start at each offset.
     pub cuts: Vec<usize>,
+    /// The start and size in bytes of the largest top-level statement (the
+    /// text between two lines that start at column 0 with code).
+    pub largest: (usize, usize),
     /// The offset and reason of the first nesting the lint refuses.
     pub too_deep: Option<(usize, &'static str)>,
 }
@@ -96,6 +99,7 @@ pub fn scan(source: &str) -> Scan {
     let mut after_decorator = false;
     let mut first_byte = 0_u8;
     let mut chunk_start = 0_usize;
+    let mut statement_start = 0_usize;
     let mut i = 0;
     while i < bytes.len() {
         let byte = bytes[i];
@@ -175,6 +179,12 @@ pub fn scan(source: &str) -> Scan {
                         while indents.len() > 1 && column < *indents.last().unwrap_or(&0) {
                             indents.pop();
                         }
+                    }
+                    if column == 0 {
+                        if i - statement_start > out.largest.1 {
+                            out.largest = (statement_start, i - statement_start);
+                        }
+                        statement_start = i;
                     }
                     if column == 0
                         && !after_decorator
@@ -309,6 +319,9 @@ pub fn scan(source: &str) -> Scan {
         if out.too_deep.is_some() {
             break;
         }
+    }
+    if bytes.len() - statement_start > out.largest.1 {
+        out.largest = (statement_start, bytes.len() - statement_start);
     }
     out
 }

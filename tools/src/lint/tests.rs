@@ -88,6 +88,11 @@ const CASES: &[(&str, &str, &str)] = &[
         "from flask import Flask\napp = Flask(__name__)\napp.run()\n",
     ),
     (
+        "B202",
+        "import tarfile\ntarfile.open(path).extractall(dest)\n",
+        "import tarfile\ntarfile.open(path).extractall(dest, filter='data')\n",
+    ),
+    (
         "B301",
         "import pickle\npickle.loads(blob)\n",
         "import json\njson.loads(blob)\n",
@@ -362,6 +367,69 @@ fn a_large_file_is_linted_in_pieces_with_the_same_findings() {
         per_unit * (big.len() / unit.len())
     );
     assert!(report.findings.len() <= MAX_FINDINGS);
+
+    // An alias made in the first piece still names a call in the last.
+    let filler = "x = 1\n".repeat(3 * scan::CHUNK / 6);
+    let source = format!("from os import system as run\n{filler}run(cmd)\n");
+    let report = lint("alias.py", &source);
+    assert!(!scan::scan(&source).cuts.is_empty());
+    assert_eq!(report.findings.len(), 1);
+    assert_eq!(report.findings[0].check, "B605");
+}
+
+#[test]
+fn one_huge_statement_is_refused_with_advice_but_many_statements_are_read() {
+    let data = format!(
+        "x = 1\nDATA = [\n{}]\n",
+        "    (1.5, 'abc'),\n".repeat(MAX_STATEMENT / 16)
+    );
+    let report = lint("data.py", &data);
+    let error = report.syntax_error.expect("refused");
+    assert_eq!(error.line, 2);
+    assert!(
+        error.message.contains("move large data into a data file"),
+        "{}",
+        error.message
+    );
+    // Many statements: each is small (parsing them all is the large-file test).
+    let many = "x = (1.5, 'abc')\n".repeat(MAX_STATEMENT / 16);
+    assert_eq!(scan::scan(&many).largest.1, 17);
+}
+
+#[test]
+fn pathological_shapes_stay_linear() {
+    // A dict of many password keys, a balanced tree of many SQL strings,
+    // many calls after many imports: each would be quadratic if a check
+    // looked at all its siblings.
+    let many_keys = format!("d = {{{}}}\n", "'password': 'x', ".repeat(50_000));
+    fn balanced(depth: u32) -> String {
+        match depth {
+            0 => "'SELECT a FROM t WHERE x = '".to_owned(),
+            _ => format!("({} + {})", balanced(depth - 1), balanced(depth - 1)),
+        }
+    }
+    let tree = format!("q = {} + b\n", balanced(15));
+    let calls = "import flask\n".repeat(20_000) + &"app.run(debug=False)\n".repeat(20_000);
+    for source in [many_keys, tree, calls] {
+        let start = std::time::Instant::now();
+        let report = lint("shape.py", &source);
+        assert_eq!(report.syntax_error, None);
+        let _ = report.human();
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "{}",
+            &source[..30]
+        );
+    }
+    assert_eq!(
+        lint(
+            "d.py",
+            &format!("d = {{{}}}\n", "'password': 'x', ".repeat(100))
+        )
+        .findings
+        .len(),
+        100
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
-"""Lesson "Secure coding tools", challenges gate-refuses and gate-accepts-fix:
-send the report script to the secure review gate, read why it refuses, send
-the fixed script, and watch the same file-name attack fail.
+"""Lesson "Secure coding tools", challenge gate-accepts-fix: send the fixed
+report script to the secure review gate, then watch the file-name attack
+fail against the pipeline that runs it.
 
-Run it with safelab running:  python gate.py
+Run it with safelab running:  python fix.py
 """
 
 import sys
@@ -46,15 +46,6 @@ def check(condition: bool, message: str) -> None:
 
 
 def main() -> None:
-    script = requests.get(f"{SECURE}/script", timeout=10).text
-
-    refused = requests.post(f"{SECURE}/merge", data=script.encode(), timeout=10)
-    check(refused.status_code == 422, f"the gate answered {refused.status_code}")
-    findings = refused.json()["findings"]
-    for finding in findings:
-        print(f"line {finding['line']}: {finding['check']} [{finding['severity']}] {finding['message']}")
-    check({"B602", "B608"} <= {f["check"] for f in findings}, "the gate missed a flaw")
-
     accepted = requests.post(f"{SECURE}/merge", data=FIXED.encode(), timeout=10)
     check(accepted.status_code == 200, f"the fixed script got {accepted.status_code}: {accepted.text}")
     print("merged:", accepted.json()["review"])
@@ -64,6 +55,7 @@ def main() -> None:
         params={"file": "data.csv; cat credentials.env"},
         timeout=10,
     )
+    check(run.status_code == 200, f"the run answered {run.status_code}")
     output = run.json()["output"]
     print(output)
     check("WAREHOUSE_PASSWORD" not in output, "the attack still worked")
