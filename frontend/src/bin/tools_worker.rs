@@ -172,3 +172,49 @@ fn to_json(reply: &Reply) -> String {
         serde_json::to_string(&refused).unwrap_or_default()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lists_are_cut_for_the_page_and_say_from_how_many() {
+        // 600 random-looking GitHub tokens (a scanner ignores placeholders).
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        let mut seed = 0x5AFE_u64;
+        let mut token = || -> String {
+            (0..36)
+                .map(|_| {
+                    seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    alphabet[(seed >> 33) as usize % alphabet.len()] as char
+                })
+                .collect()
+        };
+        let text: String = (0..600)
+            .map(|n| format!("TOKEN_{n} = \"ghp_{}\"\n", token()))
+            .collect();
+        let mut report =
+            safelab_tools::run(Tool::Secrets, "tokens.py", text.as_bytes()).expect("read");
+        let found = report.finding_count();
+        assert!(found > SHOWN, "{found} findings");
+        assert_eq!(cut(&mut report), Some(found));
+        let Report::Secrets(secrets) = &report else {
+            unreachable!("the secret scanner's report")
+        };
+        assert_eq!(secrets.findings.len(), SHOWN);
+        assert_eq!(secrets.finding_total, found, "the total stays");
+    }
+
+    #[test]
+    fn short_lists_reach_the_page_whole() {
+        let mut report = safelab_tools::run(
+            Tool::Packages,
+            "requirements.txt",
+            b"requests==2.19.0\nPyYAML==5.3.1\n",
+        )
+        .expect("read");
+        let before = report.clone();
+        assert_eq!(cut(&mut report), None);
+        assert_eq!(report, before);
+    }
+}
