@@ -61,6 +61,7 @@ pub struct AppPage {
     html: Vec<u8>,
     gzip: Vec<u8>,
     etag: String,
+    csp: String,
 }
 
 impl AppPage {
@@ -79,11 +80,47 @@ impl AppPage {
         let digest = ring::digest::digest(&ring::digest::SHA256, &html);
         Some(Self {
             etag: format!("\"{}\"", hex(&digest.as_ref()[..12])),
+            csp: page_policy(&String::from_utf8_lossy(&html)),
             html,
             gzip,
         })
     }
 }
+
+/// The page's Content-Security-Policy: its own scripts and WASM (trunk's
+/// inline loader by its hash), its own API, and the analysis tools' worker
+/// from its own origin. Styles may be inline: the page inlines its
+/// stylesheet and the app sets a few `style` attributes.
+fn page_policy(html: &str) -> String {
+    use base64::Engine as _;
+    let inline_scripts = html
+        .match_indices("<script")
+        .filter_map(|(start, _)| {
+            let open_end = start + html[start..].find('>')?;
+            let tag = &html[start..open_end];
+            let close = open_end + 1 + html[open_end + 1..].find("</script>")?;
+            (!tag.contains("src=")).then(|| &html[open_end + 1..close])
+        })
+        .map(|script| {
+            let digest = ring::digest::digest(&ring::digest::SHA256, script.as_bytes());
+            format!(
+                " 'sha256-{}'",
+                base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+            )
+        })
+        .collect::<String>();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{inline_scripts}; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         worker-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    )
+}
+
+/// The policy of the analysis tools' worker (`tools_worker*.js`): it loads
+/// its own script and WASM from this origin and may reach nothing else, so
+/// a file a learner checks cannot leave the browser even by a bug.
+const WORKER_POLICY: &str =
+    "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'";
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -138,12 +175,15 @@ fn send_page(page: &AppPage, request_headers: &HeaderMap) -> Response {
     } else {
         page.etag.clone()
     };
-    let headers = caching_headers(
+    let mut headers = caching_headers(
         "text/html; charset=utf-8",
         "no-cache",
         &etag,
         gzip.then_some("gzip"),
     );
+    if let Ok(policy) = HeaderValue::from_str(&page.csp) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
     if is_unchanged(request_headers, &etag) {
         return not_modified(headers);
     }
@@ -179,7 +219,13 @@ fn send(name: &str, request_headers: &HeaderMap) -> Response {
     } else {
         "no-cache"
     };
-    let headers = caching_headers(original.metadata.mimetype(), cache_control, &etag, coding);
+    let mut headers = caching_headers(original.metadata.mimetype(), cache_control, &etag, coding);
+    if name.starts_with("tools_worker") && name.ends_with(".js") {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(WORKER_POLICY),
+        );
+    }
     if is_unchanged(request_headers, &etag) {
         return not_modified(headers);
     }
@@ -247,7 +293,27 @@ fn is_fingerprinted(name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::is_fingerprinted;
+    use super::{is_fingerprinted, page_policy};
+
+    #[test]
+    fn the_page_policy_allows_its_own_loader_by_hash_and_the_tools_worker() {
+        let policy = page_policy(
+            "<head><script type=\"module\">import init from '/app.js';</script>\
+             <script src=\"/other.js\"></script></head>",
+        );
+        // sha256 of "import init from '/app.js';", base64.
+        use base64::Engine as _;
+        let digest = ring::digest::digest(&ring::digest::SHA256, b"import init from '/app.js';");
+        let hash = base64::engine::general_purpose::STANDARD.encode(digest.as_ref());
+        assert!(policy.contains(&format!("'sha256-{hash}'")), "{policy}");
+        assert_eq!(
+            policy.matches("'sha256-").count(),
+            1,
+            "a script with src= needs no hash"
+        );
+        assert!(policy.contains("worker-src 'self'"), "{policy}");
+        assert!(policy.contains("'wasm-unsafe-eval'"), "{policy}");
+    }
 
     #[test]
     fn trunk_hashes_mark_files_that_never_change() {

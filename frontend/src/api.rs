@@ -7,6 +7,7 @@ use gloo_net::http::{Request, Response};
 use safelab_protocol::own_ca::{
     NewCa, NewKey, OwnCa, OwnCaLab, OwnCertificate, OwnKey, OwnListener, SignRequest, StartListener,
 };
+use safelab_protocol::tools::ToolExample;
 use safelab_protocol::{
     ApiError, Exchange, ExchangeRequest, LabInfo, Lesson, LessonSummary, RawRequest, ResetDone,
 };
@@ -183,4 +184,32 @@ pub async fn stop_listener(id: &str) -> Result<(), Error> {
         Ok(error) => Err(Error::Api { status, error }),
         Err(_) => Err(Error::Unexpected(format!("HTTP {status}"))),
     }
+}
+
+/// The lab's example files for the analysis tools.
+pub async fn tool_examples() -> Result<Vec<ToolExample>, Error> {
+    get("/api/tools/examples").await
+}
+
+/// One example file's bytes, to run a tool on in the page.
+pub async fn tool_example(name: &str) -> Result<Vec<u8>, Error> {
+    let response = Request::get(&format!("/api/tools/examples/{}", file_segment(name)))
+        .send()
+        .await
+        .map_err(|error| Error::Network(error.to_string()))?;
+    if !response.ok() {
+        return read::<()>(response).await.map(|()| Vec::new());
+    }
+    response
+        .binary()
+        .await
+        .map_err(|error| Error::Network(error.to_string()))
+}
+
+/// A file name as one path segment: like [`path_segment`], with `.` kept.
+fn file_segment(name: &str) -> String {
+    name.split('.')
+        .map(path_segment)
+        .collect::<Vec<_>>()
+        .join(".")
 }

@@ -15,6 +15,8 @@ mod pages;
 mod progress;
 mod shell;
 mod snippets;
+mod tool_messages;
+mod tool_runner;
 
 fn main() {
     console_error_panic_hook::set_once();

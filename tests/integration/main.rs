@@ -18,3 +18,4 @@ mod pickle;
 mod program;
 mod progress;
 mod secrets;
+mod tools_page;

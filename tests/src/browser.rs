@@ -342,3 +342,41 @@ fn certutil(arguments: &[&str]) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// Chooses the file at `path` in the file input matching `css`, as a person
+/// does through the file dialog (chromedriver reads the file itself).
+pub async fn choose_file(browser: &Client, css: &str, path: &Path) {
+    wait_for(browser, css)
+        .await
+        .send_keys(&path.display().to_string())
+        .await
+        .unwrap_or_else(|error| panic!("choosing {} in {css}: {error}", path.display()));
+}
+
+/// Drops a file called `name` holding `bytes` on the element matching `css`:
+/// a `drop` event whose `DataTransfer` carries the file, as the browser fires
+/// when a file is dragged from the desktop.
+pub async fn drop_file(browser: &Client, css: &str, name: &str, bytes: &[u8]) {
+    use base64::Engine as _;
+    wait_for(browser, css).await;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let dropped = script(
+        browser,
+        &format!(
+            "const zone = document.querySelector({css:?}); \
+             const bytes = Uint8Array.from(atob({encoded:?}), (c) => c.charCodeAt(0)); \
+             const transfer = new DataTransfer(); \
+             transfer.items.add(new File([bytes], {name:?})); \
+             zone.dispatchEvent(new DragEvent('dragover', {{ dataTransfer: transfer, bubbles: true, cancelable: true }})); \
+             return zone.dispatchEvent(new DragEvent('drop', {{ dataTransfer: transfer, bubbles: true, cancelable: true }}));"
+        ),
+    )
+    .await;
+    // dispatchEvent answers false when a handler called preventDefault, as
+    // a drop zone must (else the browser opens the file instead).
+    assert_eq!(
+        dropped,
+        serde_json::Value::Bool(false),
+        "{css} took the drop"
+    );
+}

@@ -6,11 +6,13 @@ use std::rc::Rc;
 
 use leptos::prelude::*;
 use leptos::tachys::html::attribute::custom::custom_attribute;
+use safelab_protocol::tools::Tool;
 use safelab_protocol::{Lesson, LessonBlock, LessonRequest};
 
 use crate::components::challenge::Challenge;
 use crate::components::code_sample::CodeSample;
 use crate::components::own_ca::OwnCaFlow;
+use crate::components::tool_panel::ToolPanel;
 use crate::progress::LiveProgress;
 
 /// A "Try it" press: the request, and the id of the button that was pressed
@@ -134,7 +136,12 @@ fn block_view(block: LessonBlock, context: &BlockContext) -> AnyView {
         // The backend accepts only the ids in `WIDGETS`.
         LessonBlock::Widget { id } => match id.as_str() {
             "own-ca" => view! { <OwnCaFlow /> }.into_any(),
-            _ => ().into_any(),
+            widget => match Tool::ALL.into_iter().find(|tool| tool.widget() == widget) {
+                Some(tool) => {
+                    view! { <ToolPanel tool prefix="widget" in_lesson=true /> }.into_any()
+                }
+                None => ().into_any(),
+            },
         },
     }
 }

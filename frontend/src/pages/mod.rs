@@ -1,4 +1,5 @@
 //! Pages, one per file.
 
 pub mod lesson;
+pub mod tools;
 pub mod workbench;

@@ -8,7 +8,7 @@
 use leptos::prelude::*;
 use leptos_router::NavigateOptions;
 use leptos_router::components::{A, Route, Routes};
-use leptos_router::hooks::use_navigate;
+use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::path;
 use safelab_protocol::{Exchange, ExchangeRequest, LabInfo, LessonSummary, ListenerId};
 use wasm_bindgen::JsCast;
@@ -27,6 +27,7 @@ use crate::components::twin_compare::TwinCompare;
 use crate::draft::{Draft, Field, Problem, Sent, base_of};
 use crate::history::{self, Entry};
 use crate::pages::lesson::{LessonPage, LessonTools};
+use crate::pages::tools::ToolsPage;
 use crate::progress::LiveProgress;
 use crate::shell;
 use crate::snippets::Snippet;
@@ -274,6 +275,10 @@ pub fn Workbench() -> impl IntoView {
             .unwrap_or_default()
     })));
 
+    // The Tools page takes the whole width; the builder keeps its state, hidden.
+    let location = use_location();
+    let on_tools = Memo::new(move |_| location.pathname.with(|path| path == "/tools"));
+
     view! {
         <a class="skip-link" href="#builder-title">"Skip to the request builder"</a>
         <header class="top">
@@ -284,18 +289,20 @@ pub fn Workbench() -> impl IntoView {
                     Err(error) => view! { <p class="error" role="alert">{error.to_string()}</p> }.into_any(),
                 })}
             </nav>
+            <A href="/tools" attr:class="tools-link">"Tools"</A>
             <SolvedBanner progress />
             <ProjectionToggle />
             <a class="ca-link" href="/ca.pem" download="safelab-ca.pem">"Download the lab's CA"</a>
         </header>
-        <main class="workbench">
+        <main class="workbench" class:tools-only=move || on_tools.get()>
             <section class="lesson-pane" aria-label="Lesson">
                 <Routes fallback=|| view! { <NoSuchPage /> }>
                     <Route path=path!("/") view=move || view! { <FirstLesson lessons /> } />
                     <Route path=path!("/lessons/:lesson/:exercise?") view=LessonPage />
+                    <Route path=path!("/tools") view=ToolsPage />
                 </Routes>
             </section>
-            <section class="lab-pane" aria-labelledby="builder-title">
+            <section class="lab-pane" aria-labelledby="builder-title" hidden=move || on_tools.get()>
                 {move || last_try.get().map(|_| view! {
                     <button type="button" id="back-to-lesson" class="back-to-lesson" on:click=back_to_lesson>
                         "↑ Back to the lesson, where you pressed Try it"
