@@ -29,6 +29,13 @@ fn verdict_words(verdict: Verdict) -> (&'static str, &'static str, &'static str)
             "Not a readable pickle",
             "It is not a pickle, or it is broken before anything could be said about it.",
         ),
+        // The command line's verdict on a file it did not read (too large);
+        // the page refuses such a file before the inspector sees it.
+        Verdict::NotInspected => (
+            "verdict-caution",
+            "Not inspected",
+            "The file was not read (too large, or unreadable): nothing can be said about it.",
+        ),
     }
 }
 
