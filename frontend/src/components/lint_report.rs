@@ -5,6 +5,8 @@
 use leptos::prelude::*;
 use safelab_tools::lint::Report;
 
+use crate::components::tool_panel::verdict_class;
+
 /// Draws one lint report.
 #[component]
 pub fn LintReport(
@@ -73,13 +75,5 @@ pub fn LintReport(
             {cut}
             <ol class="lint-findings">{items}</ol>
         </div>
-    }
-}
-
-fn verdict_class(total: usize) -> &'static str {
-    if total > 0 {
-        "verdict-badge verdict-danger"
-    } else {
-        "verdict-badge verdict-safe"
     }
 }

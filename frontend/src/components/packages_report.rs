@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 use safelab_tools::packages::{Format, Report, Snapshot};
 
+use crate::components::tool_panel::verdict_class;
 use crate::tool_messages::RequirementCounts;
 
 /// Days from the ISO date `date` to today, if it reads as one.
@@ -144,13 +145,5 @@ pub fn PackagesReport(
             {warnings}
             {snapshot_view(report.snapshot)}
         </div>
-    }
-}
-
-fn verdict_class(total: usize) -> &'static str {
-    if total > 0 {
-        "verdict-badge verdict-danger"
-    } else {
-        "verdict-badge verdict-safe"
     }
 }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 use safelab_tools::secrets::Report;
 
-use crate::components::tool_panel::human_size;
+use crate::components::tool_panel::{human_size, verdict_class};
 
 /// Draws one secret scanner report.
 #[component]
@@ -99,13 +99,5 @@ pub fn SecretsReport(
             {problems}
             {table}
         </div>
-    }
-}
-
-fn verdict_class(total: usize) -> &'static str {
-    if total > 0 {
-        "verdict-badge verdict-danger"
-    } else {
-        "verdict-badge verdict-safe"
     }
 }

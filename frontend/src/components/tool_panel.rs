@@ -83,6 +83,16 @@ fn pasted_name(tool: Tool, text: &str) -> &'static str {
     }
 }
 
+/// The class of a report's summary badge: red when the tool found
+/// something, green when it found nothing.
+pub fn verdict_class(findings: usize) -> &'static str {
+    if findings > 0 {
+        "verdict-badge verdict-danger"
+    } else {
+        "verdict-badge verdict-safe"
+    }
+}
+
 /// A size as people read it: `512 bytes`, `2.3 kB`, `10.0 MB`.
 pub fn human_size(bytes: usize) -> String {
     match bytes {
