@@ -514,6 +514,17 @@ async fn both_twins_side_by_side_and_a_history_that_survives_a_reload() {
 
     click(browser, "#listener-https").await;
     click(browser, "#send").await;
+    // The status already read 200 (the insecure twin's): wait for the HTTPS
+    // exchange itself to reach the history before reloading.
+    poll("the HTTPS exchange in the history", || async {
+        let https = script(
+            browser,
+            "return [...document.querySelectorAll('.history-label')].some(e => e.textContent.includes('GET https://'));",
+        )
+        .await;
+        (https == serde_json::Value::Bool(true)).then_some(())
+    })
+    .await;
     wait_for_text(browser, ".status-code", "200").await;
     browser.refresh().await.expect("reloads");
     wait_for(browser, "#history").await;
