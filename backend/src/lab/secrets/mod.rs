@@ -172,24 +172,7 @@ fn example_notebook() -> Vec<u8> {
 fn requested(path: &str, prefix: &str) -> Option<String> {
     let rest = path.strip_prefix(prefix)?;
     let rest = rest.strip_prefix('/').unwrap_or(rest);
-    let mut bytes = Vec::with_capacity(rest.len());
-    let raw = rest.as_bytes();
-    let mut at = 0;
-    while at < raw.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if raw[at] == b'%'
-            && let (Some(high), Some(low)) = (
-                raw.get(at + 1).copied().and_then(hex),
-                raw.get(at + 2).copied().and_then(hex),
-            )
-        {
-            bytes.push(u8::try_from(high * 16 + low).unwrap_or(b'%'));
-            at += 3;
-            continue;
-        }
-        bytes.push(raw[at]);
-        at += 1;
-    }
+    let bytes = crate::percent::decode_lenient(rest);
     let decoded = String::from_utf8(bytes).ok()?;
     if decoded.split(['/', '\\']).any(|segment| segment == "..") {
         return None;
